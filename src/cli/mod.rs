@@ -1,0 +1,106 @@
+//! `zoomsync`: the daemon (`serve`) and its admin commands. Every command reads the same
+//! configuration as `serve` and calls the same services as the admin API.
+//!
+//! Exit codes, for scripts: 0 success, 1 failure, 2 usage or configuration error, 3 not
+//! found, 4 conflict, 5 unavailable (database or Zoom down; retry later).
+
+mod apps;
+mod output;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{ConfigError, Settings};
+use crate::db::Db;
+use crate::error::AppError;
+use crate::services;
+use crate::startup::apply_migrations;
+use crate::state::AppState;
+use crate::telemetry::{self, LogFormat};
+
+#[derive(Parser)]
+#[command(
+    name = "zoomsync",
+    version,
+    about = "Keeps Zoom hosts' OAuth credentials alive and mints join tokens, ZAKs and OBF tokens for meeting bots"
+)]
+pub struct Cli {
+    /// Log one JSON object per line (also: ZOOMSYNC_LOG_FORMAT=json).
+    #[arg(long, global = true)]
+    log_json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the daemon: HTTP API, webhooks, token endpoints and the scheduled backfill.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Register, list and remove Zoom OAuth apps.
+    #[command(subcommand)]
+    App(apps::AppCommand),
+    /// Re-encrypt every stored secret under the current `security.encryption_key`.
+    Reencrypt,
+}
+
+pub fn run() -> ExitCode {
+    crate::init_process();
+    let cli = Cli::parse();
+    telemetry::init(LogFormat::choose(cli.log_json));
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(dispatch(cli.command))
+}
+
+async fn dispatch(command: Command) -> ExitCode {
+    let settings = match Settings::load() {
+        Ok(settings) => settings,
+        Err(e) => return config_failure(&e),
+    };
+    output::announce_generated_secrets(&settings);
+    match command {
+        Command::Serve => serve::run(settings).await,
+        Command::Migrate => match connect(settings).await {
+            Ok(_) => ExitCode::SUCCESS,
+            Err(e) => output::failure(&e),
+        },
+        Command::App(command) => match connect(settings).await {
+            Ok(state) => apps::run(&state, command).await,
+            Err(e) => output::failure(&e),
+        },
+        Command::Reencrypt => match connect(settings).await {
+            Ok(state) => match services::keys::reencrypt_all(&state).await {
+                Ok(report) => {
+                    println!(
+                        "resealed {} value(s); {} already under the current key",
+                        report.values_resealed, report.values_current
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => output::failure(&e),
+            },
+            Err(e) => output::failure(&e),
+        },
+    }
+}
+
+/// Opens the database and applies pending migrations, as `serve` does at start-up.
+async fn connect(settings: Settings) -> Result<AppState, AppError> {
+    let db = Db::connect(&settings.database, &settings.pool)?;
+    apply_migrations(&db).await.map_err(|e| AppError::Unavailable(format!("{e:#}")))?;
+    Ok(AppState::new(db, settings))
+}
+
+fn config_failure(error: &ConfigError) -> ExitCode {
+    eprintln!("error: {error}");
+    ExitCode::from(2)
+}

@@ -1,0 +1,138 @@
+//! Configuration: what the operator may set (`Config`, exactly CONTRACT.md's keys), how it is
+//! read (`load`: the TOML file, then `ZOOMSYNC__SECTION__KEY` variables over it), and what the
+//! daemon runs with once every value is checked (`Settings`). Unknown keys and bad values are
+//! refused with an error that names the key and where it came from.
+//!
+//! `config/zoomsync.example.toml` documents every key; `tests/api/config.rs` fails when it
+//! drifts from these structs.
+
+mod lenient;
+mod load;
+pub mod secrets;
+mod settings;
+
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+pub use load::{ConfigError, ENV_PREFIX, load, load_from};
+pub use settings::{Plan, Settings, ZoomSettings};
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub security: SecurityConfig,
+    pub zoom: ZoomConfig,
+    pub sync: SyncConfig,
+    pub webhook: WebhookConfig,
+    pub tokens: TokensConfig,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Listen address.
+    pub bind: String,
+    /// How Zoom and browsers reach us; webhook URLs and the OAuth redirect URI derive from it.
+    pub public_url: String,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self { bind: "127.0.0.1:8080".into(), public_url: "http://127.0.0.1:8080".into() }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `sqlite://<path>` (created if missing) or `postgres://...`.
+    pub url: String,
+    /// Connections in the pool (an extension of CONTRACT.md).
+    #[serde(deserialize_with = "lenient::u32")]
+    pub pool_size: u32,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self { url: "sqlite://data/zoomsync.db".into(), pool_size: 10 }
+    }
+}
+
+/// Secrets: each may be configured; on SQLite the missing ones are generated on first start.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecurityConfig {
+    #[serde(serialize_with = "lenient::redact")]
+    pub admin_token: Option<SecretString>,
+    #[serde(serialize_with = "lenient::redact")]
+    pub bot_secret: Option<SecretString>,
+    #[serde(serialize_with = "lenient::redact")]
+    pub encryption_key: Option<SecretString>,
+    #[serde(deserialize_with = "lenient::secret_list", serialize_with = "lenient::redact_list")]
+    pub previous_encryption_keys: Vec<SecretString>,
+    #[serde(serialize_with = "lenient::redact")]
+    pub recall_verification_secret: Option<SecretString>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ZoomConfig {
+    pub oauth_base_url: String,
+    pub api_base_url: String,
+    /// `free`, `pro`, `business` or `none`.
+    pub plan_limits: String,
+}
+
+impl Default for ZoomConfig {
+    fn default() -> Self {
+        Self {
+            oauth_base_url: "https://zoom.us".into(),
+            api_base_url: "https://api.zoom.us/v2".into(),
+            plan_limits: "pro".into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SyncConfig {
+    /// Cron with seconds; empty disables the scheduled backfill.
+    pub schedule: String,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        Self { schedule: "0 */30 * * * *".into() }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookConfig {
+    #[serde(deserialize_with = "lenient::u64")]
+    pub max_skew_seconds: u64,
+    /// After a `webhook_secret` rotation the old secret is still accepted this long (extension).
+    #[serde(deserialize_with = "lenient::u64")]
+    pub previous_secret_grace_seconds: u64,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        Self { max_skew_seconds: 300, previous_secret_grace_seconds: 3600 }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TokensConfig {
+    #[serde(deserialize_with = "lenient::u64")]
+    pub max_queue_seconds: u64,
+}
+
+impl Default for TokensConfig {
+    fn default() -> Self {
+        Self { max_queue_seconds: 30 }
+    }
+}

@@ -1,0 +1,155 @@
+//! `Settings`: the configuration after every value has been checked and typed.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use secrecy::ExposeSecret;
+
+use super::secrets::{self, Secrets};
+use super::{Config, ConfigError};
+use crate::crypto::EncryptionKey;
+use crate::db::{DbTarget, PoolOptions};
+
+/// The per-account rate budget to keep inside (ZOOM.md §4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plan {
+    Free,
+    Pro,
+    Business,
+    /// No client-side budget: every call goes straight to Zoom.
+    Unlimited,
+}
+
+#[derive(Clone, Debug)]
+pub struct ZoomSettings {
+    /// No trailing slash: `https://zoom.us`.
+    pub oauth_base_url: String,
+    /// No trailing slash: `https://api.zoom.us/v2`.
+    pub api_base_url: String,
+    pub plan: Plan,
+}
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub bind: SocketAddr,
+    /// No trailing slash: `http://127.0.0.1:8080`.
+    pub public_url: String,
+    pub database: DbTarget,
+    pub pool: PoolOptions,
+    pub secrets: Secrets,
+    pub zoom: ZoomSettings,
+    /// `None` when the scheduled backfill is disabled.
+    pub sync_schedule: Option<String>,
+    pub webhook_max_skew: Duration,
+    pub webhook_secret_grace: Duration,
+    pub token_max_queue: Duration,
+}
+
+impl Settings {
+    /// Reads the configuration this process should use, checks it, and resolves the secrets
+    /// (generating the missing ones on first start with SQLite).
+    pub fn load() -> Result<Self, ConfigError> {
+        Self::from_config(super::load()?)
+    }
+
+    pub fn from_config(config: Config) -> Result<Self, ConfigError> {
+        let bind = config.server.bind.parse().map_err(|_| {
+            ConfigError::key("server.bind", format!("{:?} is not an address like 127.0.0.1:8080", config.server.bind))
+        })?;
+        let public_url = base_url("server.public_url", &config.server.public_url)?;
+        let database = DbTarget::parse(&config.database.url)
+            .map_err(|e| ConfigError::key("database.url", format!("{:?}: {e}", config.database.url)))?;
+        if config.database.pool_size == 0 {
+            return Err(ConfigError::key("database.pool_size", "must be at least 1"));
+        }
+        let zoom = ZoomSettings {
+            oauth_base_url: base_url("zoom.oauth_base_url", &config.zoom.oauth_base_url)?,
+            api_base_url: base_url("zoom.api_base_url", &config.zoom.api_base_url)?,
+            plan: match config.zoom.plan_limits.as_str() {
+                "free" => Plan::Free,
+                "pro" => Plan::Pro,
+                "business" => Plan::Business,
+                "none" => Plan::Unlimited,
+                other => {
+                    return Err(ConfigError::key(
+                        "zoom.plan_limits",
+                        format!("{other:?} is not one of free, pro, business, none"),
+                    ));
+                }
+            },
+        };
+        let schedule = config.sync.schedule.trim();
+        let sync_schedule = if schedule.is_empty() {
+            None
+        } else {
+            validate_cron(schedule).map_err(|e| ConfigError::key("sync.schedule", format!("{schedule:?}: {e}")))?;
+            Some(schedule.to_owned())
+        };
+        if config.webhook.max_skew_seconds == 0 {
+            return Err(ConfigError::key("webhook.max_skew_seconds", "must be at least 1"));
+        }
+        validate_secrets(&config)?;
+        let secrets = secrets::resolve(&config.security, &database)?;
+        Ok(Self {
+            bind,
+            public_url,
+            database,
+            pool: PoolOptions { max_size: config.database.pool_size, ..PoolOptions::default() },
+            secrets,
+            zoom,
+            sync_schedule,
+            webhook_max_skew: Duration::from_secs(config.webhook.max_skew_seconds),
+            webhook_secret_grace: Duration::from_secs(config.webhook.previous_secret_grace_seconds),
+            token_max_queue: Duration::from_secs(config.tokens.max_queue_seconds),
+        })
+    }
+}
+
+/// The six-field (seconds first) cron dialect of tokio-cron-scheduler, parsed the way it will be.
+pub fn validate_cron(schedule: &str) -> Result<(), String> {
+    croner::parser::CronParser::builder()
+        .seconds(croner::parser::Seconds::Required)
+        .dom_and_dow(true)
+        .build()
+        .parse(schedule)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+fn base_url(key: &str, value: &str) -> Result<String, ConfigError> {
+    let url = url::Url::parse(value).map_err(|e| ConfigError::key(key, format!("{value:?}: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(ConfigError::key(key, format!("{value:?} is not an http(s) URL")));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(ConfigError::key(key, format!("{value:?} must not have a query or fragment")));
+    }
+    Ok(value.trim_end_matches('/').to_owned())
+}
+
+const MIN_TOKEN_LEN: usize = 16;
+
+fn validate_secrets(config: &Config) -> Result<(), ConfigError> {
+    let security = &config.security;
+    for (key, value) in [("security.admin_token", &security.admin_token), ("security.bot_secret", &security.bot_secret)]
+    {
+        if let Some(value) = value
+            && value.expose_secret().trim().len() < MIN_TOKEN_LEN
+        {
+            return Err(ConfigError::key(key, format!("must be at least {MIN_TOKEN_LEN} characters")));
+        }
+    }
+    if let Some(key) = &security.encryption_key {
+        EncryptionKey::from_base64(key.expose_secret())
+            .map_err(|e| ConfigError::key("security.encryption_key", e.to_string()))?;
+    }
+    for (i, key) in security.previous_encryption_keys.iter().enumerate() {
+        EncryptionKey::from_base64(key.expose_secret())
+            .map_err(|e| ConfigError::key(format!("security.previous_encryption_keys[{i}]"), e.to_string()))?;
+    }
+    if let Some(secret) = &security.recall_verification_secret {
+        crate::recall::VerificationKey::parse(secret.expose_secret())
+            .map_err(|e| ConfigError::key("security.recall_verification_secret", e))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,105 @@
+//! One connection type for both backends, and the r2d2 manager that builds the right one from
+//! the URL scheme (vaultwarden's `from_url`; diesel's own `establish` would try every variant).
+
+use std::path::PathBuf;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{self, R2D2Connection};
+use diesel::{Connection, PgConnection, SqliteConnection};
+
+/// A connection to whichever backend `database.url` names. Repository functions take
+/// `&mut AnyConnection` and stay backend-neutral; only upserts and a few locks `match`.
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Which database, parsed and validated from `database.url`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DbTarget {
+    /// A file path (relative to the working directory, or absolute).
+    Sqlite(PathBuf),
+    /// A libpq connection URL, passed through unchanged.
+    Postgres(String),
+}
+
+impl DbTarget {
+    /// `sqlite://data/zoomsync.db` (relative), `sqlite:///var/lib/db.sqlite` (absolute), or
+    /// `postgres://...` / `postgresql://...`.
+    pub fn parse(url: &str) -> Result<Self, String> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err("a sqlite:// URL needs a file path, e.g. sqlite://data/zoomsync.db".into());
+            }
+            Ok(Self::Sqlite(PathBuf::from(path)))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres(url.to_owned()))
+        } else {
+            Err("expected a sqlite:// or postgres:// URL".into())
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Per-connection SQLite settings. WAL lets readers run beside the writer; `synchronous=NORMAL`
+/// in WAL mode survives a killed process (a commit has reached the OS when it returns), which is
+/// the durability the webhook acknowledgement promises; `busy_timeout` covers other processes
+/// (the CLI) writing at the same time.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL;
+PRAGMA synchronous = NORMAL;
+PRAGMA busy_timeout = 10000;
+PRAGMA foreign_keys = ON;";
+
+pub struct Manager {
+    target: DbTarget,
+}
+
+impl Manager {
+    pub fn new(target: DbTarget) -> Self {
+        Self { target }
+    }
+
+    pub fn establish(target: &DbTarget) -> diesel::ConnectionResult<AnyConnection> {
+        match target {
+            DbTarget::Sqlite(path) => {
+                let path = path.to_str().ok_or_else(|| {
+                    diesel::ConnectionError::InvalidConnectionUrl("the SQLite path is not UTF-8".into())
+                })?;
+                let mut conn = SqliteConnection::establish(path)?;
+                conn.batch_execute(SQLITE_PRAGMAS).map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(AnyConnection::Sqlite(conn))
+            }
+            DbTarget::Postgres(url) => Ok(AnyConnection::Postgresql(PgConnection::establish(url)?)),
+        }
+    }
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = AnyConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, r2d2::Error> {
+        Self::establish(&self.target).map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
+        conn.ping().map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        conn.is_broken()
+    }
+}

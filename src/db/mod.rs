@@ -1,0 +1,199 @@
+//! Storage: a pool of [`AnyConnection`]s and the one way to use it from async code.
+//!
+//! Diesel is synchronous, so every database call goes through [`Db::read`] or [`Db::write`],
+//! which run the closure on tokio's blocking pool: a connection is checked out, used and
+//! returned inside one closure and is never held across an `.await` (STYLE.md Q2). Repository
+//! functions in [`models`] are plain `fn(&mut AnyConnection, ..) -> QueryResult<T>`.
+
+pub mod conn;
+pub mod migrate;
+pub mod models;
+pub mod schema;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::r2d2::{Pool, PooledConnection};
+use tracing::Instrument as _;
+
+pub use conn::{AnyConnection, Backend, DbTarget};
+
+/// Why a database call failed, sorted by what the caller should tell its client.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// No connection could be had (server down, pool exhausted): a 503, retry later.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    #[error("database task failed: {0}")]
+    Task(String),
+}
+
+impl DbError {
+    /// True for failures of the database itself rather than of the query: worth a 503.
+    pub fn is_unavailable(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error};
+        matches!(
+            self,
+            Self::Unavailable(_)
+                | Self::Query(
+                    Error::DatabaseError(
+                        DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                        _
+                    ) | Error::BrokenTransactionManager
+                )
+        )
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Self::Query(diesel::result::Error::NotFound))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct PoolOptions {
+    pub max_size: u32,
+    pub connection_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        Self { max_size: 10, connection_timeout: Duration::from_secs(5) }
+    }
+}
+
+/// The database handle shared by the server, the background jobs and the CLI.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<conn::Manager>,
+    backend: Backend,
+    /// SQLite has one writer at a time. Queueing this process's writers on a mutex is fairer and
+    /// faster than letting them poll SQLite's busy handler; `busy_timeout` still covers other
+    /// processes. PostgreSQL needs no such lock.
+    sqlite_writer: Option<Arc<parking_lot::Mutex<()>>>,
+}
+
+impl Db {
+    /// Opens a pool on `target`. For SQLite the file and its directory are created if missing.
+    pub fn connect(target: &DbTarget, options: &PoolOptions) -> Result<Self, DbError> {
+        if let DbTarget::Sqlite(path) = target
+            && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| DbError::Unavailable(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let pool = Pool::builder()
+            .max_size(options.max_size)
+            // Connections are opened on demand only. r2d2 opens them on its own threads, and a
+            // background top-up still connecting when the process exits crashes inside libpq's
+            // TLS/Kerberos clean-up; on demand, every connect is awaited by its caller.
+            .min_idle(Some(0))
+            .connection_timeout(options.connection_timeout)
+            .build(conn::Manager::new(target.clone()))
+            .map_err(|e| DbError::Unavailable(e.to_string()))?;
+        let backend = target.backend();
+        let sqlite_writer = (backend == Backend::Sqlite).then(|| Arc::new(parking_lot::Mutex::new(())));
+        Ok(Self { pool, backend, sqlite_writer })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Runs `f` on a pooled connection on the blocking pool, outside any transaction.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        blocking(move || {
+            let mut conn = checkout(&pool)?;
+            f(&mut conn)
+        })
+        .await
+    }
+
+    /// Runs `f` inside one write transaction (`BEGIN IMMEDIATE` on SQLite, so the write lock is
+    /// taken up front and a read-then-write never fails on a lock upgrade). `f` returning `Err`
+    /// rolls everything back.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let writer = self.sqlite_writer.clone();
+        blocking(move || {
+            let mut conn = checkout(&pool)?;
+            let _turn = writer.as_ref().map(|w| w.lock());
+            transaction(&mut conn, f)
+        })
+        .await
+    }
+
+    /// The synchronous form of [`Db::write`], for code already on a blocking thread.
+    pub fn write_blocking<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+        E: From<DbError>,
+    {
+        let mut conn = checkout(&self.pool)?;
+        let _turn = self.sqlite_writer.as_ref().map(|w| w.lock());
+        transaction(&mut conn, f)
+    }
+
+    /// A connection for synchronous callers (migrations at start-up, tests).
+    pub fn get(&self) -> Result<PooledConnection<conn::Manager>, DbError> {
+        checkout(&self.pool)
+    }
+}
+
+fn checkout(pool: &Pool<conn::Manager>) -> Result<PooledConnection<conn::Manager>, DbError> {
+    pool.get().map_err(|e| DbError::Unavailable(e.to_string()))
+}
+
+/// Diesel's `Connection::transaction`, except that SQLite begins with `BEGIN IMMEDIATE`.
+fn transaction<T, E, F>(conn: &mut AnyConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+    E: From<DbError>,
+{
+    let begun = match conn {
+        AnyConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
+        AnyConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c),
+    };
+    begun.map_err(|e| E::from(DbError::from(e)))?;
+    match f(conn) {
+        Ok(value) => {
+            AnyConnection::commit_transaction(conn).map_err(|e| E::from(DbError::from(e)))?;
+            Ok(value)
+        }
+        Err(error) => {
+            if let Err(rollback) = AnyConnection::rollback_transaction(conn) {
+                // The pool's `has_broken` check discards the connection; the caller's error is
+                // the one worth reporting.
+                tracing::warn!(error = %rollback, "rollback failed");
+            }
+            Err(error)
+        }
+    }
+}
+
+/// `spawn_blocking` that keeps the caller's tracing span (crates.io `tasks.rs`).
+async fn blocking<T, E, F>(f: F) -> Result<T, E>
+where
+    F: FnOnce() -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: From<DbError> + Send + 'static,
+{
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || span.in_scope(f))
+        .in_current_span()
+        .await
+        .map_err(|e| E::from(DbError::Task(e.to_string())))?
+}

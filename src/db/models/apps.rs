@@ -1,0 +1,128 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::AnyConnection;
+use crate::db::schema::{credentials, oauth_apps};
+
+/// What kind of Zoom app, which decides who a credential stands for and what it can mint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppKind {
+    /// Installed by one user for themselves: the credential is that user's.
+    UserLevel,
+    /// Installed by an admin for the whole account: the credential covers every user in it.
+    AccountLevel,
+    /// Server-to-Server OAuth: an account credential with no user flow and no refresh token.
+    ServerToServer,
+}
+
+impl AppKind {
+    pub const ALL: [AppKind; 3] = [Self::UserLevel, Self::AccountLevel, Self::ServerToServer];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::UserLevel => "user_level",
+            Self::AccountLevel => "account_level",
+            Self::ServerToServer => "server_to_server",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+
+    /// Account-level and server-to-server credentials act for a whole account.
+    pub fn is_account_wide(self) -> bool {
+        !matches!(self, Self::UserLevel)
+    }
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = oauth_apps)]
+pub struct AppRow {
+    pub id: String,
+    pub kind: String,
+    pub client_id: String,
+    pub client_secret: Vec<u8>,
+    pub webhook_secret: Vec<u8>,
+    pub previous_webhook_secret: Option<Vec<u8>>,
+    pub previous_webhook_secret_expires_at: Option<NaiveDateTime>,
+    pub account_id: Option<String>,
+    pub webhook_last_validation: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl AppRow {
+    pub fn kind(&self) -> AppKind {
+        // The column has a CHECK constraint; anything else would be a corrupted row.
+        AppKind::parse(&self.kind).unwrap_or(AppKind::UserLevel)
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = oauth_apps)]
+pub struct NewApp<'a> {
+    pub id: &'a str,
+    pub kind: &'a str,
+    pub client_id: &'a str,
+    pub client_secret: &'a [u8],
+    pub webhook_secret: &'a [u8],
+    pub account_id: Option<&'a str>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The secret columns a PATCH may replace.
+#[derive(AsChangeset, Default)]
+#[diesel(table_name = oauth_apps)]
+pub struct SecretsChange {
+    pub client_secret: Option<Vec<u8>>,
+    pub webhook_secret: Option<Vec<u8>>,
+    pub previous_webhook_secret: Option<Option<Vec<u8>>>,
+    pub previous_webhook_secret_expires_at: Option<Option<NaiveDateTime>>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+pub fn insert(conn: &mut AnyConnection, app: &NewApp<'_>) -> QueryResult<()> {
+    diesel::insert_into(oauth_apps::table).values(app).execute(conn).map(drop)
+}
+
+pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<AppRow>> {
+    oauth_apps::table.find(id).select(AppRow::as_select()).first(conn).optional()
+}
+
+pub fn find_by_client_id(conn: &mut AnyConnection, client_id: &str) -> QueryResult<Option<AppRow>> {
+    oauth_apps::table.filter(oauth_apps::client_id.eq(client_id)).select(AppRow::as_select()).first(conn).optional()
+}
+
+/// One page in creation order, starting after `after` (the previous page's last row).
+pub fn list(conn: &mut AnyConnection, after: Option<(NaiveDateTime, String)>, limit: i64) -> QueryResult<Vec<AppRow>> {
+    let mut query = oauth_apps::table.select(AppRow::as_select()).into_boxed();
+    if let Some((at, id)) = after {
+        query =
+            query.filter(oauth_apps::created_at.gt(at).or(oauth_apps::created_at.eq(at).and(oauth_apps::id.gt(id))));
+    }
+    query.order((oauth_apps::created_at.asc(), oauth_apps::id.asc())).limit(limit).load(conn)
+}
+
+pub fn update_secrets(conn: &mut AnyConnection, id: &str, change: &SecretsChange) -> QueryResult<usize> {
+    diesel::update(oauth_apps::table.find(id)).set(change).execute(conn)
+}
+
+pub fn set_webhook_last_validation(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(oauth_apps::table.find(id)).set(oauth_apps::webhook_last_validation.eq(at)).execute(conn)
+}
+
+pub fn credential_count(conn: &mut AnyConnection, id: &str) -> QueryResult<i64> {
+    credentials::table.filter(credentials::app_id.eq(id)).count().get_result(conn)
+}
+
+pub fn delete(conn: &mut AnyConnection, id: &str) -> QueryResult<usize> {
+    diesel::delete(oauth_apps::table.find(id)).execute(conn)
+}
+
+/// Every row's encrypted columns, for `zoomsync reencrypt`.
+pub fn all(conn: &mut AnyConnection) -> QueryResult<Vec<AppRow>> {
+    oauth_apps::table.select(AppRow::as_select()).order(oauth_apps::id.asc()).load(conn)
+}

@@ -1,0 +1,57 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::AnyConnection;
+use crate::db::schema::credential_logs;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Info => "info",
+            Self::Warning => "warning",
+            Self::Error => "error",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = credential_logs)]
+pub struct LogRow {
+    pub id: i64,
+    pub credential_id: String,
+    pub level: String,
+    pub message: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// Appends one line to a credential's log. Messages are written by our code, never copied from
+/// a token or secret.
+pub fn append(conn: &mut AnyConnection, credential_id: &str, level: Level, message: &str) -> QueryResult<()> {
+    diesel::insert_into(credential_logs::table)
+        .values((
+            credential_logs::credential_id.eq(credential_id),
+            credential_logs::level.eq(level.as_str()),
+            credential_logs::message.eq(message),
+            credential_logs::created_at.eq(crate::time::now()),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// The newest `limit` lines, newest first.
+pub fn recent(conn: &mut AnyConnection, credential_id: &str, limit: i64) -> QueryResult<Vec<LogRow>> {
+    credential_logs::table
+        .filter(credential_logs::credential_id.eq(credential_id))
+        .order(credential_logs::id.desc())
+        .limit(limit)
+        .select(LogRow::as_select())
+        .load(conn)
+}

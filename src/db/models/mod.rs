@@ -1,0 +1,7 @@
+//! Rows and the queries on them, one module per table. Functions take `&mut AnyConnection` and
+//! return `QueryResult`; callers choose the transaction (`Db::read` / `Db::write`).
+
+pub mod apps;
+pub mod credential_logs;
+pub mod credentials;
+pub mod mappings;

@@ -1,0 +1,91 @@
+//! The tables, in the portable subset of SQL types that both backends share (STYLE.md Q1).
+//! Kept by hand; `tests/api/migrations.rs` checks it against both migration folders.
+
+diesel::table! {
+    oauth_apps (id) {
+        id -> Text,
+        kind -> Text,
+        client_id -> Text,
+        client_secret -> Binary,
+        webhook_secret -> Binary,
+        previous_webhook_secret -> Nullable<Binary>,
+        previous_webhook_secret_expires_at -> Nullable<Timestamp>,
+        account_id -> Nullable<Text>,
+        webhook_last_validation -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    credentials (id) {
+        id -> Text,
+        app_id -> Text,
+        subject -> Text,
+        zoom_user_id -> Text,
+        account_id -> Text,
+        email -> Nullable<Text>,
+        scopes -> Text,
+        refresh_token -> Nullable<Binary>,
+        access_token -> Nullable<Binary>,
+        access_token_expires_at -> Nullable<Timestamp>,
+        status -> Text,
+        status_detail -> Nullable<Text>,
+        meeting_sync_status -> Text,
+        last_synced_at -> Nullable<Timestamp>,
+        last_refreshed_at -> Nullable<Timestamp>,
+        pmi -> Nullable<BigInt>,
+        vanity_name -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    meeting_mappings (meeting_id, credential_id) {
+        meeting_id -> BigInt,
+        credential_id -> Text,
+        host_user_id -> Text,
+        source -> Text,
+        synced_at -> Timestamp,
+        event_ts -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    webhook_events (id) {
+        id -> BigInt,
+        app_id -> Text,
+        dedupe_key -> Text,
+        event -> Text,
+        event_ts -> BigInt,
+        payload -> Text,
+        status -> Text,
+        outcome -> Nullable<Text>,
+        received_at -> Timestamp,
+        applied_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    credential_logs (id) {
+        id -> BigInt,
+        credential_id -> Text,
+        level -> Text,
+        message -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(credentials -> oauth_apps (app_id));
+diesel::joinable!(meeting_mappings -> credentials (credential_id));
+diesel::joinable!(credential_logs -> credentials (credential_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    oauth_apps,
+    credentials,
+    meeting_mappings,
+    webhook_events,
+    credential_logs,
+);

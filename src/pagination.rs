@@ -1,0 +1,139 @@
+//! Cursor pagination for admin lists: `{"next": <url or null>, "results": [...]}` (Recall's
+//! shape). A cursor names the last row of the previous page by its sort key, so pages stay
+//! stable while rows are added, and it is opaque to clients.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+pub const DEFAULT_PAGE_SIZE: i64 = 50;
+pub const MAX_PAGE_SIZE: i64 = 500;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    pub at: NaiveDateTime,
+    pub id: String,
+}
+
+impl Cursor {
+    pub fn new(at: NaiveDateTime, id: &str) -> Self {
+        Self { at, id: id.to_owned() }
+    }
+
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("{}|{}", self.at.and_utc().timestamp_micros(), self.id))
+    }
+
+    pub fn decode(text: &str) -> Result<Self, AppError> {
+        let invalid = || AppError::bad_request("invalid_cursor", "the cursor is not one this server issued");
+        let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid())?;
+        let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+        let (micros, id) = text.split_once('|').ok_or_else(invalid)?;
+        let micros: i64 = micros.parse().map_err(|_| invalid())?;
+        let at = DateTime::from_timestamp_micros(micros).ok_or_else(invalid)?.naive_utc();
+        Ok(Self { at, id: id.to_owned() })
+    }
+}
+
+/// `rows` holds up to `page_size + 1` rows: the extra one only says whether a next page exists.
+pub fn split_page<R, V>(
+    mut rows: Vec<R>,
+    page_size: i64,
+    view: impl Fn(&R) -> (V, Cursor),
+) -> (Vec<V>, Option<Cursor>) {
+    let more = rows.len() as i64 > page_size;
+    rows.truncate(usize::try_from(page_size).unwrap_or(0));
+    let mut last = None;
+    let views = rows
+        .iter()
+        .map(|row| {
+            let (v, cursor) = view(row);
+            last = Some(cursor);
+            v
+        })
+        .collect();
+    (views, if more { last } else { None })
+}
+
+/// The `cursor` and `page_size` query parameters every list accepts.
+#[derive(Debug, Default, Deserialize)]
+pub struct PageParams {
+    pub cursor: Option<String>,
+    pub page_size: Option<i64>,
+}
+
+impl PageParams {
+    pub fn cursor(&self) -> Result<Option<Cursor>, AppError> {
+        self.cursor.as_deref().filter(|c| !c.is_empty()).map(Cursor::decode).transpose()
+    }
+
+    pub fn page_size(&self) -> Result<i64, AppError> {
+        match self.page_size {
+            None => Ok(DEFAULT_PAGE_SIZE),
+            Some(n) if (1..=MAX_PAGE_SIZE).contains(&n) => Ok(n),
+            Some(_) => Err(AppError::bad_request("invalid_field", format!("`page_size` must be 1 to {MAX_PAGE_SIZE}"))),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Page<T> {
+    pub next: Option<String>,
+    pub results: Vec<T>,
+}
+
+impl<T> Page<T> {
+    /// `filters` are the request's other query parameters, carried into the `next` URL.
+    pub fn new(
+        results: Vec<T>,
+        next: Option<Cursor>,
+        list_url: &str,
+        filters: &[(&str, Option<&str>)],
+        page_size: i64,
+    ) -> Self {
+        let next = next.map(|cursor| {
+            let mut query = url::form_urlencoded::Serializer::new(String::new());
+            for (key, value) in filters {
+                if let Some(value) = value {
+                    query.append_pair(key, value);
+                }
+            }
+            query.append_pair("cursor", &cursor.encode());
+            query.append_pair("page_size", &page_size.to_string());
+            format!("{list_url}?{}", query.finish())
+        });
+        Self { next, results }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_round_trips() {
+        let cursor = Cursor::new(crate::time::now(), "abc-123");
+        assert_eq!(Cursor::decode(&cursor.encode()).unwrap(), cursor);
+    }
+
+    #[test]
+    fn foreign_cursor_is_a_bad_request() {
+        assert!(matches!(Cursor::decode("!!"), Err(AppError::BadRequest { .. })));
+        assert!(matches!(Cursor::decode("bm9waXBl"), Err(AppError::BadRequest { .. })));
+    }
+
+    #[test]
+    fn split_page_reports_a_next_page_only_when_more_rows_exist() {
+        let at = crate::time::now();
+        let rows: Vec<String> = (0..3).map(|i| i.to_string()).collect();
+        let (page, next) = split_page(rows.clone(), 2, |r| (r.clone(), Cursor::new(at, r)));
+        assert_eq!(page, vec!["0", "1"]);
+        assert_eq!(next.unwrap().id, "1");
+        let (page, next) = split_page(rows, 3, |r| (r.clone(), Cursor::new(at, r)));
+        assert_eq!(page.len(), 3);
+        assert!(next.is_none());
+    }
+}

@@ -1,0 +1,218 @@
+//! Registering Zoom OAuth apps: create, list, read, rotate secrets, delete. The admin API and
+//! `zoomsync app ...` both call these, so validation and storage happen in one place.
+
+use chrono::{DateTime, Utc};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+
+use crate::crypto::Field;
+use crate::db::models::apps::{self, AppKind, AppRow, NewApp, SecretsChange};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::time::{self, utc};
+use crate::urls;
+
+/// An app as the API shows it: never a secret.
+#[derive(Clone, Debug, Serialize)]
+pub struct AppView {
+    pub id: String,
+    pub kind: AppKind,
+    pub client_id: String,
+    /// The Zoom account of a server-to-server app.
+    pub account_id: Option<String>,
+    pub webhook_url: String,
+    /// `None` for server-to-server apps, which connect without a user flow.
+    pub oauth_start_url: Option<String>,
+    pub webhook_last_validation: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl AppView {
+    pub fn kind_str(&self) -> &'static str {
+        self.kind.as_str()
+    }
+
+    pub fn new(row: &AppRow, public_url: &str) -> Self {
+        let kind = row.kind();
+        Self {
+            id: row.id.clone(),
+            kind,
+            client_id: row.client_id.clone(),
+            account_id: row.account_id.clone(),
+            webhook_url: urls::webhook_url(public_url, &row.id),
+            oauth_start_url: (kind != AppKind::ServerToServer).then(|| urls::oauth_start_url(public_url, &row.id)),
+            webhook_last_validation: row.webhook_last_validation.map(utc),
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+        }
+    }
+}
+
+/// What an admin submits. Fields are optional here so that a missing one gets our own clear
+/// error rather than a deserializer's.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateApp {
+    pub kind: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<SecretString>,
+    pub webhook_secret: Option<SecretString>,
+    pub account_id: Option<String>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RotateSecrets {
+    pub client_secret: Option<SecretString>,
+    pub webhook_secret: Option<SecretString>,
+}
+
+fn required_text(name: &str, value: Option<&str>) -> Result<String, AppError> {
+    match value.map(str::trim) {
+        Some(v) if !v.is_empty() => Ok(v.to_owned()),
+        _ => Err(AppError::bad_request("invalid_field", format!("`{name}` is required and must not be empty"))),
+    }
+}
+
+fn required_secret(name: &str, value: Option<&SecretString>) -> Result<SecretString, AppError> {
+    required_text(name, value.map(ExposeSecret::expose_secret)).map(SecretString::from)
+}
+
+pub async fn create(state: &AppState, input: CreateApp) -> Result<AppView, AppError> {
+    let kind_text = required_text("kind", input.kind.as_deref())?;
+    let kind = AppKind::parse(&kind_text).ok_or_else(|| {
+        AppError::bad_request(
+            "invalid_field",
+            format!("`kind` must be one of user_level, account_level, server_to_server, not {kind_text:?}"),
+        )
+    })?;
+    let client_id = required_text("client_id", input.client_id.as_deref())?;
+    let client_secret = required_secret("client_secret", input.client_secret.as_ref())?;
+    let webhook_secret = required_secret("webhook_secret", input.webhook_secret.as_ref())?;
+    let account_id = match (kind, input.account_id.as_deref().map(str::trim)) {
+        (AppKind::ServerToServer, Some(id)) if !id.is_empty() => Some(id.to_owned()),
+        (AppKind::ServerToServer, _) => {
+            return Err(AppError::bad_request("invalid_field", "`account_id` is required for server_to_server apps"));
+        }
+        (_, None) => None,
+        (_, Some(_)) => {
+            return Err(AppError::bad_request("invalid_field", "`account_id` applies to server_to_server apps only"));
+        }
+    };
+
+    let id = uuid::Uuid::new_v4().to_string();
+    let cipher = &state.settings.secrets.cipher;
+    let client_secret = cipher.seal(Field::AppClientSecret, &id, client_secret.expose_secret())?;
+    let webhook_secret = cipher.seal(Field::AppWebhookSecret, &id, webhook_secret.expose_secret())?;
+    let now = time::now();
+    let row = state
+        .db
+        .write(move |conn| {
+            apps::insert(
+                conn,
+                &NewApp {
+                    id: &id,
+                    kind: kind.as_str(),
+                    client_id: &client_id,
+                    client_secret: &client_secret,
+                    webhook_secret: &webhook_secret,
+                    account_id: account_id.as_deref(),
+                    created_at: now,
+                    updated_at: now,
+                },
+            )
+            .map_err(|e| match e {
+                DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                    AppError::Conflict(format!("an app with client_id {client_id:?} is already registered"))
+                }
+                other => other.into(),
+            })?;
+            apps::find(conn, &id)?.ok_or_else(|| AppError::Internal(anyhow::anyhow!("inserted app vanished")))
+        })
+        .await?;
+    tracing::info!(app = %row.id, kind = kind.as_str(), "app registered");
+    Ok(AppView::new(&row, &state.settings.public_url))
+}
+
+pub async fn get(state: &AppState, id: &str) -> Result<AppView, AppError> {
+    let id = id.to_owned();
+    let row = state.db.read(move |conn| apps::find(conn, &id).map_err(AppError::from)).await?;
+    row.map(|row| AppView::new(&row, &state.settings.public_url)).ok_or_else(|| AppError::not_found("no such app"))
+}
+
+/// One page of apps in creation order; `after` is the previous page's cursor.
+pub async fn list(
+    state: &AppState,
+    after: Option<crate::pagination::Cursor>,
+    page_size: i64,
+) -> Result<(Vec<AppView>, Option<crate::pagination::Cursor>), AppError> {
+    let rows = state
+        .db
+        .read(move |conn| apps::list(conn, after.map(|c| (c.at, c.id)), page_size + 1).map_err(AppError::from))
+        .await?;
+    Ok(crate::pagination::split_page(rows, page_size, |row| {
+        (AppView::new(row, &state.settings.public_url), crate::pagination::Cursor::new(row.created_at, &row.id))
+    }))
+}
+
+/// Replaces the client secret and/or the webhook secret. The webhook secret being replaced is
+/// still accepted for `webhook.previous_secret_grace_seconds`, so Zoom deliveries signed before
+/// the admin updated Zoom's side are not lost.
+pub async fn rotate_secrets(state: &AppState, id: &str, input: RotateSecrets) -> Result<AppView, AppError> {
+    let client_secret = input.client_secret.as_ref().map(|s| required_secret("client_secret", Some(s))).transpose()?;
+    let webhook_secret =
+        input.webhook_secret.as_ref().map(|s| required_secret("webhook_secret", Some(s))).transpose()?;
+    if client_secret.is_none() && webhook_secret.is_none() {
+        return Err(AppError::bad_request("invalid_field", "give `client_secret` and/or `webhook_secret` to rotate"));
+    }
+    let id = id.to_owned();
+    let cipher = state.settings.secrets.cipher.clone();
+    let grace = chrono::Duration::from_std(state.settings.webhook_secret_grace).unwrap_or(chrono::Duration::zero());
+    let row = state
+        .db
+        .write(move |conn| {
+            let row = apps::find(conn, &id)?.ok_or_else(|| AppError::not_found("no such app"))?;
+            let now = time::now();
+            let mut change = SecretsChange { updated_at: Some(now), ..SecretsChange::default() };
+            if let Some(secret) = client_secret {
+                change.client_secret = Some(cipher.seal(Field::AppClientSecret, &id, secret.expose_secret())?);
+            }
+            if let Some(secret) = webhook_secret {
+                let old = cipher.open(Field::AppWebhookSecret, &id, &row.webhook_secret)?;
+                change.previous_webhook_secret =
+                    Some(Some(cipher.seal(Field::AppPreviousWebhookSecret, &id, old.expose_secret())?));
+                change.previous_webhook_secret_expires_at = Some(Some(now + grace));
+                change.webhook_secret = Some(cipher.seal(Field::AppWebhookSecret, &id, secret.expose_secret())?);
+            }
+            apps::update_secrets(conn, &id, &change)?;
+            apps::find(conn, &id)?.ok_or_else(|| AppError::not_found("no such app"))
+        })
+        .await?;
+    tracing::info!(app = %row.id, "app secrets rotated");
+    Ok(AppView::new(&row, &state.settings.public_url))
+}
+
+/// Deletes an app that no longer has credentials (409 otherwise: delete those first, which
+/// revokes them at Zoom).
+pub async fn delete(state: &AppState, id: &str) -> Result<(), AppError> {
+    let id = id.to_owned();
+    state
+        .db
+        .write(move |conn| {
+            if apps::find(conn, &id)?.is_none() {
+                return Err(AppError::not_found("no such app"));
+            }
+            let credentials = apps::credential_count(conn, &id)?;
+            if credentials > 0 {
+                return Err(AppError::Conflict(format!(
+                    "the app still has {credentials} credential(s); delete them first"
+                )));
+            }
+            apps::delete(conn, &id)?;
+            tracing::info!(app = %id, "app deleted");
+            Ok(())
+        })
+        .await
+}

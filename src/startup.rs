@@ -1,0 +1,76 @@
+//! Building and running the daemon: connect, migrate, bind, serve (z2p's `Application`).
+
+use std::net::TcpListener;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context as _;
+
+use crate::config::Settings;
+use crate::db::{Db, migrate};
+use crate::state::AppState;
+use crate::{api, telemetry};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects, applies migrations, and binds `server.bind`. The server starts on
+    /// [`Application::run_until_stopped`].
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let listener =
+            TcpListener::bind(settings.bind).with_context(|| format!("cannot listen on {}", settings.bind))?;
+        Self::with_listener(settings, listener).await
+    }
+
+    /// The same on a listener the caller bound (tests bind port 0 and derive `public_url`).
+    pub async fn with_listener(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
+        let db = Db::connect(&settings.database, &settings.pool).context("cannot open the database")?;
+        apply_migrations(&db).await?;
+        let port = listener.local_addr()?.port();
+        let state = AppState::new(db, settings);
+        let data = web::Data::new(state.clone());
+        let server = HttpServer::new(move || {
+            App::new().wrap(from_fn(telemetry::log_requests)).app_data(data.clone()).configure(api::configure)
+        })
+        // Signals are handled by `serve`, which also stops the background work.
+        .disable_signals()
+        .shutdown_timeout(10)
+        .listen(listener)?
+        .run();
+        tracing::info!(port, public_url = %state.settings.public_url, "listening");
+        Ok(Self { port, server, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Applies pending migrations, logging what it did (PostgreSQL: under the advisory lock).
+pub async fn apply_migrations(db: &Db) -> anyhow::Result<Vec<String>> {
+    let applied =
+        db.read(|conn| migrate::run_pending(conn).map_err(|e| anyhow::anyhow!("migration failed: {e}"))).await?;
+    if applied.is_empty() {
+        tracing::info!("database schema is up to date");
+    } else {
+        tracing::info!(count = applied.len(), versions = %applied.join(","), "applied migrations");
+    }
+    Ok(applied)
+}

@@ -1,0 +1,54 @@
+//! `zoomsync app add|list|remove` against the same database the API uses.
+
+use serde_json::Value;
+
+use crate::both_backends;
+use crate::helpers::process::{db_env, run_cli};
+use crate::helpers::{TestDb, contains_secret};
+
+both_backends! {
+    async fn app_add_list_remove(backend) {
+        let db = TestDb::new(backend);
+        let dir = db.dir.path().to_owned();
+        let mut env = db_env(&db);
+        env.push(("ZOOMSYNC_APP_CLIENT_SECRET".into(), "cli-client-secret-4f9a".into()));
+        env.push(("ZOOMSYNC_APP_WEBHOOK_SECRET".into(), "cli-webhook-secret-8c2d".into()));
+        env.push(("ZOOMSYNC__SERVER__PUBLIC_URL".into(), "https://zoomsync.example.com".into()));
+
+        let added = run_cli(&dir, &env, &["app", "add", "--kind", "account_level", "--client-id", "cli-app", "--json"]);
+        assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+        let app: Value = serde_json::from_slice(&added.stdout).unwrap();
+        let id = app["id"].as_str().unwrap().to_owned();
+        assert_eq!(app["kind"], "account_level");
+        assert_eq!(app["webhook_url"], format!("https://zoomsync.example.com/api/v2/zoom-oauth-apps/{id}/webhook"));
+
+        let duplicate = run_cli(&dir, &env, &["app", "add", "--kind", "account_level", "--client-id", "cli-app"]);
+        assert_eq!(duplicate.status.code(), Some(4), "a conflict exits 4: {:?} {}", duplicate.status, String::from_utf8_lossy(&duplicate.stderr));
+        let invalid = run_cli(&dir, &env, &["app", "add", "--kind", "sideways", "--client-id", "x"]);
+        assert_eq!(invalid.status.code(), Some(2), "invalid input exits 2: {:?} {}", invalid.status, String::from_utf8_lossy(&invalid.stderr));
+
+        let listed = run_cli(&dir, &env, &["app", "list", "--json"]);
+        assert!(listed.status.success(), "{:?} {}", listed.status, String::from_utf8_lossy(&listed.stderr));
+        let apps: Value = serde_json::from_slice(&listed.stdout).unwrap();
+        assert_eq!(apps.as_array().unwrap().len(), 1);
+        assert_eq!(apps[0]["id"], id.as_str());
+        let table = run_cli(&dir, &env, &["app", "list"]);
+        let table = String::from_utf8_lossy(&table.stdout).into_owned();
+        assert!(table.starts_with("ID") && table.contains(&id), "{table}");
+
+        for output in [&added, &listed, &duplicate] {
+            for stream in [&output.stdout, &output.stderr] {
+                assert!(!contains_secret(stream, "cli-client-secret-4f9a"));
+                assert!(!contains_secret(stream, "cli-webhook-secret-8c2d"));
+            }
+        }
+        assert!(!contains_secret(&db.dump(), "cli-client-secret-4f9a"));
+
+        let removed = run_cli(&dir, &env, &["app", "remove", &id]);
+        assert!(removed.status.success());
+        let missing = run_cli(&dir, &env, &["app", "remove", &id]);
+        assert_eq!(missing.status.code(), Some(3), "not found exits 3");
+        let listed = run_cli(&dir, &env, &["app", "list", "--json"]);
+        assert_eq!(serde_json::from_slice::<Value>(&listed.stdout).unwrap(), serde_json::json!([]));
+    }
+}

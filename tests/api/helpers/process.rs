@@ -1,0 +1,123 @@
+//! The `zoomsync` binary as a separate process: for what only a real process shows (first-start
+//! secrets, exit codes, signals, several replicas, kill -9).
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use super::app::{ADMIN_TOKEN, BOT_SECRET, ENCRYPTION_KEY};
+use super::db::TestDb;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_zoomsync");
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+}
+
+/// `zoomsync` with a clean slate: no inherited ZOOMSYNC_* variables, run in `dir`.
+pub fn command(dir: &Path) -> Command {
+    let mut command = Command::new(BIN);
+    for (name, _) in std::env::vars() {
+        if name.starts_with("ZOOMSYNC") {
+            command.env_remove(name);
+        }
+    }
+    command.current_dir(dir).env("RUST_LOG", "debug,h2=info,hyper=info,reqwest=info");
+    command
+}
+
+/// The environment that points a process at `db` with the test secrets.
+pub fn db_env(db: &TestDb) -> Vec<(String, String)> {
+    vec![
+        ("ZOOMSYNC__DATABASE__URL".into(), db.url.clone()),
+        ("ZOOMSYNC__DATABASE__POOL_SIZE".into(), "3".into()),
+        ("ZOOMSYNC__SECURITY__ADMIN_TOKEN".into(), ADMIN_TOKEN.into()),
+        ("ZOOMSYNC__SECURITY__BOT_SECRET".into(), BOT_SECRET.into()),
+        ("ZOOMSYNC__SECURITY__ENCRYPTION_KEY".into(), ENCRYPTION_KEY.into()),
+        ("ZOOMSYNC__SYNC__SCHEDULE".into(), String::new()),
+    ]
+}
+
+/// Runs a CLI command to completion.
+pub fn run_cli(dir: &Path, env: &[(String, String)], args: &[&str]) -> Output {
+    command(dir).envs(env.iter().cloned()).args(args).output().expect("run zoomsync")
+}
+
+pub struct Daemon {
+    child: Child,
+    pub address: String,
+    stderr: PathBuf,
+}
+
+impl Daemon {
+    /// Starts `zoomsync serve` on a free port in `dir`; its output goes to files named `name`.
+    pub fn start(dir: &Path, name: &str, env: &[(String, String)]) -> Self {
+        let port = free_port();
+        let stdout = dir.join(format!("{name}.stdout"));
+        let stderr = dir.join(format!("{name}.stderr"));
+        let child = command(dir)
+            .envs(env.iter().cloned())
+            .env("ZOOMSYNC__SERVER__BIND", format!("127.0.0.1:{port}"))
+            .env("ZOOMSYNC__SERVER__PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+            .arg("serve")
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&stdout).expect("stdout file"))
+            .stderr(std::fs::File::create(&stderr).expect("stderr file"))
+            .spawn()
+            .expect("spawn zoomsync serve");
+        Self { child, address: format!("http://127.0.0.1:{port}"), stderr }
+    }
+
+    /// Waits until `/readyz` answers 200; false if it never does or the process exits.
+    pub async fn wait_ready(&mut self, timeout: Duration) -> bool {
+        let client = reqwest::Client::new();
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return false;
+            }
+            if let Ok(response) = client.get(format!("{}/readyz", self.address)).send().await
+                && response.status() == 200
+            {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        false
+    }
+
+    /// Sends SIGTERM and waits for the exit.
+    pub fn terminate(&mut self) -> ExitStatus {
+        self.signal("-TERM")
+    }
+
+    /// Sends SIGINT (Ctrl-C) and waits for the exit.
+    pub fn interrupt(&mut self) -> ExitStatus {
+        self.signal("-INT")
+    }
+
+    fn signal(&mut self, signal: &str) -> ExitStatus {
+        let _ = Command::new("kill").args([signal, &self.child.id().to_string()]).status();
+        self.child.wait().expect("wait")
+    }
+
+    /// SIGKILL: no chance to clean up.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            self.kill9();
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! zoomsync's integration suite: one binary (one link step), every test against a real server
+//! on a real port and a real database, each test twice: on SQLite and on PostgreSQL.
+
+// Panicking on a broken fixture is what a test should do.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod apps;
+mod cli;
+mod config;
+mod keys;
+mod migrations;
+mod startup;
