@@ -44,6 +44,8 @@ pub enum Field {
     AppPreviousWebhookSecret,
     CredentialRefreshToken,
     CredentialAccessToken,
+    /// PKCE verifiers of OAuth flows in progress (short-lived; not re-encrypted on rotation).
+    OAuthStateVerifier,
 }
 
 impl Field {
@@ -54,6 +56,7 @@ impl Field {
             Self::AppPreviousWebhookSecret => "oauth_apps.previous_webhook_secret",
             Self::CredentialRefreshToken => "credentials.refresh_token",
             Self::CredentialAccessToken => "credentials.access_token",
+            Self::OAuthStateVerifier => "oauth_states.code_verifier",
         }
     }
 

@@ -30,6 +30,9 @@ pub enum AppError {
     /// 409.
     #[error("{0}")]
     Conflict(String),
+    /// 413.
+    #[error("{0}")]
+    TooLarge(String),
     /// 503: worth retrying later (database down, Zoom unreachable).
     #[error("{0}")]
     Unavailable(String),
@@ -53,6 +56,7 @@ impl AppError {
             Self::Unauthorized(_) => "unauthorized",
             Self::NotFound(_) => "not_found",
             Self::Conflict(_) => "conflict",
+            Self::TooLarge(_) => "too_large",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
         }
@@ -99,6 +103,7 @@ impl ResponseError for AppError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -11,14 +11,18 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod meeting_ref;
 pub mod pagination;
 pub mod recall;
+pub mod scopes;
 pub mod services;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
 pub mod time;
 pub mod urls;
+pub mod webhooks;
+pub mod zoom;
 
 /// Process-wide set-up, first thing in `main` (and in test harnesses).
 ///

@@ -12,29 +12,45 @@ use crate::error::AppError;
 pub const DEFAULT_PAGE_SIZE: i64 = 50;
 pub const MAX_PAGE_SIZE: i64 = 500;
 
+/// The sort key of the last row of a page: a number (a timestamp in microseconds, or a meeting
+/// id) and the row's id, which breaks ties.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cursor {
-    pub at: NaiveDateTime,
+    pub key: i64,
     pub id: String,
 }
 
 impl Cursor {
+    /// For lists in creation order.
     pub fn new(at: NaiveDateTime, id: &str) -> Self {
-        Self { at, id: id.to_owned() }
+        Self { key: at.and_utc().timestamp_micros(), id: id.to_owned() }
+    }
+
+    /// For lists ordered by a number, e.g. a meeting id.
+    pub fn number(key: i64, id: &str) -> Self {
+        Self { key, id: id.to_owned() }
+    }
+
+    /// The key as a creation time.
+    pub fn at(&self) -> NaiveDateTime {
+        DateTime::from_timestamp_micros(self.key).unwrap_or_default().naive_utc()
+    }
+
+    /// `(created_at, id)` for the repositories' `after` parameter.
+    pub fn after_time(self) -> (NaiveDateTime, String) {
+        (self.at(), self.id)
     }
 
     pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(format!("{}|{}", self.at.and_utc().timestamp_micros(), self.id))
+        URL_SAFE_NO_PAD.encode(format!("{}|{}", self.key, self.id))
     }
 
     pub fn decode(text: &str) -> Result<Self, AppError> {
         let invalid = || AppError::bad_request("invalid_cursor", "the cursor is not one this server issued");
         let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid())?;
         let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-        let (micros, id) = text.split_once('|').ok_or_else(invalid)?;
-        let micros: i64 = micros.parse().map_err(|_| invalid())?;
-        let at = DateTime::from_timestamp_micros(micros).ok_or_else(invalid)?.naive_utc();
-        Ok(Self { at, id: id.to_owned() })
+        let (key, id) = text.split_once('|').ok_or_else(invalid)?;
+        Ok(Self { key: key.parse().map_err(|_| invalid())?, id: id.to_owned() })
     }
 }
 
@@ -58,10 +74,12 @@ pub fn split_page<R, V>(
     (views, if more { last } else { None })
 }
 
-/// The `cursor` and `page_size` query parameters every list accepts.
+/// The `cursor` and `page_size` query parameters every list accepts. (Lenient about numbers:
+/// flattened into a list's own query struct, serde hands every value over as text.)
 #[derive(Debug, Default, Deserialize)]
 pub struct PageParams {
     pub cursor: Option<String>,
+    #[serde(default, deserialize_with = "crate::zoom::opt_i64_lenient")]
     pub page_size: Option<i64>,
 }
 

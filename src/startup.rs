@@ -32,7 +32,7 @@ impl Application {
         let db = Db::connect(&settings.database, &settings.pool).context("cannot open the database")?;
         apply_migrations(&db).await?;
         let port = listener.local_addr()?.port();
-        let state = AppState::new(db, settings);
+        let state = AppState::new(db, settings)?;
         let data = web::Data::new(state.clone());
         let server = HttpServer::new(move || {
             App::new().wrap(from_fn(telemetry::log_requests)).app_data(data.clone()).configure(api::configure)

@@ -4,15 +4,34 @@ use std::sync::Arc;
 
 use crate::config::Settings;
 use crate::db::Db;
+use crate::services::access::AccessTokens;
+use crate::services::budget::Budget;
+use crate::services::credential_log::CredentialLog;
+use crate::webhooks::ingest::Ingestor;
+use crate::webhooks::keys::WebhookKeys;
+use crate::zoom::ZoomClient;
 
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
+    pub zoom: ZoomClient,
+    pub tokens: Arc<AccessTokens>,
+    pub budget: Arc<Budget>,
+    pub log: CredentialLog,
+    pub webhook_keys: Arc<WebhookKeys>,
+    pub ingest: Ingestor,
 }
 
 impl AppState {
-    pub fn new(db: Db, settings: Settings) -> Self {
-        Self { db, settings: Arc::new(settings) }
+    pub fn new(db: Db, settings: Settings) -> anyhow::Result<Self> {
+        let zoom = ZoomClient::new(&settings.zoom)?;
+        let log = CredentialLog::start(db.clone());
+        let tokens =
+            Arc::new(AccessTokens::new(db.clone(), zoom.clone(), settings.secrets.cipher.clone(), log.clone()));
+        let budget = Arc::new(Budget::new(settings.zoom.plan));
+        let webhook_keys = Arc::new(WebhookKeys::new(db.clone(), settings.secrets.cipher.clone()));
+        let ingest = Ingestor::start(db.clone());
+        Ok(Self { db, settings: Arc::new(settings), zoom, tokens, budget, log, webhook_keys, ingest })
     }
 }

@@ -4,8 +4,13 @@
 
 mod apps;
 mod auth;
+mod bot;
+mod credentials;
 mod extractors;
 mod health;
+mod mappings;
+mod oauth;
+mod webhook;
 
 use actix_web::{HttpResponse, web};
 
@@ -20,12 +25,39 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource(["/api/v2/zoom-oauth-apps/", "/api/v2/zoom-oauth-apps"]).get(apps::list).post(apps::create),
         )
+        .service(web::resource("/api/v2/zoom-oauth-apps/{id}/webhook").post(webhook::receive))
         .service(
             web::resource(["/api/v2/zoom-oauth-apps/{id}/", "/api/v2/zoom-oauth-apps/{id}"])
                 .get(apps::get)
                 .patch(apps::update)
                 .delete(apps::delete),
         )
+        .service(
+            web::resource(["/api/v2/zoom-oauth-credentials/", "/api/v2/zoom-oauth-credentials"])
+                .get(credentials::list)
+                .post(credentials::create),
+        )
+        .service(
+            web::resource(["/api/v2/zoom-oauth-credentials/{id}/", "/api/v2/zoom-oauth-credentials/{id}"])
+                .get(credentials::get)
+                .delete(credentials::delete),
+        )
+        .service(
+            web::resource([
+                "/api/v2/zoom-oauth-credentials/{id}/access-token/",
+                "/api/v2/zoom-oauth-credentials/{id}/access-token",
+            ])
+            .get(credentials::access_token),
+        )
+        .service(
+            web::resource(["/api/v2/zoom-meetings-to-credentials/", "/api/v2/zoom-meetings-to-credentials"])
+                .get(mappings::list),
+        )
+        .service(web::resource("/zoom/oauth/start").get(oauth::start))
+        .service(web::resource("/zoom/oauth/callback").get(oauth::callback))
+        .service(web::resource("/zoom/join-token").get(bot::join_token))
+        .service(web::resource("/zoom/obf-token").get(bot::obf_token))
+        .service(web::resource("/zoom/zak").get(bot::zak))
         .default_service(web::to(not_found));
 }
 

@@ -5,8 +5,10 @@
 //! found, 4 conflict, 5 unavailable (database or Zoom down; retry later).
 
 mod apps;
+mod credentials;
 mod output;
 mod serve;
+mod tokens;
 
 use std::process::ExitCode;
 
@@ -43,6 +45,19 @@ enum Command {
     /// Register, list and remove Zoom OAuth apps.
     #[command(subcommand)]
     App(apps::AppCommand),
+    /// List and remove connected Zoom users and accounts.
+    #[command(subcommand)]
+    Credential(credentials::CredentialCommand),
+    /// Mint a token now, as a bot would get it.
+    #[command(subcommand)]
+    Token(tokens::TokenCommand),
+    /// Show which credential would mint for a meeting, and why.
+    Explain {
+        /// A meeting ID or Zoom join URL.
+        meeting: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Re-encrypt every stored secret under the current `security.encryption_key`.
     Reencrypt,
 }
@@ -67,27 +82,27 @@ async fn dispatch(command: Command) -> ExitCode {
         Err(e) => return config_failure(&e),
     };
     output::announce_generated_secrets(&settings);
+    if let Command::Serve = command {
+        return serve::run(settings).await;
+    }
+    let state = match connect(settings).await {
+        Ok(state) => state,
+        Err(e) => return output::failure(&e),
+    };
     match command {
-        Command::Serve => serve::run(settings).await,
-        Command::Migrate => match connect(settings).await {
-            Ok(_) => ExitCode::SUCCESS,
-            Err(e) => output::failure(&e),
-        },
-        Command::App(command) => match connect(settings).await {
-            Ok(state) => apps::run(&state, command).await,
-            Err(e) => output::failure(&e),
-        },
-        Command::Reencrypt => match connect(settings).await {
-            Ok(state) => match services::keys::reencrypt_all(&state).await {
-                Ok(report) => {
-                    println!(
-                        "resealed {} value(s); {} already under the current key",
-                        report.values_resealed, report.values_current
-                    );
-                    ExitCode::SUCCESS
-                }
-                Err(e) => output::failure(&e),
-            },
+        Command::Serve | Command::Migrate => ExitCode::SUCCESS,
+        Command::App(command) => apps::run(&state, command).await,
+        Command::Credential(command) => credentials::run(&state, command).await,
+        Command::Token(command) => tokens::run(&state, command).await,
+        Command::Explain { meeting, json } => tokens::explain(&state, &meeting, json).await,
+        Command::Reencrypt => match services::keys::reencrypt_all(&state).await {
+            Ok(report) => {
+                println!(
+                    "resealed {} value(s); {} already under the current key",
+                    report.values_resealed, report.values_current
+                );
+                ExitCode::SUCCESS
+            }
             Err(e) => output::failure(&e),
         },
     }
@@ -97,7 +112,7 @@ async fn dispatch(command: Command) -> ExitCode {
 async fn connect(settings: Settings) -> Result<AppState, AppError> {
     let db = Db::connect(&settings.database, &settings.pool)?;
     apply_migrations(&db).await.map_err(|e| AppError::Unavailable(format!("{e:#}")))?;
-    Ok(AppState::new(db, settings))
+    AppState::new(db, settings).map_err(AppError::Internal)
 }
 
 fn config_failure(error: &ConfigError) -> ExitCode {

@@ -10,7 +10,7 @@ use crate::error::AppError;
 
 pub fn exit_code(error: &AppError) -> ExitCode {
     ExitCode::from(match error {
-        AppError::BadRequest { .. } | AppError::Unauthorized(_) => 2,
+        AppError::BadRequest { .. } | AppError::Unauthorized(_) | AppError::TooLarge(_) => 2,
         AppError::NotFound(_) => 3,
         AppError::Conflict(_) => 4,
         AppError::Unavailable(_) => 5,

@@ -19,6 +19,18 @@ use tracing::Instrument as _;
 
 pub use conn::{AnyConnection, Backend, DbTarget};
 
+/// Runs the same diesel expression on whichever backend `conn` is, for the few statements the
+/// MultiConnection derive cannot express backend-neutrally (upserts with `ON CONFLICT`).
+#[macro_export]
+macro_rules! per_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::AnyConnection::Sqlite($c) => $body,
+            $crate::db::AnyConnection::Postgresql($c) => $body,
+        }
+    };
+}
+
 /// Why a database call failed, sorted by what the caller should tell its client.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {

@@ -39,6 +39,8 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        refresh_lease_owner -> Nullable<Text>,
+        refresh_lease_until -> Nullable<Timestamp>,
     }
 }
 
@@ -78,7 +80,38 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    oauth_states (state) {
+        state -> Text,
+        app_id -> Text,
+        code_verifier -> Binary,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    zoom_users (user_id) {
+        user_id -> Text,
+        account_id -> Text,
+        email -> Nullable<Text>,
+        pmi -> Nullable<BigInt>,
+        vanity_name -> Nullable<Text>,
+        event_ts -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    meeting_tombstones (meeting_id) {
+        meeting_id -> BigInt,
+        event_ts -> BigInt,
+        deleted_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(credentials -> oauth_apps (app_id));
+diesel::joinable!(oauth_states -> oauth_apps (app_id));
 diesel::joinable!(meeting_mappings -> credentials (credential_id));
 diesel::joinable!(credential_logs -> credentials (credential_id));
 
@@ -88,4 +121,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     meeting_mappings,
     webhook_events,
     credential_logs,
+    oauth_states,
+    zoom_users,
+    meeting_tombstones,
 );

@@ -150,7 +150,9 @@ pub async fn list(
 ) -> Result<(Vec<AppView>, Option<crate::pagination::Cursor>), AppError> {
     let rows = state
         .db
-        .read(move |conn| apps::list(conn, after.map(|c| (c.at, c.id)), page_size + 1).map_err(AppError::from))
+        .read(move |conn| {
+            apps::list(conn, after.map(crate::pagination::Cursor::after_time), page_size + 1).map_err(AppError::from)
+        })
         .await?;
     Ok(crate::pagination::split_page(rows, page_size, |row| {
         (AppView::new(row, &state.settings.public_url), crate::pagination::Cursor::new(row.created_at, &row.id))
@@ -190,6 +192,7 @@ pub async fn rotate_secrets(state: &AppState, id: &str, input: RotateSecrets) ->
             apps::find(conn, &id)?.ok_or_else(|| AppError::not_found("no such app"))
         })
         .await?;
+    state.webhook_keys.invalidate(&row.id);
     tracing::info!(app = %row.id, "app secrets rotated");
     Ok(AppView::new(&row, &state.settings.public_url))
 }
@@ -212,7 +215,17 @@ pub async fn delete(state: &AppState, id: &str) -> Result<(), AppError> {
             }
             apps::delete(conn, &id)?;
             tracing::info!(app = %id, "app deleted");
-            Ok(())
+            Ok(id)
         })
+        .await
+        .map(|id| state.webhook_keys.invalidate(&id))
+}
+
+/// Zoom validated the app's webhook URL (`endpoint.url_validation`) just now.
+pub async fn record_validation(state: &AppState, id: &str) -> Result<(), AppError> {
+    let id = id.to_owned();
+    state
+        .db
+        .write(move |conn| apps::set_webhook_last_validation(conn, &id, time::now()).map(drop).map_err(AppError::from))
         .await
 }

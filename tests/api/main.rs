@@ -9,6 +9,8 @@ mod helpers;
 mod apps;
 mod cli;
 mod config;
+mod connect;
 mod keys;
 mod migrations;
 mod startup;
+mod webhooks;

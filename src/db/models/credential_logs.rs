@@ -34,13 +34,19 @@ pub struct LogRow {
 
 /// Appends one line to a credential's log. Messages are written by our code, never copied from
 /// a token or secret.
-pub fn append(conn: &mut AnyConnection, credential_id: &str, level: Level, message: &str) -> QueryResult<()> {
+pub fn append_at(
+    conn: &mut AnyConnection,
+    credential_id: &str,
+    level: Level,
+    message: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
     diesel::insert_into(credential_logs::table)
         .values((
             credential_logs::credential_id.eq(credential_id),
             credential_logs::level.eq(level.as_str()),
             credential_logs::message.eq(message),
-            credential_logs::created_at.eq(crate::time::now()),
+            credential_logs::created_at.eq(at),
         ))
         .execute(conn)
         .map(drop)

@@ -2,7 +2,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::AnyConnection;
-use crate::db::schema::credentials;
+use crate::db::models::apps::AppKind;
+use crate::db::schema::{credentials, oauth_apps};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -63,6 +64,198 @@ pub struct CredentialRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub refresh_lease_owner: Option<String>,
+    pub refresh_lease_until: Option<NaiveDateTime>,
+}
+
+impl CredentialRow {
+    pub fn is_healthy(&self) -> bool {
+        self.status == Health::Healthy.as_str()
+    }
+
+    pub fn scope_list(&self) -> Vec<&str> {
+        self.scopes.split_whitespace().collect()
+    }
+}
+
+/// A new credential, or the fields a reconnect replaces.
+#[derive(Insertable)]
+#[diesel(table_name = credentials)]
+pub struct NewCredential<'a> {
+    pub id: &'a str,
+    pub app_id: &'a str,
+    pub subject: &'a str,
+    pub zoom_user_id: &'a str,
+    pub account_id: &'a str,
+    pub email: Option<&'a str>,
+    pub scopes: &'a str,
+    pub refresh_token: Option<&'a [u8]>,
+    pub access_token: Option<&'a [u8]>,
+    pub access_token_expires_at: Option<NaiveDateTime>,
+    pub status: &'a str,
+    pub status_detail: Option<&'a str>,
+    pub meeting_sync_status: &'a str,
+    pub last_refreshed_at: Option<NaiveDateTime>,
+    pub pmi: Option<i64>,
+    pub vanity_name: Option<&'a str>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// What a reconnect changes on an existing credential (its id, mappings and logs stay).
+#[derive(AsChangeset)]
+#[diesel(table_name = credentials, treat_none_as_null = true)]
+pub struct Reconnect<'a> {
+    pub zoom_user_id: &'a str,
+    pub account_id: &'a str,
+    pub email: Option<&'a str>,
+    pub scopes: &'a str,
+    pub refresh_token: Option<&'a [u8]>,
+    pub access_token: Option<&'a [u8]>,
+    pub access_token_expires_at: Option<NaiveDateTime>,
+    pub status: &'a str,
+    pub status_detail: Option<&'a str>,
+    pub last_refreshed_at: Option<NaiveDateTime>,
+    pub pmi: Option<i64>,
+    pub vanity_name: Option<&'a str>,
+    pub updated_at: NaiveDateTime,
+    pub refresh_lease_owner: Option<&'a str>,
+    pub refresh_lease_until: Option<NaiveDateTime>,
+}
+
+pub fn insert(conn: &mut AnyConnection, credential: &NewCredential<'_>) -> QueryResult<()> {
+    diesel::insert_into(credentials::table).values(credential).execute(conn).map(drop)
+}
+
+pub fn reconnect(conn: &mut AnyConnection, id: &str, change: &Reconnect<'_>) -> QueryResult<usize> {
+    diesel::update(credentials::table.find(id))
+        .set((change, credentials::version.eq(credentials::version + 1)))
+        .execute(conn)
+}
+
+pub fn find_by_subject(conn: &mut AnyConnection, app_id: &str, subject: &str) -> QueryResult<Option<CredentialRow>> {
+    credentials::table
+        .filter(credentials::app_id.eq(app_id))
+        .filter(credentials::subject.eq(subject))
+        .select(CredentialRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Filters of the admin list.
+#[derive(Clone, Debug, Default)]
+pub struct ListFilter {
+    pub app_id: Option<String>,
+    pub status: Option<String>,
+    pub zoom_user_id: Option<String>,
+}
+
+pub fn list(
+    conn: &mut AnyConnection,
+    filter: &ListFilter,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<CredentialRow>> {
+    let mut query = credentials::table.select(CredentialRow::as_select()).into_boxed();
+    if let Some(app_id) = &filter.app_id {
+        query = query.filter(credentials::app_id.eq(app_id.clone()));
+    }
+    if let Some(status) = &filter.status {
+        query = query.filter(credentials::status.eq(status.clone()));
+    }
+    if let Some(user) = &filter.zoom_user_id {
+        query = query.filter(credentials::zoom_user_id.eq(user.clone()));
+    }
+    if let Some((at, id)) = after {
+        query =
+            query.filter(credentials::created_at.gt(at).or(credentials::created_at.eq(at).and(credentials::id.gt(id))));
+    }
+    query.order((credentials::created_at.asc(), credentials::id.asc())).limit(limit).load(conn)
+}
+
+pub fn delete(conn: &mut AnyConnection, id: &str) -> QueryResult<usize> {
+    diesel::delete(credentials::table.find(id)).execute(conn)
+}
+
+/// Takes the refresh lease if nobody holds a live one (or `owner` already does).
+pub fn try_lease(
+    conn: &mut AnyConnection,
+    id: &str,
+    owner: &str,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+) -> QueryResult<bool> {
+    let taken = diesel::update(credentials::table.find(id))
+        .filter(
+            credentials::refresh_lease_until
+                .is_null()
+                .or(credentials::refresh_lease_until.lt(now))
+                .or(credentials::refresh_lease_owner.eq(owner)),
+        )
+        .set((credentials::refresh_lease_owner.eq(owner), credentials::refresh_lease_until.eq(until)))
+        .execute(conn)?;
+    Ok(taken == 1)
+}
+
+pub fn release_lease(conn: &mut AnyConnection, id: &str, owner: &str) -> QueryResult<usize> {
+    diesel::update(credentials::table.find(id))
+        .filter(credentials::refresh_lease_owner.eq(owner))
+        .set((
+            credentials::refresh_lease_owner.eq(None::<String>),
+            credentials::refresh_lease_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)
+}
+
+/// Stores freshly issued tokens (and releases the lease) in one statement. The new refresh token
+/// must be committed before the new access token is used: Zoom has already killed the old one.
+#[allow(clippy::too_many_arguments)]
+pub fn store_refreshed(
+    conn: &mut AnyConnection,
+    id: &str,
+    refresh_token: Option<&[u8]>,
+    access_token: &[u8],
+    expires_at: NaiveDateTime,
+    scopes: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let target = credentials::table.find(id);
+    let common = (
+        credentials::access_token.eq(Some(access_token)),
+        credentials::access_token_expires_at.eq(Some(expires_at)),
+        credentials::status.eq(Health::Healthy.as_str()),
+        credentials::status_detail.eq(None::<String>),
+        credentials::last_refreshed_at.eq(Some(now)),
+        credentials::updated_at.eq(now),
+        credentials::version.eq(credentials::version + 1),
+        credentials::refresh_lease_owner.eq(None::<String>),
+        credentials::refresh_lease_until.eq(None::<NaiveDateTime>),
+    );
+    match (refresh_token, scopes) {
+        (Some(refresh), Some(scopes)) => diesel::update(target)
+            .set((common, credentials::refresh_token.eq(Some(refresh)), credentials::scopes.eq(scopes)))
+            .execute(conn),
+        (Some(refresh), None) => {
+            diesel::update(target).set((common, credentials::refresh_token.eq(Some(refresh)))).execute(conn)
+        }
+        (None, Some(scopes)) => diesel::update(target).set((common, credentials::scopes.eq(scopes))).execute(conn),
+        (None, None) => diesel::update(target).set(common).execute(conn),
+    }
+}
+
+/// Marks a credential unhealthy (the user must reconnect) and releases any lease.
+pub fn mark_unhealthy(conn: &mut AnyConnection, id: &str, detail: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(credentials::table.find(id))
+        .set((
+            credentials::status.eq(Health::Unhealthy.as_str()),
+            credentials::status_detail.eq(Some(detail)),
+            credentials::updated_at.eq(now),
+            credentials::version.eq(credentials::version + 1),
+            credentials::refresh_lease_owner.eq(None::<String>),
+            credentials::refresh_lease_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)
 }
 
 pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<CredentialRow>> {
@@ -84,4 +277,30 @@ pub fn set_ciphertexts(
     diesel::update(credentials::table.find(id))
         .set((credentials::refresh_token.eq(refresh_token), credentials::access_token.eq(access_token)))
         .execute(conn)
+}
+
+/// The credentials that can mint for a meeting hosted by `host_user_id` of `account_id`: that
+/// user's own user-level credentials, and every account-wide credential of the account.
+pub fn able_to_mint_for(conn: &mut AnyConnection, host_user_id: &str, account_id: &str) -> QueryResult<Vec<String>> {
+    credentials::table
+        .inner_join(oauth_apps::table)
+        .filter(
+            credentials::zoom_user_id.eq(host_user_id).and(oauth_apps::kind.eq(AppKind::UserLevel.as_str())).or(
+                credentials::account_id
+                    .eq(account_id)
+                    .and(oauth_apps::kind.eq_any([AppKind::AccountLevel.as_str(), AppKind::ServerToServer.as_str()])),
+            ),
+        )
+        .select(credentials::id)
+        .load(conn)
+}
+
+/// The user-level credentials of a Zoom user, across apps.
+pub fn user_level_of(conn: &mut AnyConnection, zoom_user_id: &str) -> QueryResult<Vec<String>> {
+    credentials::table
+        .inner_join(oauth_apps::table)
+        .filter(credentials::zoom_user_id.eq(zoom_user_id))
+        .filter(oauth_apps::kind.eq(AppKind::UserLevel.as_str()))
+        .select(credentials::id)
+        .load(conn)
 }

@@ -2,7 +2,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::AnyConnection;
-use crate::db::schema::meeting_mappings;
+use crate::db::schema::{credentials, meeting_mappings, oauth_apps};
+use crate::per_backend;
 
 /// How a meeting came to be mapped to a credential (CONTRACT.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -25,7 +26,7 @@ impl Source {
     }
 }
 
-#[derive(Clone, Debug, Queryable, Selectable)]
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = meeting_mappings)]
 pub struct MappingRow {
     pub meeting_id: i64,
@@ -36,9 +37,170 @@ pub struct MappingRow {
     pub event_ts: Option<i64>,
 }
 
-pub fn for_meeting(conn: &mut AnyConnection, meeting_id: i64) -> QueryResult<Vec<MappingRow>> {
+/// Maps `meeting_id` to a credential, or refreshes the mapping. A write carrying an `event_ts`
+/// (a webhook) never overwrites a mapping written by a newer event.
+pub fn upsert(conn: &mut AnyConnection, row: &MappingRow) -> QueryResult<()> {
+    let inserted = per_backend!(&mut *conn, |c| diesel::insert_into(meeting_mappings::table)
+        .values(row)
+        .on_conflict((meeting_mappings::meeting_id, meeting_mappings::credential_id))
+        .do_nothing()
+        .execute(c))?;
+    if inserted == 1 {
+        return Ok(());
+    }
+    let target = meeting_mappings::table.find((row.meeting_id, &row.credential_id));
+    let changes = (
+        meeting_mappings::host_user_id.eq(&row.host_user_id),
+        meeting_mappings::source.eq(&row.source),
+        meeting_mappings::synced_at.eq(row.synced_at),
+        meeting_mappings::event_ts.eq(row.event_ts),
+    );
+    match row.event_ts {
+        Some(ts) => diesel::update(target)
+            .filter(meeting_mappings::event_ts.is_null().or(meeting_mappings::event_ts.le(ts)))
+            .set(changes)
+            .execute(conn)?,
+        None => diesel::update(target).set(changes).execute(conn)?,
+    };
+    Ok(())
+}
+
+/// Removes every mapping of a meeting that no event newer than `event_ts` wrote (all of them
+/// when `event_ts` is `None`). Returns how many went.
+pub fn delete_meeting(conn: &mut AnyConnection, meeting_id: i64, event_ts: Option<i64>) -> QueryResult<usize> {
+    let target = meeting_mappings::table.filter(meeting_mappings::meeting_id.eq(meeting_id));
+    match event_ts {
+        Some(ts) => {
+            diesel::delete(target.filter(meeting_mappings::event_ts.is_null().or(meeting_mappings::event_ts.le(ts))))
+                .execute(conn)
+        }
+        None => diesel::delete(target).execute(conn),
+    }
+}
+
+/// Removes a meeting's mappings to credentials other than `keep` (a host change moves it).
+pub fn delete_meeting_except(
+    conn: &mut AnyConnection,
+    meeting_id: i64,
+    keep: &[String],
+    event_ts: i64,
+) -> QueryResult<usize> {
+    diesel::delete(
+        meeting_mappings::table
+            .filter(meeting_mappings::meeting_id.eq(meeting_id))
+            .filter(meeting_mappings::credential_id.ne_all(keep))
+            .filter(meeting_mappings::event_ts.is_null().or(meeting_mappings::event_ts.le(event_ts))),
+    )
+    .execute(conn)
+}
+
+/// Removes the PMI mappings of `host_user_id` for `pmi`.
+pub fn delete_pmi(conn: &mut AnyConnection, host_user_id: &str, pmi: i64) -> QueryResult<usize> {
+    diesel::delete(
+        meeting_mappings::table
+            .filter(meeting_mappings::meeting_id.eq(pmi))
+            .filter(meeting_mappings::host_user_id.eq(host_user_id))
+            .filter(meeting_mappings::source.eq(Source::Pmi.as_str())),
+    )
+    .execute(conn)
+}
+
+/// Removes `host_user_id`'s PMI mappings other than `keep` (after a PMI change exactly one
+/// remains).
+pub fn delete_pmis_except(conn: &mut AnyConnection, host_user_id: &str, keep: i64) -> QueryResult<usize> {
+    diesel::delete(
+        meeting_mappings::table
+            .filter(meeting_mappings::host_user_id.eq(host_user_id))
+            .filter(meeting_mappings::source.eq(Source::Pmi.as_str()))
+            .filter(meeting_mappings::meeting_id.ne(keep)),
+    )
+    .execute(conn)
+}
+
+/// Marks a meeting's mappings as just confirmed by an event, unless a newer event wrote them.
+pub fn touch(conn: &mut AnyConnection, meeting_id: i64, event_ts: i64, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        meeting_mappings::table
+            .filter(meeting_mappings::meeting_id.eq(meeting_id))
+            .filter(meeting_mappings::event_ts.is_null().or(meeting_mappings::event_ts.le(event_ts))),
+    )
+    .set((meeting_mappings::synced_at.eq(now), meeting_mappings::event_ts.eq(event_ts)))
+    .execute(conn)
+}
+
+/// Removes every mapping of meetings hosted by `host_user_id` (the user left Zoom).
+pub fn delete_host(conn: &mut AnyConnection, host_user_id: &str) -> QueryResult<usize> {
+    diesel::delete(meeting_mappings::table.filter(meeting_mappings::host_user_id.eq(host_user_id))).execute(conn)
+}
+
+/// A mapping with what resolution needs to know about its credential.
+#[derive(Clone, Debug, Queryable)]
+pub struct Candidate {
+    pub meeting_id: i64,
+    pub host_user_id: String,
+    pub source: String,
+    pub synced_at: NaiveDateTime,
+    pub credential_id: String,
+    pub credential_user_id: String,
+    pub credential_account_id: String,
+    pub status: String,
+    pub status_detail: Option<String>,
+    pub scopes: String,
+    pub app_id: String,
+    pub app_kind: String,
+}
+
+pub fn candidates(conn: &mut AnyConnection, meeting_id: i64) -> QueryResult<Vec<Candidate>> {
     meeting_mappings::table
+        .inner_join(credentials::table.inner_join(oauth_apps::table))
         .filter(meeting_mappings::meeting_id.eq(meeting_id))
-        .select(MappingRow::as_select())
+        .select((
+            meeting_mappings::meeting_id,
+            meeting_mappings::host_user_id,
+            meeting_mappings::source,
+            meeting_mappings::synced_at,
+            credentials::id,
+            credentials::zoom_user_id,
+            credentials::account_id,
+            credentials::status,
+            credentials::status_detail,
+            credentials::scopes,
+            oauth_apps::id,
+            oauth_apps::kind,
+        ))
         .load(conn)
+}
+
+/// Filters of the admin list.
+#[derive(Clone, Debug, Default)]
+pub struct ListFilter {
+    pub meeting_id: Option<i64>,
+    pub credential_id: Option<String>,
+}
+
+/// One page in (meeting_id, credential_id) order, after `after`.
+pub fn list(
+    conn: &mut AnyConnection,
+    filter: &ListFilter,
+    after: Option<(i64, String)>,
+    limit: i64,
+) -> QueryResult<Vec<MappingRow>> {
+    let mut query = meeting_mappings::table.select(MappingRow::as_select()).into_boxed();
+    if let Some(meeting_id) = filter.meeting_id {
+        query = query.filter(meeting_mappings::meeting_id.eq(meeting_id));
+    }
+    if let Some(credential_id) = &filter.credential_id {
+        query = query.filter(meeting_mappings::credential_id.eq(credential_id.clone()));
+    }
+    if let Some((meeting_id, credential_id)) = after {
+        query =
+            query.filter(meeting_mappings::meeting_id.gt(meeting_id).or(
+                meeting_mappings::meeting_id.eq(meeting_id).and(meeting_mappings::credential_id.gt(credential_id)),
+            ));
+    }
+    query.order((meeting_mappings::meeting_id.asc(), meeting_mappings::credential_id.asc())).limit(limit).load(conn)
+}
+
+pub fn count_for_credential(conn: &mut AnyConnection, credential_id: &str) -> QueryResult<i64> {
+    meeting_mappings::table.filter(meeting_mappings::credential_id.eq(credential_id)).count().get_result(conn)
 }

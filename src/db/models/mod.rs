@@ -5,3 +5,7 @@ pub mod apps;
 pub mod credential_logs;
 pub mod credentials;
 pub mod mappings;
+pub mod oauth_states;
+pub mod tombstones;
+pub mod webhook_events;
+pub mod zoom_users;

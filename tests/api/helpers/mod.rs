@@ -2,9 +2,11 @@ pub mod app;
 pub mod db;
 pub mod logs;
 pub mod process;
+pub mod world;
 
 pub use app::{ADMIN_TOKEN, TestApp, json};
 pub use db::{Backend, TestDb, contains_secret};
+pub use world::World;
 
 /// Declares each test twice, once per backend: `name::sqlite` and `name::postgres`.
 ///

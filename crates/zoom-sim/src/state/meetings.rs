@@ -1,0 +1,436 @@
+//! Meetings: scheduled (2), recurring (3, 8) and instant (1) ones, indexed by id and by host;
+//! personal meeting rooms (type 4) are derived from users' PMIs.
+
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use serde_json::{Map, Value, json};
+
+use super::{User, World, parse_time};
+use crate::clock::{wall_ms, zoom_time};
+use crate::control::types::{self, MeetingPatch, NewMeeting};
+use crate::errors::ControlError;
+use crate::ids;
+
+/// One-time meeting ids expire 30 days after their date; recurring ones after 365 days without
+/// an occurrence (ZOOM.md §5).
+const ONE_TIME_EXPIRY_DAYS: i64 = 30;
+const RECURRING_EXPIRY_DAYS: i64 = 365;
+const MAX_OCCURRENCES: u32 = 60;
+
+pub struct Occurrence {
+    pub id: String,
+    pub start: DateTime<Utc>,
+}
+
+pub struct Meeting {
+    pub id: u64,
+    pub uuid: String,
+    pub host_id: String,
+    pub topic: String,
+    pub kind: u8,
+    pub start_time: Option<DateTime<Utc>>,
+    /// Minutes.
+    pub duration: u32,
+    pub timezone: String,
+    pub password: String,
+    /// The `pwd` of the join URL.
+    pub url_password: String,
+    pub use_pmi: bool,
+    pub occurrences: Vec<Occurrence>,
+    pub created_at: DateTime<Utc>,
+    pub seq: u64,
+}
+
+/// A meeting as the REST API resolves an id: a meeting of its own, or a user's PMI room.
+pub enum MeetingRef<'a> {
+    Scheduled(&'a Meeting),
+    Pmi(&'a User),
+}
+
+impl Meeting {
+    fn length(&self) -> TimeDelta {
+        TimeDelta::minutes(i64::from(self.duration))
+    }
+
+    /// Start times of every instance (one for one-time meetings, none for type 3).
+    fn instance_starts(&self) -> Vec<DateTime<Utc>> {
+        if self.kind == 8 {
+            self.occurrences.iter().map(|o| o.start).collect()
+        } else {
+            self.start_time.into_iter().collect()
+        }
+    }
+
+    pub fn is_expired(&self, now: DateTime<Utc>) -> bool {
+        let last_end = self.instance_starts().into_iter().max().map(|s| s + self.length());
+        match (self.kind, last_end) {
+            (1, Some(end)) => end <= now,
+            (2, Some(end)) => end + TimeDelta::days(ONE_TIME_EXPIRY_DAYS) <= now,
+            (8, Some(end)) => end + TimeDelta::days(RECURRING_EXPIRY_DAYS) <= now,
+            _ => false,
+        }
+    }
+
+    pub fn is_live(&self, now: DateTime<Utc>) -> bool {
+        self.instance_starts().into_iter().any(|s| s <= now && now < s + self.length())
+    }
+
+    /// Upcoming includes live ones; type 3 (no fixed time) is always upcoming.
+    pub fn is_upcoming(&self, now: DateTime<Utc>) -> bool {
+        self.kind == 3 || self.instance_starts().into_iter().any(|s| now < s + self.length())
+    }
+
+    pub fn is_previous(&self, now: DateTime<Utc>) -> bool {
+        self.instance_starts().into_iter().any(|s| s + self.length() <= now)
+    }
+
+    /// The host's current PMI when scheduled with it (a string, ZOOM.md §5).
+    pub fn pmi(&self, world: &World) -> Option<String> {
+        self.use_pmi.then(|| world.users.get(&self.host_id).map(|u| u.pmi.to_string())).flatten()
+    }
+
+    pub fn join_url(&self, world: &World) -> String {
+        let number = self.pmi(world).unwrap_or_else(|| self.id.to_string());
+        format!("https://zoom.us/j/{number}?pwd={}", self.url_password)
+    }
+
+    pub fn account_id<'w>(&self, world: &'w World) -> &'w str {
+        world.users.get(&self.host_id).map_or("", |u| u.account_id.as_str())
+    }
+
+    pub fn occurrences_view(&self) -> Vec<types::Occurrence> {
+        self.occurrences
+            .iter()
+            .map(|o| types::Occurrence {
+                occurrence_id: o.id.clone(),
+                start_time: zoom_time(o.start),
+                duration: self.duration,
+                status: "available".to_owned(),
+            })
+            .collect()
+    }
+
+    pub fn view(&self, world: &World) -> types::Meeting {
+        types::Meeting {
+            id: self.id,
+            uuid: self.uuid.clone(),
+            host_id: self.host_id.clone(),
+            account_id: self.account_id(world).to_owned(),
+            topic: self.topic.clone(),
+            meeting_type: self.kind,
+            start_time: self.start_time.map(zoom_time),
+            duration: self.duration,
+            timezone: self.timezone.clone(),
+            created_at: zoom_time(self.created_at),
+            join_url: self.join_url(world),
+            password: self.password.clone(),
+            use_pmi: self.use_pmi,
+            pmi: self.pmi(world),
+            occurrences: self.occurrences_view(),
+        }
+    }
+
+    /// The `object` of `meeting.created` (ZOOM.md §1.5).
+    fn created_object(&self, world: &World) -> Value {
+        let mut object = json!({
+            "uuid": self.uuid,
+            "id": self.id,
+            "host_id": self.host_id,
+            "topic": self.topic,
+            "type": self.kind,
+            "duration": self.duration,
+            "timezone": self.timezone,
+            "join_url": self.join_url(world),
+            "password": self.password,
+            "settings": {"use_pmi": self.use_pmi, "alternative_hosts": ""},
+        });
+        if let Some(map) = object.as_object_mut() {
+            if let Some(start) = self.start_time {
+                map.insert("start_time".to_owned(), json!(zoom_time(start)));
+            }
+            if let Some(pmi) = self.pmi(world) {
+                map.insert("pmi".to_owned(), json!(pmi));
+            }
+            if !self.occurrences.is_empty() {
+                map.insert("occurrences".to_owned(), json!(self.occurrences_view()));
+            }
+        }
+        object
+    }
+
+    /// The `object` of `meeting.deleted`.
+    fn deleted_object(&self) -> Map<String, Value> {
+        let mut object = Map::new();
+        object.insert("uuid".to_owned(), json!(self.uuid));
+        object.insert("id".to_owned(), json!(self.id));
+        object.insert("host_id".to_owned(), json!(self.host_id));
+        object.insert("type".to_owned(), json!(self.kind));
+        object.insert("topic".to_owned(), json!(self.topic));
+        if let Some(start) = self.start_time {
+            object.insert("start_time".to_owned(), json!(zoom_time(start)));
+        }
+        object.insert("duration".to_owned(), json!(self.duration));
+        object.insert("timezone".to_owned(), json!(self.timezone));
+        object
+    }
+}
+
+fn check_duration(duration: u32) -> Result<u32, ControlError> {
+    if (1..=1440).contains(&duration) {
+        Ok(duration)
+    } else {
+        Err(ControlError::bad_request("duration must be 1-1440 minutes"))
+    }
+}
+
+fn check_topic(topic: &str) -> Result<(), ControlError> {
+    if topic.chars().count() <= 200 {
+        Ok(())
+    } else {
+        Err(ControlError::bad_request("topic is longer than 200 characters"))
+    }
+}
+
+impl World {
+    pub fn meeting(&self, id: u64) -> Result<&Meeting, ControlError> {
+        self.meetings.get(&id).ok_or_else(|| ControlError::not_found(format!("no meeting {id}")))
+    }
+
+    pub fn meeting_view(&self, id: u64) -> Result<types::Meeting, ControlError> {
+        Ok(self.meeting(id)?.view(self))
+    }
+
+    /// Resolves a meeting number as the REST API does: a meeting, else a user's PMI.
+    pub fn resolve_meeting(&self, number: u64) -> Option<MeetingRef<'_>> {
+        if let Some(m) = self.meetings.get(&number) {
+            return Some(MeetingRef::Scheduled(m));
+        }
+        let user = self.user_by_pmi.get(&number).and_then(|id| self.users.get(id))?;
+        Some(MeetingRef::Pmi(user))
+    }
+
+    fn fresh_meeting_id(&self) -> u64 {
+        loop {
+            let id = ids::meeting_id();
+            if !self.id_in_use(id) {
+                return id;
+            }
+        }
+    }
+
+    /// Creates a meeting; `notify` fires `meeting.created`.
+    pub fn create_meeting(
+        &mut self,
+        req: NewMeeting,
+        now: DateTime<Utc>,
+        notify: bool,
+    ) -> Result<&Meeting, ControlError> {
+        let host = self.user(&req.host_id)?;
+        let account_id = host.account_id.clone();
+        let kind = req.meeting_type.unwrap_or(2);
+        if !matches!(kind, 1 | 2 | 3 | 8) {
+            return Err(ControlError::bad_request("type must be 1, 2, 3 or 8"));
+        }
+        let id = match req.id {
+            Some(id) => {
+                if !(100_000_000..100_000_000_000).contains(&id) {
+                    return Err(ControlError::bad_request("meeting id must have 9 to 11 digits"));
+                }
+                if self.id_in_use(id) {
+                    return Err(ControlError::conflict(format!("{id} is already a meeting id or PMI")));
+                }
+                id
+            }
+            None => self.fresh_meeting_id(),
+        };
+        let start_time = match (&req.start_time, kind) {
+            (_, 3) => None,
+            (Some(t), _) => Some(parse_time("start_time", t)?),
+            (None, 1) => Some(now),
+            (None, _) => Some(now.duration_trunc(TimeDelta::minutes(1)).unwrap_or(now) + TimeDelta::hours(1)),
+        };
+        let duration = check_duration(req.duration.unwrap_or(60))?;
+        let topic = req.topic.unwrap_or_else(|| "Zoom meeting".to_owned());
+        check_topic(&topic)?;
+        let occurrences = match (kind, req.occurrences) {
+            (8, n) => {
+                let n = n.unwrap_or(4);
+                if !(1..=MAX_OCCURRENCES).contains(&n) {
+                    return Err(ControlError::bad_request(format!("occurrences must be 1-{MAX_OCCURRENCES}")));
+                }
+                let first = start_time.unwrap_or(now);
+                (0..i64::from(n))
+                    .map(|i| {
+                        let start = first + TimeDelta::weeks(i);
+                        Occurrence { id: start.timestamp_millis().to_string(), start }
+                    })
+                    .collect()
+            }
+            (_, None) => Vec::new(),
+            (_, Some(_)) => return Err(ControlError::bad_request("occurrences are only for type 8")),
+        };
+        let seq = self.next_seq();
+        let meeting = Meeting {
+            id,
+            uuid: ids::meeting_uuid(),
+            host_id: req.host_id.clone(),
+            topic,
+            kind,
+            start_time,
+            duration,
+            timezone: req.timezone.unwrap_or_else(|| "UTC".to_owned()),
+            password: ids::alnum(6),
+            url_password: ids::alnum(32),
+            use_pmi: req.use_pmi.unwrap_or(false),
+            occurrences,
+            created_at: now,
+            seq,
+        };
+        if let Some(host) = self.users.get_mut(&req.host_id) {
+            host.meetings.insert(seq, id);
+        }
+        let object = meeting.created_object(self);
+        self.meetings.insert(id, meeting);
+        if notify {
+            let (operator, operator_id) = self.operator_for_host(&req.host_id);
+            self.emit(
+                "meeting.created",
+                &account_id,
+                &[&req.host_id],
+                json!({"account_id": account_id, "operator": operator, "operator_id": operator_id, "object": object}),
+            );
+        }
+        self.meeting(id)
+    }
+
+    /// The host acts on their own meetings.
+    fn operator_for_host(&self, host_id: &str) -> (String, String) {
+        self.users.get(host_id).map_or_else(|| (String::new(), host_id.to_owned()), |u| (u.email.clone(), u.id.clone()))
+    }
+
+    /// Changes topic, time, duration or host; fires `meeting.updated` with the changed fields
+    /// (plus `id`) in `object` and their old values in `old_object`.
+    pub fn update_meeting(&mut self, id: u64, patch: MeetingPatch) -> Result<&Meeting, ControlError> {
+        let meeting = self.meeting(id)?;
+        let old_host = meeting.host_id.clone();
+        let account_id = meeting.account_id(self).to_owned();
+        if let Some(host) = &patch.host_id {
+            let new_host = self.user(host)?;
+            if new_host.account_id != account_id {
+                return Err(ControlError::bad_request("the new host must be in the same account"));
+            }
+        }
+        let start = patch.start_time.as_deref().map(|t| parse_time("start_time", t)).transpose()?;
+        if start.is_some() && meeting.kind == 3 {
+            return Err(ControlError::bad_request("a type-3 meeting has no start time"));
+        }
+        let duration = patch.duration.map(check_duration).transpose()?;
+        if let Some(topic) = &patch.topic {
+            check_topic(topic)?;
+        }
+
+        let Some(meeting) = self.meetings.get_mut(&id) else {
+            return Err(ControlError::not_found(format!("no meeting {id}")));
+        };
+        let mut object = Map::new();
+        let mut old = Map::new();
+        let mut changed = |key: &str, new: Value, before: Value| {
+            if new != before {
+                object.insert(key.to_owned(), new);
+                old.insert(key.to_owned(), before);
+            }
+        };
+        if let Some(topic) = patch.topic {
+            changed("topic", json!(topic), json!(meeting.topic));
+            meeting.topic = topic;
+        }
+        if let Some(start) = start {
+            changed("start_time", json!(zoom_time(start)), json!(meeting.start_time.map(zoom_time)));
+            // Recurring meetings move as a whole.
+            if let Some(old_start) = meeting.start_time {
+                let shift = start - old_start;
+                for occ in &mut meeting.occurrences {
+                    occ.start += shift;
+                    occ.id = occ.start.timestamp_millis().to_string();
+                }
+            }
+            meeting.start_time = Some(start);
+        }
+        if let Some(duration) = duration {
+            changed("duration", json!(duration), json!(meeting.duration));
+            meeting.duration = duration;
+        }
+        let mut new_host = None;
+        if let Some(host) = patch.host_id {
+            changed("host_id", json!(host), json!(meeting.host_id));
+            if host != meeting.host_id {
+                new_host = Some(host.clone());
+            }
+            meeting.host_id = host;
+        }
+        let seq = meeting.seq;
+        if let Some(host) = &new_host {
+            if let Some(u) = self.users.get_mut(&old_host) {
+                u.meetings.remove(&seq);
+            }
+            if let Some(u) = self.users.get_mut(host) {
+                u.meetings.insert(seq, id);
+            }
+        }
+        if !object.is_empty() {
+            object.insert("id".to_owned(), json!(id));
+            old.insert("id".to_owned(), json!(id));
+            let current_host = new_host.clone().unwrap_or_else(|| old_host.clone());
+            let (operator, operator_id) = self.operator_for_host(&current_host);
+            let ts = wall_ms();
+            let subjects: Vec<&str> = std::iter::once(old_host.as_str()).chain(new_host.as_deref()).collect();
+            self.emit(
+                "meeting.updated",
+                &account_id,
+                &subjects,
+                json!({"account_id": account_id, "operator": operator, "operator_id": operator_id,
+                       "time_stamp": ts, "object": object, "old_object": old}),
+            );
+        }
+        self.meeting(id)
+    }
+
+    /// Deletes a meeting, or one occurrence of it; fires `meeting.deleted`.
+    pub fn delete_meeting(&mut self, id: u64, occurrence_id: Option<&str>) -> Result<(), ControlError> {
+        let meeting = self.meeting(id)?;
+        let account_id = meeting.account_id(self).to_owned();
+        let host_id = meeting.host_id.clone();
+        let mut object = meeting.deleted_object();
+        match occurrence_id {
+            Some(occ_id) => {
+                let Some(meeting) = self.meetings.get_mut(&id) else {
+                    return Err(ControlError::not_found(format!("no meeting {id}")));
+                };
+                let pos = meeting
+                    .occurrences
+                    .iter()
+                    .position(|o| o.id == occ_id)
+                    .ok_or_else(|| ControlError::not_found(format!("meeting {id} has no occurrence {occ_id}")))?;
+                let occ = meeting.occurrences.remove(pos);
+                object.insert(
+                    "occurrences".to_owned(),
+                    json!([{"occurrence_id": occ.id, "start_time": zoom_time(occ.start)}]),
+                );
+            }
+            None => {
+                if let Some(meeting) = self.meetings.remove(&id)
+                    && let Some(host) = self.users.get_mut(&host_id)
+                {
+                    host.meetings.remove(&meeting.seq);
+                }
+            }
+        }
+        let (operator, operator_id) = self.operator_for_host(&host_id);
+        self.emit(
+            "meeting.deleted",
+            &account_id,
+            &[&host_id],
+            json!({"account_id": account_id, "operator": operator, "operator_id": operator_id, "object": object}),
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,341 @@
+//! Webhooks: signatures, url_validation, recipients, retries, redelivery, event payloads.
+
+use zoom_sim::control::types::{
+    App, AppKind, AppPatch, DeliveryStatus, MeetingPatch, NewApp, NewMeeting, Role, UserPatch, UserStatus,
+    WebhookConfig, WebhookPatch,
+};
+use zoom_sim::signature::sign_webhook;
+
+use crate::helpers::*;
+use crate::receiver::{Receiver, Validation};
+
+const SECRET: &str = "wh-secret-token";
+
+async fn hooked_app(sim: &TestSim, receiver: &Receiver, kind: AppKind, account_id: Option<&str>) -> App {
+    let webhook = WebhookConfig { url: receiver.url().to_owned(), secret_token: SECRET.to_owned(), enabled: None };
+    let req = NewApp { webhook: Some(webhook), account_id: account_id.map(str::to_owned), ..NewApp::new(kind) };
+    sim.ctl.create_app(&req).await.unwrap()
+}
+
+fn assert_signed(delivery: &crate::receiver::Received) {
+    let ts = delivery.header("x-zm-request-timestamp");
+    assert!(!ts.is_empty() && ts.len() <= 10, "timestamp in seconds: {ts}");
+    assert_eq!(delivery.header("x-zm-signature"), sign_webhook(SECRET, ts, &delivery.body));
+}
+
+#[tokio::test]
+async fn meeting_created_arrives_signed_over_the_raw_bytes() {
+    let sim = TestSim::start();
+    let receiver = Receiver::start(SECRET);
+    let account = sim.account().await;
+    let host = sim.user(&account.id, Role::Owner).await;
+    let app = hooked_app(&sim, &receiver, AppKind::UserLevel, None).await;
+    assert_eq!(receiver.all().len(), 1, "creating the subscription validated it");
+    sim.authorize(&app, &host).await;
+
+    let meeting = sim.ctl.create_meeting(&NewMeeting { host_id: host.id.clone(), ..Default::default() }).await.unwrap();
+    let events = receiver.wait_events(1).await;
+    let delivery = &events[0];
+    assert_signed(delivery);
+    assert_eq!(delivery.header("user-agent"), "Zoom Marketplace/1.0a");
+    assert_eq!(delivery.header("content-type"), "application/json; charset=utf-8");
+    assert!(!delivery.header("x-zm-request-id").is_empty());
+    let body = delivery.json();
+    assert_eq!(body["event"], "meeting.created");
+    assert!(body["event_ts"].as_i64().unwrap() > 1_600_000_000_000, "event_ts in milliseconds");
+    assert_eq!(body["payload"]["account_id"], account.id);
+    assert_eq!(body["payload"]["operator_id"], host.id);
+    assert_eq!(body["payload"]["object"]["id"], meeting.id, "ids are numbers");
+    assert_eq!(body["payload"]["object"]["host_id"], host.id);
+    assert_eq!(body["payload"]["object"]["settings"]["use_pmi"], false);
+    assert_eq!(serde_json::to_vec(&body).unwrap(), delivery.body, "compact JSON");
+
+    // A tampered body no longer verifies.
+    let mut tampered = delivery.body.clone();
+    tampered.push(b' ');
+    assert_ne!(
+        sign_webhook(SECRET, delivery.header("x-zm-request-timestamp"), &tampered),
+        delivery.header("x-zm-signature")
+    );
+
+    let logged = sim.ctl.deliveries(Some(&app.client_id), Some("meeting.created")).await.unwrap();
+    assert_eq!(logged.len(), 1);
+    assert_eq!(logged[0].body.as_bytes(), delivery.body.as_slice());
+    let logged = crate::helpers::eventually(5, "delivered status", || async {
+        let d = sim.ctl.deliveries(Some(&app.client_id), None).await.unwrap();
+        (d[0].status == DeliveryStatus::Delivered).then_some(d)
+    })
+    .await;
+    assert_eq!(logged[0].attempts[0].status, Some(200));
+}
+
+#[tokio::test]
+async fn url_validation_must_succeed_for_a_subscription_to_change() {
+    let sim = TestSim::start();
+    let receiver = Receiver::start(SECRET);
+    let app = sim.app(AppKind::UserLevel).await;
+    let patch = AppPatch {
+        webhook: Some(WebhookPatch {
+            url: Some(receiver.url().to_owned()),
+            secret_token: Some(SECRET.to_owned()),
+            enabled: None,
+        }),
+        ..Default::default()
+    };
+
+    receiver.set_validation(Validation::WrongToken);
+    let err = sim.ctl.update_app(&app.client_id, &patch).await.unwrap_err();
+    assert_eq!(err.status(), Some(400));
+    assert!(err.to_string().contains("encryptedToken"), "{err}");
+    assert!(sim.ctl.get_app(&app.client_id).await.unwrap().webhook.is_none(), "the change was refused");
+
+    receiver.set_validation(Validation::Status(500));
+    assert_eq!(sim.ctl.update_app(&app.client_id, &patch).await.unwrap_err().status(), Some(400));
+
+    receiver.set_validation(Validation::Correct);
+    let updated = sim.ctl.update_app(&app.client_id, &patch).await.unwrap();
+    assert_eq!(updated.webhook.unwrap().url, receiver.url());
+    // The challenge itself was signed.
+    let challenge = receiver.all().into_iter().last().unwrap();
+    assert_eq!(challenge.event(), "endpoint.url_validation");
+    assert_signed(&challenge);
+    assert!(sim.ctl.validate_app(&app.client_id).await.unwrap().ok);
+    receiver.set_validation(Validation::WrongToken);
+    assert!(!sim.ctl.validate_app(&app.client_id).await.unwrap().ok);
+
+    // Creating an app with a failing endpoint fails and creates nothing.
+    let req = NewApp {
+        client_id: Some("never-created".to_owned()),
+        webhook: Some(WebhookConfig { url: receiver.url().to_owned(), secret_token: SECRET.to_owned(), enabled: None }),
+        ..NewApp::new(AppKind::UserLevel)
+    };
+    assert_eq!(sim.ctl.create_app(&req).await.unwrap_err().status(), Some(400));
+    assert_eq!(sim.ctl.get_app("never-created").await.unwrap_err().status(), Some(404));
+}
+
+#[tokio::test]
+async fn failed_deliveries_are_retried_with_identical_bytes_and_headers() {
+    // 5 min -> 0.6 s with this scale.
+    let sim = TestSim::with(zoom_sim::SimOptions { retry_scale: 0.002, ..Default::default() });
+    let receiver = Receiver::start(SECRET);
+    let account = sim.account().await;
+    let host = sim.user(&account.id, Role::Owner).await;
+    hooked_app(&sim, &receiver, AppKind::ServerToServer, Some(&account.id)).await;
+    receiver.fail_next(1, 500);
+    sim.ctl.create_meeting(&NewMeeting { host_id: host.id.clone(), ..Default::default() }).await.unwrap();
+
+    let events = receiver.wait_events(2).await;
+    let (first, retry) = (&events[0], &events[1]);
+    assert_eq!(first.body, retry.body);
+    for header in ["x-zm-signature", "x-zm-request-timestamp", "x-zm-request-id"] {
+        assert_eq!(first.header(header), retry.header(header), "{header}");
+    }
+    let delivery = crate::helpers::eventually(5, "delivered", || async {
+        let d = sim.ctl.deliveries(None, Some("meeting.created")).await.unwrap().pop()?;
+        (d.status == DeliveryStatus::Delivered).then_some(d)
+    })
+    .await;
+    let statuses: Vec<_> = delivery.attempts.iter().map(|a| a.status).collect();
+    assert_eq!(statuses, [Some(500), Some(200)]);
+    let counters = sim.ctl.counters().await.unwrap();
+    assert_eq!((counters.webhooks.failed_attempts, counters.webhooks.retries, counters.webhooks.delivered), (1, 1, 1));
+}
+
+#[tokio::test]
+async fn client_errors_are_not_retried_and_dead_receivers_exhaust_retries() {
+    let sim = TestSim::with(zoom_sim::SimOptions { retry_scale: 0.0005, ..Default::default() });
+    let receiver = Receiver::start(SECRET);
+    let account = sim.account().await;
+    let host = sim.user(&account.id, Role::Owner).await;
+    let app = hooked_app(&sim, &receiver, AppKind::ServerToServer, Some(&account.id)).await;
+
+    receiver.set_status(401);
+    sim.ctl.create_meeting(&NewMeeting { host_id: host.id.clone(), ..Default::default() }).await.unwrap();
+    let failed = crate::helpers::eventually(5, "failed delivery", || async {
+        let d = sim.ctl.deliveries(Some(&app.client_id), None).await.unwrap().pop()?;
+        (d.status == DeliveryStatus::Failed).then_some(d)
+    })
+    .await;
+    assert_eq!(failed.attempts.len(), 1, "4xx is final");
+
+    // 500 forever: the first attempt plus three retries, then nothing more.
+    receiver.set_status(503);
+    let meeting = sim.ctl.create_meeting(&NewMeeting { host_id: host.id.clone(), ..Default::default() }).await.unwrap();
+    let exhausted = crate::helpers::eventually(15, "exhausted retries", || async {
+        let d = sim.ctl.deliveries(Some(&app.client_id), None).await.unwrap().pop()?;
+        (d.status == DeliveryStatus::Failed).then_some(d)
+    })
+    .await;
+    assert!(exhausted.body.contains(&meeting.id.to_string()));
+    assert_eq!(exhausted.attempts.len(), 4);
+    assert_eq!(receiver.events().len(), 5);
+}
+
+#[tokio::test]
+async fn redeliver_resends_the_same_request() {
+    let sim = TestSim::start();
+    let receiver = Receiver::start(SECRET);
+    let account = sim.account().await;
+    let host = sim.user(&account.id, Role::Owner).await;
+    let app = hooked_app(&sim, &receiver, AppKind::AccountLevel, None).await;
+    sim.authorize(&app, &host).await;
+    sim.ctl.create_meeting(&NewMeeting { host_id: host.id.clone(), ..Default::default() }).await.unwrap();
+    let original = receiver.wait_events(1).await.remove(0);
+    let id = sim.ctl.deliveries(Some(&app.client_id), None).await.unwrap()[0].id;
+
+    let result = sim.ctl.redeliver(id).await.unwrap();
+    assert_eq!(result.status, Some(200));
+    let again = receiver.wait_events(2).await.remove(1);
+    assert_eq!(again.body, original.body);
+    for header in ["x-zm-signature", "x-zm-request-timestamp", "x-zm-request-id", "content-type", "user-agent"] {
+        assert_eq!(again.header(header), original.header(header), "{header}");
+    }
+    assert_eq!(sim.ctl.redeliver(9999).await.unwrap_err().status(), Some(404));
+}
+
+#[tokio::test]
+async fn recipients_follow_grants_and_disabled_subscriptions_drop_events() {
+    let sim = TestSim::start();
+    let receiver = Receiver::start(SECRET);
+    let other_receiver = Receiver::start(SECRET);
+    let account = sim.account().await;
+    let alice = sim.user(&account.id, Role::Owner).await;
+    let bob = sim.user(&account.id, Role::Member).await;
+    let app = hooked_app(&sim, &receiver, AppKind::UserLevel, None).await;
+    sim.authorize(&app, &alice).await;
+    let disabled = NewApp {
+        webhook: Some(WebhookConfig {
+            url: other_receiver.url().to_owned(),
+            secret_token: SECRET.to_owned(),
+            enabled: Some(false),
+        }),
+        account_id: Some(account.id.clone()),
+        ..NewApp::new(AppKind::ServerToServer)
+    };
+    let disabled = sim.ctl.create_app(&disabled).await.unwrap();
+
+    // Bob never authorized the user-level app: his meeting is not its business.
+    sim.ctl.create_meeting(&NewMeeting { host_id: bob.id.clone(), ..Default::default() }).await.unwrap();
+    let alices = sim.ctl.create_meeting(&NewMeeting { host_id: alice.id.clone(), ..Default::default() }).await.unwrap();
+    let events = receiver.wait_events(1).await;
+    assert_eq!(events[0].json()["payload"]["object"]["id"], alices.id);
+
+    let dropped = sim.ctl.deliveries(Some(&disabled.client_id), None).await.unwrap();
+    assert_eq!(dropped.len(), 2);
+    assert!(dropped.iter().all(|d| d.status == DeliveryStatus::Dropped && d.attempts.is_empty()));
+    assert_eq!(sim.ctl.counters().await.unwrap().webhooks.dropped, 2);
+    assert!(other_receiver.events().is_empty());
+    assert_eq!(receiver.events().len(), 1);
+}
+
+#[tokio::test]
+async fn user_and_meeting_changes_fire_the_right_events() {
+    let sim = TestSim::start();
+    let receiver = Receiver::start(SECRET);
+    let account = sim.account().await;
+    let owner = sim.user(&account.id, Role::Owner).await;
+    let host = sim.user(&account.id, Role::Member).await;
+    let app = hooked_app(&sim, &receiver, AppKind::ServerToServer, Some(&account.id)).await;
+
+    let meeting = sim
+        .ctl
+        .create_meeting(&NewMeeting {
+            host_id: host.id.clone(),
+            meeting_type: Some(8),
+            occurrences: Some(3),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    sim.ctl
+        .update_meeting(
+            meeting.id,
+            &MeetingPatch { topic: Some("Renamed".into()), host_id: Some(owner.id.clone()), ..Default::default() },
+        )
+        .await
+        .unwrap();
+    let occurrence = meeting.occurrences[1].occurrence_id.clone();
+    sim.ctl.delete_occurrence(meeting.id, &occurrence).await.unwrap();
+    sim.ctl.delete_meeting(meeting.id).await.unwrap();
+    let new_pmi = if host.pmi == 5_550_000_001 { 5_550_000_002 } else { 5_550_000_001 };
+    sim.ctl.update_user(&host.id, &UserPatch { pmi: Some(new_pmi), ..Default::default() }).await.unwrap();
+    sim.ctl
+        .update_user(&host.id, &UserPatch { status: Some(UserStatus::Inactive), ..Default::default() })
+        .await
+        .unwrap();
+    sim.ctl.delete_user(&host.id).await.unwrap();
+
+    let events = receiver.wait_events(7).await;
+    let bodies: Vec<_> = events.iter().map(|e| e.json()).collect();
+    let names: Vec<_> = bodies.iter().map(|b| b["event"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(
+        names,
+        [
+            "meeting.created",
+            "meeting.updated",
+            "meeting.deleted",
+            "meeting.deleted",
+            "user.updated",
+            "user.deactivated",
+            "user.deleted"
+        ]
+    );
+    let updated = &bodies[1]["payload"];
+    assert_eq!(updated["object"], serde_json::json!({"id": meeting.id, "topic": "Renamed", "host_id": owner.id}));
+    assert_eq!(
+        updated["old_object"],
+        serde_json::json!({"id": meeting.id, "topic": "Zoom meeting", "host_id": host.id})
+    );
+    assert!(updated["time_stamp"].is_i64());
+    let one = &bodies[2]["payload"]["object"];
+    assert_eq!(one["occurrences"][0]["occurrence_id"], occurrence);
+    assert!(bodies[3]["payload"]["object"].get("occurrences").is_none(), "the whole meeting");
+    let pmi = &bodies[4]["payload"];
+    assert_eq!(pmi["object"], serde_json::json!({"id": host.id, "pmi": new_pmi}));
+    assert_eq!(pmi["old_object"], serde_json::json!({"id": host.id, "pmi": host.pmi}));
+    assert_eq!(bodies[5]["payload"]["object"]["email"], host.email);
+    assert_eq!(bodies[6]["payload"]["object"]["id"], host.id);
+    for e in &events {
+        assert_signed(e);
+    }
+    assert_eq!(sim.ctl.deliveries(Some(&app.client_id), None).await.unwrap().len(), 7);
+}
+
+#[tokio::test]
+async fn revoking_sends_app_deauthorized() {
+    let sim = TestSim::start();
+    let receiver = Receiver::start(SECRET);
+    let account = sim.account().await;
+    let user = sim.user(&account.id, Role::Member).await;
+    let app = hooked_app(&sim, &receiver, AppKind::UserLevel, None).await;
+    let tokens = sim.authorize(&app, &user).await;
+    let res = sim
+        .http
+        .post(format!("{}/oauth/revoke", sim.base()))
+        .basic_auth(&app.client_id, Some(&app.client_secret))
+        .form(&[("token", tokens.refresh.as_deref().unwrap())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let event = receiver.wait_events(1).await.remove(0);
+    assert_signed(&event);
+    let body = event.json();
+    assert_eq!(body["event"], "app_deauthorized");
+    assert!(body.get("event_ts").is_none(), "no top-level event_ts");
+    let payload = &body["payload"];
+    assert_eq!(payload["user_id"], user.id);
+    assert_eq!(payload["account_id"], account.id);
+    assert_eq!(payload["client_id"], app.client_id);
+    assert!(payload["event_ts"].is_i64());
+    assert!(payload["deauthorization_time"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(payload["signature"].as_str().unwrap().len(), 64);
+
+    // Revoking a grant through the control API without notifying sends nothing.
+    let tokens = sim.authorize(&app, &user).await;
+    let grant = sim.ctl.grants(Some(&app.client_id), Some(&user.id)).await.unwrap().pop().unwrap();
+    assert!(!sim.ctl.revoke_grant(&grant.id, false).await.unwrap().active);
+    assert_eq!(sim.get(&tokens.access, "/users/me").await.0, 401);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(receiver.events().len(), 1);
+}

@@ -1,0 +1,120 @@
+//! The token endpoints bots call seconds before joining (CONTRACT.md): plain text in, plain text
+//! out. `200` carries the token alone; every other status a short reason. Never a 200 without a
+//! token.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, ContentType};
+use actix_web::{HttpRequest, HttpResponse, web};
+use secrecy::ExposeSecret;
+
+use super::auth::secrets_equal;
+use crate::meeting_ref::{self, MeetingRef};
+use crate::recall::SignedRequest;
+use crate::services::mint::{self, MintError, Target, TokenKind};
+use crate::state::AppState;
+
+/// The query string as a map. Parsed by hand so that even a malformed one gets a plain-text
+/// answer; a repeated parameter keeps its first value.
+fn query(request: &HttpRequest) -> HashMap<String, String> {
+    let mut map = HashMap::new();
+    for (key, value) in url::form_urlencoded::parse(request.query_string().as_bytes()) {
+        map.entry(key.into_owned()).or_insert_with(|| value.into_owned());
+    }
+    map
+}
+
+pub async fn join_token(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let query = query(&request);
+    let bypass = match query.get("bypass_waiting_room").map(String::as_str) {
+        None | Some("true" | "1") => true,
+        Some("false" | "0") => false,
+        Some(_) => return text(StatusCode::BAD_REQUEST, "bypass_waiting_room must be true or false"),
+    };
+    handle(&request, &state, &query, TokenKind::Join { bypass_waiting_room: bypass }).await
+}
+
+pub async fn obf_token(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    handle(&request, &state, &query(&request), TokenKind::Obf).await
+}
+
+pub async fn zak(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    handle(&request, &state, &query(&request), TokenKind::Zak).await
+}
+
+async fn handle(
+    request: &HttpRequest,
+    state: &AppState,
+    query: &HashMap<String, String>,
+    kind: TokenKind,
+) -> HttpResponse {
+    if let Err(why) = authenticate(request, state, query) {
+        return text(StatusCode::UNAUTHORIZED, &why);
+    }
+    let target = match target(query, kind) {
+        Ok(target) => target,
+        Err(reason) => return text(StatusCode::BAD_REQUEST, reason),
+    };
+    match mint::mint(state, kind, target).await {
+        Ok(token) => text(StatusCode::OK, token.expose_secret()),
+        Err(MintError::NotFound(reason)) => text(StatusCode::NOT_FOUND, &reason),
+        Err(MintError::Unavailable { detail, retry_after }) => {
+            let mut response = text(StatusCode::SERVICE_UNAVAILABLE, &detail);
+            let seconds = retry_after.as_secs_f64().ceil().max(1.0) as u64;
+            if let Ok(value) = header::HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response
+        }
+    }
+}
+
+/// The bot secret (constant time), then, when configured, Recall's signature. `Err` says why
+/// the request is refused.
+fn authenticate(request: &HttpRequest, state: &AppState, query: &HashMap<String, String>) -> Result<(), String> {
+    let secrets = &state.settings.secrets;
+    let presented = query.get("secret").map(String::as_str).unwrap_or_default();
+    if presented.is_empty() || !secrets_equal(presented, secrets.bot_secret.expose_secret()) {
+        return Err("the secret is missing or wrong".into());
+    }
+    if let Some(key) = &secrets.recall {
+        let header = |names: [&str; 2]| {
+            names.iter().find_map(|n| request.headers().get(*n).and_then(|v| v.to_str().ok())).unwrap_or_default()
+        };
+        let signed = SignedRequest {
+            id: header(["webhook-id", "svix-id"]),
+            timestamp: header(["webhook-timestamp", "svix-timestamp"]),
+            signatures: header(["webhook-signature", "svix-signature"]),
+            body: b"",
+        };
+        let skew = i64::try_from(state.settings.webhook_max_skew.as_secs()).unwrap_or(i64::MAX);
+        key.verify(&signed, chrono::Utc::now().timestamp(), skew).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+fn target(query: &HashMap<String, String>, kind: TokenKind) -> Result<Target, &'static str> {
+    let id = query.get("meeting_id").filter(|v| !v.is_empty());
+    let url = query.get("meeting_url").filter(|v| !v.is_empty());
+    let credential = query.get("credential").filter(|v| !v.is_empty());
+    match (id, url, credential) {
+        (Some(_), Some(_), _) => Err("give meeting_id or meeting_url, not both"),
+        (Some(id), None, None) => meeting_ref::parse_id(id)
+            .map(|id| Target::Meeting(MeetingRef::Id(id)))
+            .map_err(|_| "meeting_id must be a Zoom meeting ID (9 to 13 digits)"),
+        (None, Some(url), None) => {
+            meeting_ref::parse_url(url).map(Target::Meeting).map_err(|_| "meeting_url must be a Zoom meeting URL")
+        }
+        (None, None, Some(credential)) if kind == TokenKind::Zak => Ok(Target::Credential(credential.clone())),
+        (_, _, Some(_)) => Err("credential= is accepted by /zoom/zak only, and without a meeting"),
+        (None, None, None) => Err("a meeting_id or meeting_url is required"),
+    }
+}
+
+fn text(status: StatusCode, body: &str) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type(ContentType::plaintext())
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body.to_owned())
+}

@@ -1,0 +1,85 @@
+//! The browser side of connecting a Zoom account: `/zoom/oauth/start` sends the user to Zoom,
+//! `/zoom/oauth/callback` finishes and says who was connected.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, ContentType};
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use crate::error::AppError;
+use crate::services::connect;
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+pub struct StartQuery {
+    app: Option<String>,
+}
+
+pub async fn start(state: web::Data<AppState>, query: web::Query<StartQuery>) -> HttpResponse {
+    let Some(app) = query.app.as_deref().filter(|a| !a.is_empty()) else {
+        return page(StatusCode::BAD_REQUEST, "Cannot connect", "The link is missing its app.");
+    };
+    match connect::start(&state, app).await {
+        Ok(url) => HttpResponse::Found().insert_header((header::LOCATION, url)).finish(),
+        Err(e) => error_page(&e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+pub async fn callback(state: web::Data<AppState>, query: web::Query<CallbackQuery>) -> HttpResponse {
+    if let Some(error) = &query.error {
+        return page(StatusCode::BAD_REQUEST, "Not connected", &format!("Zoom reported: {error}."));
+    }
+    let (Some(code), Some(flow_state)) = (query.code.as_deref(), query.state.as_deref()) else {
+        return page(StatusCode::BAD_REQUEST, "Not connected", "Zoom's answer is missing its code or state.");
+    };
+    match connect::callback(&state, code, flow_state).await {
+        Ok(connected) => {
+            let who = connected.credential.email.clone().unwrap_or_else(|| connected.credential.user_id.clone());
+            let verb = if connected.created { "connected" } else { "reconnected" };
+            page(StatusCode::OK, "Connected", &format!("Zoom account {who} is {verb}. You can close this page."))
+        }
+        Err(e) => error_page(&e),
+    }
+}
+
+fn error_page(error: &AppError) -> HttpResponse {
+    let status = actix_web::ResponseError::status_code(error);
+    let detail = if status.is_server_error() { "Try again in a moment.".to_owned() } else { error.to_string() };
+    if let AppError::Internal(cause) = error {
+        tracing::error!(error = %cause, "OAuth flow failed");
+    }
+    page(status, "Not connected", &detail)
+}
+
+fn page(status: StatusCode, title: &str, message: &str) -> HttpResponse {
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>zoomsync: {title}</title></head>\
+         <body><main><h1>{title}</h1><p>{message}</p></main></body></html>",
+        title = escape(title),
+        message = escape(message),
+    );
+    HttpResponse::build(status).content_type(ContentType::html()).body(body)
+}
+
+/// Minimal HTML escaping for text we place in a page (a user's email, Zoom's error text).
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,80 @@
+//! `zoomsync credential list|remove`.
+
+use std::process::ExitCode;
+
+use clap::Subcommand;
+
+use super::output;
+use crate::db::models::credentials::ListFilter;
+use crate::pagination::MAX_PAGE_SIZE;
+use crate::services::credentials::{self, CredentialView};
+use crate::state::AppState;
+
+#[derive(Subcommand)]
+pub enum CredentialCommand {
+    /// List connected Zoom users and accounts.
+    List {
+        /// Only this app's credentials.
+        #[arg(long)]
+        app: Option<String>,
+        /// healthy or unhealthy.
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a credential at Zoom and delete it with its meeting mappings.
+    Remove { id: String },
+}
+
+pub async fn run(state: &AppState, command: CredentialCommand) -> ExitCode {
+    match command {
+        CredentialCommand::List { app, status, json } => {
+            let filter = ListFilter { app_id: app, status, zoom_user_id: None };
+            let mut all = Vec::new();
+            let mut cursor = None;
+            loop {
+                match credentials::list(state, filter.clone(), cursor, MAX_PAGE_SIZE).await {
+                    Ok((page, next)) => {
+                        all.extend(page);
+                        match next {
+                            Some(next) => cursor = Some(next),
+                            None => break,
+                        }
+                    }
+                    Err(e) => return output::failure(&e),
+                }
+            }
+            if json {
+                return output::print_json(&all);
+            }
+            print(&all);
+            ExitCode::SUCCESS
+        }
+        CredentialCommand::Remove { id } => match credentials::delete(state, &id).await {
+            Ok(()) => {
+                println!("removed credential {id}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => output::failure(&e),
+        },
+    }
+}
+
+fn print(list: &[CredentialView]) {
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|c| {
+            vec![
+                c.id.clone(),
+                c.oauth_app.clone(),
+                c.email.clone().unwrap_or_else(|| c.user_id.clone()),
+                c.account_id.clone(),
+                c.status.clone(),
+                c.meeting_sync_status.clone(),
+                c.status_detail.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    output::print_table(&["ID", "APP", "USER", "ACCOUNT", "STATUS", "SYNC", "DETAIL"], &rows);
+}

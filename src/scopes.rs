@@ -1,0 +1,107 @@
+//! Which granted scopes let a credential do what (ZOOM.md §3's table). A credential missing a
+//! scope is flagged when it connects, and skipped for what it cannot do.
+
+use crate::db::models::apps::AppKind;
+
+/// Something zoomsync asks Zoom to do with a credential.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Capability {
+    /// `GET /meetings/{id}/jointoken/local_recording`.
+    JoinToken,
+    /// `GET /users/{id}/token?type=onbehalf`.
+    ObfToken,
+    /// `GET /users/{id}/token?type=zak` (or `/users/me/zak`).
+    Zak,
+    /// `GET /users/{id}/meetings`.
+    ListMeetings,
+    /// `GET /users` (account-wide credentials only).
+    ListUsers,
+    /// `GET /users/{id}` and `/users/me`.
+    ReadUser,
+    /// `GET /meetings/{id}`.
+    ReadMeeting,
+}
+
+impl Capability {
+    pub const MINTING: [Capability; 3] = [Self::JoinToken, Self::ObfToken, Self::Zak];
+
+    /// Scopes any one of which grants the capability: the granular one for the app's kind
+    /// first (the one to ask for), then the classic equivalents Zoom still honours.
+    fn accepted(self, kind: AppKind) -> &'static [&'static str] {
+        let admin = kind.is_account_wide();
+        match (self, admin) {
+            (Self::JoinToken, false) => &["meeting:read:local_recording_token", "meeting_token:read:local_recording"],
+            (Self::JoinToken, true) => {
+                &["meeting:read:local_recording_token:admin", "meeting_token:read:admin:local_recording"]
+            }
+            (Self::ObfToken, false) => &["user:read:token", "user:read", "user:write", "user_profile"],
+            (Self::ObfToken, true) => &["user:read:token:admin", "user:read:admin", "user:write:admin"],
+            (Self::Zak, false) => {
+                &["user:read:token", "user:read:zak", "user_zak:read", "user:read", "user:write", "user_profile"]
+            }
+            (Self::Zak, true) => {
+                &["user:read:token:admin", "user:read:zak:admin", "user:read:admin", "user:write:admin"]
+            }
+            (Self::ListMeetings, false) => &["meeting:read:list_meetings", "meeting:read"],
+            (Self::ListMeetings, true) => &["meeting:read:list_meetings:admin", "meeting:read:admin"],
+            (Self::ListUsers, false) => &["user:read:list_users:admin"],
+            (Self::ListUsers, true) => &["user:read:list_users:admin", "user:read:admin"],
+            (Self::ReadUser, false) => &["user:read:user", "user:read", "user_profile", "user_info:read"],
+            (Self::ReadUser, true) => &["user:read:user:admin", "user:read:admin"],
+            (Self::ReadMeeting, false) => &["meeting:read:meeting", "meeting:read"],
+            (Self::ReadMeeting, true) => &["meeting:read:meeting:admin", "meeting:read:admin"],
+        }
+    }
+
+    /// `None` when `granted` allows it, else the scope to add in Zoom's Marketplace.
+    pub fn missing(self, kind: AppKind, granted: &str) -> Option<&'static str> {
+        let accepted = self.accepted(kind);
+        let has = granted.split_whitespace().any(|scope| accepted.contains(&scope));
+        if has { None } else { accepted.first().copied() }
+    }
+
+    /// The scopes an app of `kind` should request for everything zoomsync does.
+    pub fn recommended(kind: AppKind) -> Vec<&'static str> {
+        let mut all =
+            vec![Self::JoinToken, Self::ObfToken, Self::Zak, Self::ListMeetings, Self::ReadUser, Self::ReadMeeting];
+        if kind.is_account_wide() {
+            all.push(Self::ListUsers);
+        }
+        let mut scopes: Vec<&'static str> = all.iter().filter_map(|c| c.accepted(kind).first().copied()).collect();
+        scopes.dedup();
+        scopes
+    }
+}
+
+/// The minting capabilities `granted` lacks, each with the scope to add.
+pub fn missing_for_minting(kind: AppKind, granted: &str) -> Vec<(Capability, &'static str)> {
+    Capability::MINTING.iter().filter_map(|c| c.missing(kind, granted).map(|scope| (*c, scope))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn granular_and_classic_scopes_both_count() {
+        let user = AppKind::UserLevel;
+        assert_eq!(Capability::JoinToken.missing(user, "meeting:read:local_recording_token user:read:user"), None);
+        assert_eq!(Capability::JoinToken.missing(user, "meeting_token:read:local_recording"), None);
+        assert_eq!(Capability::JoinToken.missing(user, "user:read:user"), Some("meeting:read:local_recording_token"));
+        assert_eq!(
+            Capability::JoinToken.missing(AppKind::AccountLevel, "meeting:read:local_recording_token"),
+            Some("meeting:read:local_recording_token:admin"),
+            "an account-level app needs the :admin variant"
+        );
+    }
+
+    #[test]
+    fn minting_gaps_are_listed() {
+        let gaps = missing_for_minting(AppKind::UserLevel, "meeting:read:local_recording_token");
+        assert_eq!(gaps, vec![(Capability::ObfToken, "user:read:token"), (Capability::Zak, "user:read:token")]);
+        assert!(
+            missing_for_minting(AppKind::UserLevel, &Capability::recommended(AppKind::UserLevel).join(" ")).is_empty()
+        );
+    }
+}

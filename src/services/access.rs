@@ -1,0 +1,416 @@
+//! Access tokens: kept until shortly before they expire, refreshed on demand, never lost.
+//!
+//! Zoom rotates refresh tokens and honours only the newest (ZOOM.md §2.3), so a refresh must
+//! happen once, by one process, and its result must be stored before anything uses it:
+//!
+//! - In memory, each credential's token is cached while it has more than [`REFRESH_BEFORE`]
+//!   left; a cache hit costs no database or Zoom call.
+//! - In a process, concurrent callers for one credential queue on a per-credential mutex
+//!   (single-flight): the first refreshes, the others find its token when they get the lock.
+//! - Across processes (replicas on PostgreSQL, or the CLI beside the daemon), a refresh lease on
+//!   the credential row decides who refreshes; the others poll the row until the winner's token
+//!   appears. The lease expires, so a process killed mid-refresh blocks nobody for long.
+//! - The refresh result (new refresh and access token) is committed in one statement before the
+//!   access token is handed out. Only a crash between Zoom's answer and that commit can lose a
+//!   refresh token; nothing else can.
+//! - `invalid_grant` marks the credential unhealthy only after a re-read shows nobody stored a
+//!   newer token meanwhile. A refresh that fails because Zoom is down leaves it healthy.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+
+use super::credential_log::CredentialLog;
+use crate::crypto::{Cipher, Field};
+use crate::db::Db;
+use crate::db::models::apps::{self, AppKind};
+use crate::db::models::credentials::{self, CredentialRow};
+use crate::error::AppError;
+use crate::time;
+use crate::zoom::types::TokenResponse;
+use crate::zoom::{ClientCredentials, ZoomClient, ZoomError};
+
+/// Refresh when less than this is left. Callers thus always get a token with at least this long
+/// to live (the admin `access-token/` endpoint promises 120 s).
+pub const REFRESH_BEFORE: Duration = Duration::from_secs(300);
+/// How long a refresh lease lasts: longer than a refresh can take ([`REFRESH_DEADLINE`]).
+const LEASE: Duration = Duration::from_secs(20);
+/// A refresh, retries included, gives up after this.
+const REFRESH_DEADLINE: Duration = Duration::from_secs(12);
+/// How often a process waiting for another's refresh re-reads the row.
+const POLL: Duration = Duration::from_millis(25);
+
+#[derive(Clone)]
+pub struct AccessToken {
+    pub token: SecretString,
+    pub expires_at: DateTime<Utc>,
+    /// The row version the token was read from, to tell a rejected token from a newer one.
+    pub version: i64,
+}
+
+impl AccessToken {
+    fn fresh(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at - now > chrono::Duration::from_std(REFRESH_BEFORE).unwrap_or_default()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    #[error("no such credential")]
+    NotFound,
+    /// The user must reconnect (or an admin fix the app).
+    #[error("the credential is unhealthy: {0}")]
+    Unhealthy(String),
+    /// Zoom down, slow or rate-limiting, or another process's refresh did not finish in time.
+    #[error("{0}")]
+    Transient(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<crate::db::DbError> for AccessError {
+    fn from(error: crate::db::DbError) -> Self {
+        if error.is_unavailable() {
+            Self::Transient("the database is unavailable".into())
+        } else {
+            Self::Internal(error.into())
+        }
+    }
+}
+
+impl From<diesel::result::Error> for AccessError {
+    fn from(error: diesel::result::Error) -> Self {
+        crate::db::DbError::from(error).into()
+    }
+}
+
+impl From<crate::crypto::CryptoError> for AccessError {
+    fn from(error: crate::crypto::CryptoError) -> Self {
+        Self::Internal(error.into())
+    }
+}
+
+impl From<AccessError> for AppError {
+    fn from(error: AccessError) -> Self {
+        match error {
+            AccessError::NotFound => AppError::not_found("no such credential"),
+            AccessError::Unhealthy(detail) => AppError::Conflict(format!("the credential is unhealthy: {detail}")),
+            AccessError::Transient(detail) => AppError::Unavailable(detail),
+            AccessError::Internal(e) => AppError::Internal(e),
+        }
+    }
+}
+
+pub struct AccessTokens {
+    db: Db,
+    zoom: ZoomClient,
+    cipher: Cipher,
+    log: CredentialLog,
+    /// This process's name on refresh leases.
+    owner: String,
+    cache: parking_lot::Mutex<HashMap<String, AccessToken>>,
+    flights: parking_lot::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl AccessTokens {
+    pub fn new(db: Db, zoom: ZoomClient, cipher: Cipher, log: CredentialLog) -> Self {
+        Self {
+            db,
+            zoom,
+            cipher,
+            log,
+            owner: uuid::Uuid::new_v4().to_string(),
+            cache: parking_lot::Mutex::new(HashMap::new()),
+            flights: parking_lot::Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A token with at least [`REFRESH_BEFORE`] to live, refreshing if needed.
+    pub async fn get(self: &Arc<Self>, credential_id: &str) -> Result<AccessToken, AccessError> {
+        if let Some(token) = self.cached(credential_id) {
+            return Ok(token);
+        }
+        self.obtain_detached(credential_id, None).await
+    }
+
+    /// After Zoom refused `rejected` (401): a newer token if one was stored meanwhile, else a
+    /// refreshed one.
+    pub async fn replace_rejected(
+        self: &Arc<Self>,
+        credential_id: &str,
+        rejected: &AccessToken,
+    ) -> Result<AccessToken, AccessError> {
+        {
+            let mut cache = self.cache.lock();
+            if cache.get(credential_id).is_some_and(|t| t.version == rejected.version) {
+                cache.remove(credential_id);
+            }
+        }
+        self.obtain_detached(credential_id, Some(rejected.version)).await
+    }
+
+    /// Runs the refresh on its own task: a caller that gives up (a bot's deadline, a dropped
+    /// request) must not cancel a refresh between Zoom issuing new tokens and our storing them.
+    async fn obtain_detached(
+        self: &Arc<Self>,
+        credential_id: &str,
+        rejected_version: Option<i64>,
+    ) -> Result<AccessToken, AccessError> {
+        let this = Arc::clone(self);
+        let id = credential_id.to_owned();
+        tokio::spawn(async move { this.obtain(&id, rejected_version).await })
+            .await
+            .map_err(|e| AccessError::Internal(anyhow::anyhow!("token task failed: {e}")))?
+    }
+
+    /// Forgets the cached token (the credential was deleted or reconnected).
+    pub fn forget(&self, credential_id: &str) {
+        self.cache.lock().remove(credential_id);
+    }
+
+    fn cached(&self, credential_id: &str) -> Option<AccessToken> {
+        let now = Utc::now();
+        self.cache.lock().get(credential_id).filter(|t| t.fresh(now)).cloned()
+    }
+
+    async fn obtain(&self, credential_id: &str, rejected_version: Option<i64>) -> Result<AccessToken, AccessError> {
+        let flight = self.flights.lock().entry(credential_id.to_owned()).or_default().clone();
+        let _turn = flight.lock().await;
+        // Whoever held the turn before us may have refreshed already.
+        if let Some(token) = self.cached(credential_id).filter(|t| Some(t.version) != rejected_version) {
+            return Ok(token);
+        }
+        let deadline = Instant::now() + REFRESH_DEADLINE + LEASE;
+        loop {
+            let row = self.read(credential_id).await?;
+            if let Some(token) = self.usable(&row, rejected_version)? {
+                return Ok(self.remember(credential_id, token));
+            }
+            let now = time::now();
+            let lease_until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
+            let (id, owner) = (credential_id.to_owned(), self.owner.clone());
+            let leased = self
+                .db
+                .write(move |conn| {
+                    credentials::try_lease(conn, &id, &owner, now, lease_until).map_err(AccessError::from)
+                })
+                .await?;
+            if leased {
+                match self.refresh_under_lease(credential_id, rejected_version).await {
+                    Err(Retry::Again) => continue,
+                    Err(Retry::Fail(e)) => return Err(e),
+                    Ok(token) => return Ok(self.remember(credential_id, token)),
+                }
+            }
+            if Instant::now() >= deadline {
+                return Err(AccessError::Transient("another process's token refresh did not finish in time".into()));
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    async fn read(&self, credential_id: &str) -> Result<CredentialRow, AccessError> {
+        let id = credential_id.to_owned();
+        self.db
+            .read(move |conn| credentials::find(conn, &id).map_err(AccessError::from))
+            .await?
+            .ok_or(AccessError::NotFound)
+    }
+
+    /// The row's stored token, if the credential is healthy and the token fresh and not the one
+    /// just rejected.
+    fn usable(&self, row: &CredentialRow, rejected_version: Option<i64>) -> Result<Option<AccessToken>, AccessError> {
+        if !row.is_healthy() {
+            return Err(AccessError::Unhealthy(row.status_detail.clone().unwrap_or_else(|| "reconnect needed".into())));
+        }
+        let (Some(sealed), Some(expires_at)) = (&row.access_token, row.access_token_expires_at) else {
+            return Ok(None);
+        };
+        let token = AccessToken {
+            token: SecretString::from(String::new()),
+            expires_at: time::utc(expires_at),
+            version: row.version,
+        };
+        if !token.fresh(Utc::now()) || Some(row.version) == rejected_version {
+            return Ok(None);
+        }
+        Ok(Some(AccessToken { token: self.cipher.open(Field::CredentialAccessToken, &row.id, sealed)?, ..token }))
+    }
+
+    fn remember(&self, credential_id: &str, token: AccessToken) -> AccessToken {
+        self.cache.lock().insert(credential_id.to_owned(), token.clone());
+        token
+    }
+
+    async fn refresh_under_lease(
+        &self,
+        credential_id: &str,
+        rejected_version: Option<i64>,
+    ) -> Result<AccessToken, Retry> {
+        let result = self.refresh_leased(credential_id, rejected_version).await;
+        if result.is_err() {
+            let (id, owner) = (credential_id.to_owned(), self.owner.clone());
+            let released = self
+                .db
+                .write(move |conn| credentials::release_lease(conn, &id, &owner).map_err(AccessError::from))
+                .await;
+            if let Err(e) = released {
+                tracing::warn!(credential = %credential_id, error = %e, "could not release a refresh lease");
+            }
+        }
+        result
+    }
+
+    async fn refresh_leased(&self, credential_id: &str, rejected_version: Option<i64>) -> Result<AccessToken, Retry> {
+        // Re-read inside the lease: a process that refreshed just before we took it has stored
+        // a token we should use instead of refreshing again.
+        let row = self.read(credential_id).await?;
+        if let Some(token) = self.usable(&row, rejected_version)? {
+            let (id, owner) = (credential_id.to_owned(), self.owner.clone());
+            self.db.write(move |conn| credentials::release_lease(conn, &id, &owner).map_err(AccessError::from)).await?;
+            return Ok(token);
+        }
+        let app_id = row.app_id.clone();
+        let app = self
+            .db
+            .read(move |conn| apps::find(conn, &app_id).map_err(AccessError::from))
+            .await?
+            .ok_or_else(|| AccessError::Internal(anyhow::anyhow!("credential without an app")))?;
+        let client_secret =
+            self.cipher.open(Field::AppClientSecret, &app.id, &app.client_secret).map_err(AccessError::from)?;
+        let client = ClientCredentials { client_id: &app.client_id, client_secret: &client_secret };
+
+        let refresh_token = match (&row.refresh_token, app.kind()) {
+            (_, AppKind::ServerToServer) => None,
+            (Some(sealed), _) => {
+                Some(self.cipher.open(Field::CredentialRefreshToken, &row.id, sealed).map_err(AccessError::from)?)
+            }
+            (None, _) => {
+                return Err(self.unhealthy(&row, "no refresh token is stored; reconnect the Zoom account").await);
+            }
+        };
+        let outcome = with_retries(REFRESH_DEADLINE, || async {
+            match &refresh_token {
+                Some(refresh_token) => self.zoom.refresh(&client, refresh_token).await,
+                None => self.zoom.account_credentials(&client, &row.account_id).await,
+            }
+        })
+        .await;
+        match outcome {
+            Ok(tokens) => self.store(&row, tokens).await,
+            Err(e) if e.needs_reauthorization() => {
+                // Before blaming the token, check nobody stored a newer one meanwhile.
+                let now_row = self.read(credential_id).await?;
+                if now_row.version != row.version {
+                    return Err(Retry::Again);
+                }
+                let detail = format!(
+                    "Zoom refused the {} ({}); the Zoom user must reconnect",
+                    if refresh_token.is_some() { "refresh token" } else { "app's client credentials" },
+                    e.summary()
+                );
+                Err(self.unhealthy(&row, &detail).await)
+            }
+            Err(e) => {
+                self.log.warning(&row.id, format!("token refresh failed, will retry on next use: {}", e.summary()));
+                Err(Retry::Fail(AccessError::Transient(format!("refreshing the Zoom token failed: {}", e.summary()))))
+            }
+        }
+    }
+
+    async fn store(&self, row: &CredentialRow, tokens: TokenResponse) -> Result<AccessToken, Retry> {
+        let now = time::now();
+        let expires_at = now + chrono::Duration::seconds(tokens.expires_in.max(0));
+        let refresh = tokens
+            .refresh_token
+            .as_ref()
+            .map(|t| self.cipher.seal(Field::CredentialRefreshToken, &row.id, t.expose_secret()))
+            .transpose()
+            .map_err(AccessError::from)?;
+        let access = self
+            .cipher
+            .seal(Field::CredentialAccessToken, &row.id, tokens.access_token.expose_secret())
+            .map_err(AccessError::from)?;
+        let scopes = (!tokens.scope.trim().is_empty()).then(|| tokens.scope.trim().to_owned());
+        let id = row.id.clone();
+        let stored = self
+            .db
+            .write(move |conn| {
+                credentials::store_refreshed(conn, &id, refresh.as_deref(), &access, expires_at, scopes.as_deref(), now)
+                    .map_err(AccessError::from)
+            })
+            .await;
+        if let Err(e) = stored {
+            // Zoom has already retired the old refresh token: this is the one loss that cannot
+            // be avoided, only kept to this single commit.
+            tracing::error!(credential = %row.id, error = %e, "could not store a refreshed token");
+            self.log.error(&row.id, "a refreshed token could not be stored; the user may need to reconnect");
+            return Err(Retry::Fail(e));
+        }
+        self.log.info(&row.id, "access token refreshed");
+        tracing::info!(credential = %row.id, "access token refreshed");
+        Ok(AccessToken { token: tokens.access_token, expires_at: time::utc(expires_at), version: row.version + 1 })
+    }
+
+    async fn unhealthy(&self, row: &CredentialRow, detail: &str) -> Retry {
+        let (id, detail_owned) = (row.id.clone(), detail.to_owned());
+        let marked = self
+            .db
+            .write(move |conn| {
+                credentials::mark_unhealthy(conn, &id, &detail_owned, time::now()).map_err(AccessError::from)
+            })
+            .await;
+        if let Err(e) = marked {
+            return Retry::Fail(e);
+        }
+        self.forget(&row.id);
+        self.log.error(&row.id, format!("credential unhealthy: {detail}"));
+        tracing::warn!(credential = %row.id, detail, "credential unhealthy");
+        Retry::Fail(AccessError::Unhealthy(detail.to_owned()))
+    }
+}
+
+enum Retry {
+    /// Another process stored a newer token: start over with it.
+    Again,
+    Fail(AccessError),
+}
+
+impl From<AccessError> for Retry {
+    fn from(error: AccessError) -> Self {
+        Self::Fail(error)
+    }
+}
+
+/// Retries transient Zoom failures with short backoff, honouring a 429's Retry-After, until
+/// `budget` is spent. Anything else is returned at once.
+pub async fn with_retries<T, F, Fut>(budget: Duration, mut call: F) -> Result<T, ZoomError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, ZoomError>>,
+{
+    let deadline = Instant::now() + budget;
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        // Each attempt is cut off at the deadline too: a hanging Zoom must not hold a bot.
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let error = match tokio::time::timeout(remaining, call()).await {
+            Ok(Ok(value)) => return Ok(value),
+            Ok(Err(e)) if !e.is_transient() => return Err(e),
+            Ok(Err(e)) => e,
+            Err(_) => return Err(ZoomError::Unreachable("Zoom did not answer in time".into())),
+        };
+        let wait = match &error {
+            ZoomError::RateLimited { retry_after: Some(after), .. } => (*after).max(Duration::from_millis(50)),
+            _ => backoff,
+        };
+        if Instant::now() + wait >= deadline {
+            return Err(error);
+        }
+        tokio::time::sleep(wait).await;
+        backoff = (backoff * 3).min(Duration::from_secs(2));
+    }
+}

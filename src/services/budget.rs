@@ -1,0 +1,153 @@
+//! Zoom's rate limits, kept on our side (ZOOM.md §4): limits are per Zoom account and per
+//! category, shared by every app on the account. When hundreds of bots of one account ask at
+//! the top of the hour, the calls beyond the budget wait their turn here instead of spending
+//! 429s at Zoom (which may disable apps with a high error ratio).
+//!
+//! Each (account, category) keeps the times of its last `limit` calls; a new call is scheduled
+//! no earlier than one second (plus a margin for network jitter) after the call `limit` places
+//! before it, so no one-second window, fixed or sliding, ever holds more than `limit` calls. A
+//! call whose turn would come after its deadline is refused at once, with the wait it would
+//! have needed. The budget is per process: with several replicas, give each a share (see README).
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use crate::config::Plan;
+
+/// Zoom's rate-limit categories for the endpoints zoomsync calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Category {
+    /// Token minting, single users and meetings.
+    Light,
+    /// The list endpoints (users, meetings).
+    Medium,
+}
+
+/// Added to each one-second window so that arrival jitter cannot push `limit + 1` calls into one
+/// of Zoom's windows.
+const MARGIN: Duration = Duration::from_millis(50);
+const WINDOW: Duration = Duration::from_secs(1);
+
+/// Per-second limits of a plan (ZOOM.md §4); `None` means unlimited.
+pub fn per_second(plan: Plan, category: Category) -> Option<usize> {
+    match (plan, category) {
+        (Plan::Free, Category::Light) => Some(4),
+        (Plan::Free, Category::Medium) => Some(2),
+        (Plan::Pro, Category::Light) => Some(30),
+        (Plan::Pro, Category::Medium) => Some(20),
+        (Plan::Business, Category::Light) => Some(80),
+        (Plan::Business, Category::Medium) => Some(60),
+        (Plan::Unlimited, _) => None,
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct OverBudget {
+    /// How long the caller would have had to wait.
+    pub retry_after: Duration,
+}
+
+pub struct Budget {
+    plan: Plan,
+    schedules: parking_lot::Mutex<HashMap<(String, Category), VecDeque<Instant>>>,
+}
+
+impl Budget {
+    pub fn new(plan: Plan) -> Self {
+        Self { plan, schedules: parking_lot::Mutex::new(HashMap::new()) }
+    }
+
+    /// Waits for this account's turn in `category`, or refuses if it would come after `deadline`.
+    pub async fn acquire(&self, account_id: &str, category: Category, deadline: Instant) -> Result<(), OverBudget> {
+        let at = self.reserve(account_id, category, Instant::now(), deadline)?;
+        tokio::time::sleep_until(at.into()).await;
+        Ok(())
+    }
+
+    /// Books the earliest allowed slot at or after `now`; the caller sleeps until it.
+    pub fn reserve(
+        &self,
+        account_id: &str,
+        category: Category,
+        now: Instant,
+        deadline: Instant,
+    ) -> Result<Instant, OverBudget> {
+        let Some(limit) = per_second(self.plan, category) else { return Ok(now) };
+        let mut schedules = self.schedules.lock();
+        let slots = schedules.entry((account_id.to_owned(), category)).or_default();
+        let mut at = now;
+        if let Some(last) = slots.back() {
+            at = at.max(*last);
+        }
+        if slots.len() >= limit
+            && let Some(oldest) = slots.front()
+        {
+            at = at.max(*oldest + WINDOW + MARGIN);
+        }
+        if at > deadline {
+            return Err(OverBudget { retry_after: at - now });
+        }
+        slots.push_back(at);
+        while slots.len() > limit {
+            slots.pop_front();
+        }
+        Ok(at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_window_of_one_second_holds_more_than_the_limit() {
+        let budget = Budget::new(Plan::Free); // Light: 4 per second.
+        let start = Instant::now();
+        let far = start + Duration::from_secs(60);
+        let slots: Vec<Instant> =
+            (0..12).map(|_| budget.reserve("acct", Category::Light, start, far).unwrap()).collect();
+        for (i, at) in slots.iter().enumerate() {
+            let in_window = slots.iter().filter(|s| **s >= *at && **s < *at + WINDOW).count();
+            assert!(in_window <= 4, "slot {i}: {in_window} calls within one second");
+        }
+        // The first four go at once; the ninth waits two windows.
+        assert!(slots[..4].iter().all(|s| *s == start));
+        assert!(slots[8] >= start + 2 * WINDOW);
+    }
+
+    #[test]
+    fn accounts_and_categories_have_separate_budgets() {
+        let budget = Budget::new(Plan::Free);
+        let now = Instant::now();
+        let far = now + Duration::from_secs(60);
+        for _ in 0..4 {
+            budget.reserve("a", Category::Light, now, far).unwrap();
+        }
+        assert_eq!(budget.reserve("b", Category::Light, now, far), Ok(now));
+        assert_eq!(budget.reserve("a", Category::Medium, now, far), Ok(now));
+        assert!(budget.reserve("a", Category::Light, now, far).unwrap() > now);
+    }
+
+    #[test]
+    fn a_turn_past_the_deadline_is_refused_without_booking() {
+        let budget = Budget::new(Plan::Free);
+        let now = Instant::now();
+        for _ in 0..4 {
+            budget.reserve("a", Category::Light, now, now).unwrap();
+        }
+        let refused = budget.reserve("a", Category::Light, now, now + Duration::from_millis(10)).unwrap_err();
+        assert!(refused.retry_after >= WINDOW);
+        // The refusal booked nothing: a caller with more patience still gets the same slot.
+        let slot = budget.reserve("a", Category::Light, now, now + Duration::from_secs(5)).unwrap();
+        assert_eq!(slot, now + WINDOW + MARGIN);
+    }
+
+    #[test]
+    fn no_plan_means_no_waiting() {
+        let budget = Budget::new(Plan::Unlimited);
+        let now = Instant::now();
+        for _ in 0..1000 {
+            assert_eq!(budget.reserve("a", Category::Light, now, now), Ok(now));
+        }
+    }
+}

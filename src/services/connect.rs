@@ -1,0 +1,304 @@
+//! Connecting a Zoom user or account: the OAuth flow (state and PKCE kept in the database, so
+//! any replica can finish what another started), the code exchange for apps that run their own
+//! OAuth front end, and server-to-server apps, which connect without a user.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::Duration as ChronoDuration;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use rand::RngCore as _;
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+
+use super::credentials::{CredentialView, view};
+use crate::crypto::Field;
+use crate::db::models::apps::{self, AppKind, AppRow};
+use crate::db::models::credentials::{self, Health, NewCredential, Reconnect, SyncStatus};
+use crate::db::models::mappings::{self, MappingRow, Source};
+use crate::db::models::{oauth_states, zoom_users};
+use crate::error::AppError;
+use crate::scopes;
+use crate::state::AppState;
+use crate::time;
+use crate::urls;
+use crate::zoom::types::{TokenResponse, User};
+use crate::zoom::{ClientCredentials, ZoomError};
+
+/// How long a user has to finish Zoom's consent screen.
+const STATE_LIFETIME_MINUTES: i64 = 10;
+
+pub struct Connected {
+    pub credential: CredentialView,
+    /// False when an existing credential (same user, or same account) was reconnected.
+    pub created: bool,
+}
+
+fn random_url_safe(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buf);
+    URL_SAFE_NO_PAD.encode(buf)
+}
+
+async fn find_app(state: &AppState, app_id: &str) -> Result<AppRow, AppError> {
+    let id = app_id.to_owned();
+    state
+        .db
+        .read(move |conn| apps::find(conn, &id).map_err(AppError::from))
+        .await?
+        .ok_or_else(|| AppError::not_found("no such app"))
+}
+
+/// Begins the OAuth flow: remembers a single-use state and a PKCE verifier, and returns the
+/// Zoom authorize URL to send the browser to.
+pub async fn start(state: &AppState, app_id: &str) -> Result<String, AppError> {
+    let app = find_app(state, app_id).await?;
+    if app.kind() == AppKind::ServerToServer {
+        return Err(AppError::bad_request("invalid_app", "server-to-server apps connect without a user flow"));
+    }
+    let flow_state = random_url_safe(32);
+    let verifier = random_url_safe(48);
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    let now = time::now();
+    let row = oauth_states::OAuthStateRow {
+        state: flow_state.clone(),
+        app_id: app.id.clone(),
+        code_verifier: state.settings.secrets.cipher.seal(Field::OAuthStateVerifier, &flow_state, &verifier)?,
+        expires_at: now + ChronoDuration::minutes(STATE_LIFETIME_MINUTES),
+        created_at: now,
+    };
+    state
+        .db
+        .write(move |conn| {
+            oauth_states::delete_expired(conn, now)?;
+            oauth_states::insert(conn, &row).map_err(AppError::from)
+        })
+        .await?;
+    let mut url = url::Url::parse(&format!("{}/oauth/authorize", state.settings.zoom.oauth_base_url))
+        .map_err(|e| AppError::Internal(e.into()))?;
+    url.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", &app.client_id)
+        .append_pair("redirect_uri", &urls::oauth_redirect_uri(&state.settings.public_url))
+        .append_pair("state", &flow_state)
+        .append_pair("code_challenge", &challenge)
+        .append_pair("code_challenge_method", "S256");
+    Ok(url.into())
+}
+
+/// Finishes the OAuth flow Zoom redirected back from. A state that is unknown, expired or
+/// already used is refused and nothing is stored.
+pub async fn callback(state: &AppState, code: &str, flow_state: &str) -> Result<Connected, AppError> {
+    let taken = flow_state.to_owned();
+    let row = state
+        .db
+        .write(move |conn| oauth_states::take(conn, &taken).map_err(AppError::from))
+        .await?
+        .filter(|row| row.expires_at > time::now())
+        .ok_or_else(|| AppError::bad_request("invalid_state", "the OAuth state is unknown, expired or already used"))?;
+    let verifier = state.settings.secrets.cipher.open(Field::OAuthStateVerifier, &row.state, &row.code_verifier)?;
+    let app = find_app(state, &row.app_id).await?;
+    let redirect_uri = urls::oauth_redirect_uri(&state.settings.public_url);
+    exchange(state, &app, code, &redirect_uri, Some(verifier.expose_secret())).await
+}
+
+/// The Recall-shaped `POST /api/v2/zoom-oauth-credentials/`: the caller ran the OAuth flow and
+/// hands us the code.
+pub async fn from_code(
+    state: &AppState,
+    app_id: &str,
+    code: &str,
+    redirect_uri: &str,
+    code_verifier: Option<&str>,
+) -> Result<Connected, AppError> {
+    let app = find_app(state, app_id).await?;
+    if app.kind() == AppKind::ServerToServer {
+        return Err(AppError::bad_request(
+            "invalid_app",
+            "server-to-server apps take no authorization code; post {\"oauth_app\": id} alone",
+        ));
+    }
+    exchange(state, &app, code, redirect_uri, code_verifier).await
+}
+
+async fn exchange(
+    state: &AppState,
+    app: &AppRow,
+    code: &str,
+    redirect_uri: &str,
+    code_verifier: Option<&str>,
+) -> Result<Connected, AppError> {
+    let client_secret = state.settings.secrets.cipher.open(Field::AppClientSecret, &app.id, &app.client_secret)?;
+    let client = ClientCredentials { client_id: &app.client_id, client_secret: &client_secret };
+    let tokens = state
+        .zoom
+        .exchange_code(&client, code, redirect_uri, code_verifier)
+        .await
+        .map_err(|e| zoom_refusal("Zoom refused the authorization code", e))?;
+    store(state, app, tokens).await
+}
+
+/// Connects a server-to-server app's account: an `account_credentials` token, no user flow.
+pub async fn server_to_server(state: &AppState, app_id: &str) -> Result<Connected, AppError> {
+    let app = find_app(state, app_id).await?;
+    let Some(account_id) = app.account_id.clone().filter(|_| app.kind() == AppKind::ServerToServer) else {
+        return Err(AppError::bad_request(
+            "invalid_app",
+            "only server-to-server apps connect without an authorization code",
+        ));
+    };
+    let client_secret = state.settings.secrets.cipher.open(Field::AppClientSecret, &app.id, &app.client_secret)?;
+    let client = ClientCredentials { client_id: &app.client_id, client_secret: &client_secret };
+    let tokens = state
+        .zoom
+        .account_credentials(&client, &account_id)
+        .await
+        .map_err(|e| zoom_refusal("Zoom refused the app's client credentials", e))?;
+    store(state, &app, tokens).await
+}
+
+fn zoom_refusal(what: &str, error: ZoomError) -> AppError {
+    if error.is_transient() {
+        AppError::Unavailable(format!("Zoom is unavailable: {}", error.summary()))
+    } else {
+        AppError::bad_request("zoom_refused", format!("{what}: {}", error.summary()))
+    }
+}
+
+/// Reads who the tokens belong to and stores (or updates) the credential.
+async fn store(state: &AppState, app: &AppRow, tokens: TokenResponse) -> Result<Connected, AppError> {
+    let kind = app.kind();
+    let user = match state.zoom.me(&tokens.access_token).await {
+        Ok(user) => Some(user),
+        // A server-to-server token need not have a `me`; it acts for its account.
+        Err(e) if kind == AppKind::ServerToServer && !e.is_transient() => None,
+        Err(e) => return Err(zoom_refusal("reading the connected user (GET /users/me) failed", e)),
+    };
+    let account_id = match (&user, &app.account_id) {
+        (Some(User { account_id: Some(account), .. }), _) => account.clone(),
+        (_, Some(account)) if kind == AppKind::ServerToServer => account.clone(),
+        _ => return Err(AppError::bad_request("zoom_refused", "Zoom did not say which account the user belongs to")),
+    };
+    let user_id = user.as_ref().map(|u| u.id.clone()).unwrap_or_default();
+    let subject = if kind.is_account_wide() { account_id.clone() } else { user_id.clone() };
+    if subject.is_empty() {
+        return Err(AppError::bad_request("zoom_refused", "Zoom did not say who the token belongs to"));
+    }
+    let email = user.as_ref().and_then(|u| u.email.clone());
+    let pmi = user.as_ref().and_then(|u| u.pmi);
+    let vanity = user.as_ref().and_then(User::vanity_name);
+    let scopes = tokens.scope.split_whitespace().collect::<Vec<_>>().join(" ");
+    let expires_at = time::now() + ChronoDuration::seconds(tokens.expires_in.max(0));
+    let cipher = state.settings.secrets.cipher.clone();
+    let app_id = app.id.clone();
+    let access = tokens.access_token;
+    let refresh: Option<SecretString> = tokens.refresh_token;
+
+    let (row, created) = state
+        .db
+        .write(move |conn| {
+            let now = time::now();
+            let existing = credentials::find_by_subject(conn, &app_id, &subject)?;
+            let id = existing.as_ref().map(|c| c.id.clone()).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+            let access = cipher.seal(Field::CredentialAccessToken, &id, access.expose_secret())?;
+            let refresh =
+                refresh.map(|r| cipher.seal(Field::CredentialRefreshToken, &id, r.expose_secret())).transpose()?;
+            match &existing {
+                Some(_) => {
+                    credentials::reconnect(
+                        conn,
+                        &id,
+                        &Reconnect {
+                            zoom_user_id: &user_id,
+                            account_id: &account_id,
+                            email: email.as_deref(),
+                            scopes: &scopes,
+                            refresh_token: refresh.as_deref(),
+                            access_token: Some(&access),
+                            access_token_expires_at: Some(expires_at),
+                            status: Health::Healthy.as_str(),
+                            status_detail: None,
+                            last_refreshed_at: Some(now),
+                            pmi,
+                            vanity_name: vanity.as_deref(),
+                            updated_at: now,
+                            refresh_lease_owner: None,
+                            refresh_lease_until: None,
+                        },
+                    )?;
+                }
+                None => credentials::insert(
+                    conn,
+                    &NewCredential {
+                        id: &id,
+                        app_id: &app_id,
+                        subject: &subject,
+                        zoom_user_id: &user_id,
+                        account_id: &account_id,
+                        email: email.as_deref(),
+                        scopes: &scopes,
+                        refresh_token: refresh.as_deref(),
+                        access_token: Some(&access),
+                        access_token_expires_at: Some(expires_at),
+                        status: Health::Healthy.as_str(),
+                        status_detail: None,
+                        meeting_sync_status: SyncStatus::NotStarted.as_str(),
+                        last_refreshed_at: Some(now),
+                        pmi,
+                        vanity_name: vanity.as_deref(),
+                        version: 0,
+                        created_at: now,
+                        updated_at: now,
+                    },
+                )
+                .map_err(|e| match e {
+                    DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                        AppError::Conflict("this Zoom account was connected at the same moment; retry".into())
+                    }
+                    other => other.into(),
+                })?,
+            }
+            if !user_id.is_empty() {
+                zoom_users::upsert_from_api(
+                    conn,
+                    &user_id,
+                    &account_id,
+                    email.as_deref(),
+                    pmi,
+                    vanity.as_deref(),
+                    now,
+                )?;
+                // The user's PMI, to every credential that can mint for it (this one, and the
+                // account-wide credentials of the user's account).
+                if let Some(pmi) = pmi {
+                    for credential_id in credentials::able_to_mint_for(conn, &user_id, &account_id)? {
+                        mappings::upsert(
+                            conn,
+                            &MappingRow {
+                                meeting_id: pmi,
+                                credential_id,
+                                host_user_id: user_id.clone(),
+                                source: Source::Pmi.as_str().into(),
+                                synced_at: now,
+                                event_ts: None,
+                            },
+                        )?;
+                    }
+                }
+            }
+            let row = credentials::find(conn, &id)?
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("credential vanished")))?;
+            Ok::<_, AppError>((row, existing.is_none()))
+        })
+        .await?;
+
+    state.tokens.forget(&row.id);
+    let who = row.email.clone().unwrap_or_else(|| row.zoom_user_id.clone());
+    state.log.info(&row.id, if created { format!("connected {who}") } else { format!("reconnected {who}") });
+    for (capability, scope) in scopes::missing_for_minting(kind, &row.scopes) {
+        state
+            .log
+            .warning(&row.id, format!("missing scope {scope}: cannot mint {capability:?} tokens until it is added"));
+    }
+    tracing::info!(credential = %row.id, app = %row.app_id, created, "credential connected");
+    Ok(Connected { credential: view(state, &row).await?, created })
+}

@@ -1,0 +1,109 @@
+//! The per-credential log (Recall keeps one per credential): connects, refreshes, refusals,
+//! every token a bot asked for and what came of it. Lines are written by one background thread
+//! in batches, so a bot's request never waits for a log insert. Messages are ours, never a
+//! token or secret.
+
+use std::sync::mpsc;
+
+use chrono::NaiveDateTime;
+
+use crate::db::Db;
+use crate::db::models::credential_logs::{self, Level};
+
+enum Message {
+    Line { credential_id: String, level: Level, message: String, at: NaiveDateTime },
+    Flush(mpsc::Sender<()>),
+}
+
+/// Most lines one transaction writes; more wait for the next.
+const BATCH: usize = 500;
+
+#[derive(Clone)]
+pub struct CredentialLog {
+    tx: mpsc::Sender<Message>,
+}
+
+impl CredentialLog {
+    /// Starts the writer thread; it ends when the last handle is dropped.
+    pub fn start(db: Db) -> Self {
+        let (tx, rx) = mpsc::channel();
+        let spawned = std::thread::Builder::new().name("credential-log".into()).spawn(move || run(&db, &rx));
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "cannot start the credential log writer; credential logs are off");
+        }
+        Self { tx }
+    }
+
+    pub fn info(&self, credential_id: &str, message: impl Into<String>) {
+        self.line(credential_id, Level::Info, message.into());
+    }
+
+    pub fn warning(&self, credential_id: &str, message: impl Into<String>) {
+        self.line(credential_id, Level::Warning, message.into());
+    }
+
+    pub fn error(&self, credential_id: &str, message: impl Into<String>) {
+        self.line(credential_id, Level::Error, message.into());
+    }
+
+    fn line(&self, credential_id: &str, level: Level, message: String) {
+        let _ = self.tx.send(Message::Line {
+            credential_id: credential_id.to_owned(),
+            level,
+            message,
+            at: crate::time::now(),
+        });
+    }
+
+    /// Waits until every line sent so far is written (CLI commands before they exit, tests).
+    pub async fn flush(&self) {
+        let (done_tx, done_rx) = mpsc::channel();
+        if self.tx.send(Message::Flush(done_tx)).is_ok() {
+            let _ = tokio::task::spawn_blocking(move || done_rx.recv()).await;
+        }
+    }
+}
+
+fn run(db: &Db, rx: &mpsc::Receiver<Message>) {
+    while let Ok(first) = rx.recv() {
+        let mut lines = Vec::new();
+        let mut flushes = Vec::new();
+        let mut next = Some(first);
+        while let Some(message) = next.take() {
+            match message {
+                Message::Line { credential_id, level, message, at } => lines.push((credential_id, level, message, at)),
+                Message::Flush(done) => flushes.push(done),
+            }
+            if lines.len() < BATCH {
+                next = rx.try_recv().ok();
+            }
+        }
+        write(db, &lines);
+        for done in flushes {
+            let _ = done.send(());
+        }
+    }
+}
+
+fn write(db: &Db, lines: &[(String, Level, String, NaiveDateTime)]) {
+    if lines.is_empty() {
+        return;
+    }
+    let batch = db.write_blocking(|conn| {
+        for (credential_id, level, message, at) in lines {
+            credential_logs::append_at(conn, credential_id, *level, message, *at)?;
+        }
+        Ok::<_, crate::db::DbError>(())
+    });
+    if batch.is_err() {
+        // One line for a credential deleted meanwhile fails the batch: write the rest singly.
+        for (credential_id, level, message, at) in lines {
+            let single = db.write_blocking(|conn| {
+                credential_logs::append_at(conn, credential_id, *level, message, *at).map_err(crate::db::DbError::from)
+            });
+            if let Err(e) = single {
+                tracing::debug!(credential = %credential_id, error = %e, "credential log line dropped");
+            }
+        }
+    }
+}

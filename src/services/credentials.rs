@@ -1,0 +1,187 @@
+//! Connected Zoom users and accounts: list, read, delete (revoking at Zoom first), and the
+//! access token Recall-style customer-managed OAuth asks for.
+
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+
+use crate::crypto::Field;
+use crate::db::models::apps::{self, AppKind};
+use crate::db::models::credentials::{self, CredentialRow, ListFilter};
+use crate::error::AppError;
+use crate::pagination::{self, Cursor};
+use crate::scopes::{self, Capability};
+use crate::state::AppState;
+use crate::time::utc;
+use crate::zoom::ClientCredentials;
+
+/// A credential as the API shows it (Recall's shape, plus what an admin needs to act on it).
+#[derive(Clone, Debug, Serialize)]
+pub struct CredentialView {
+    pub id: String,
+    pub oauth_app: String,
+    pub user_id: String,
+    pub account_id: String,
+    pub email: Option<String>,
+    pub status: String,
+    pub status_detail: Option<String>,
+    pub meeting_sync_status: String,
+    pub last_synced_at: Option<DateTime<Utc>>,
+    pub scopes: Vec<String>,
+    /// Scopes to add in Zoom's Marketplace for what this credential cannot mint yet.
+    pub missing_scopes: Vec<MissingScope>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct MissingScope {
+    pub capability: Capability,
+    pub scope: &'static str,
+}
+
+impl CredentialView {
+    pub fn new(row: &CredentialRow, kind: AppKind) -> Self {
+        Self {
+            id: row.id.clone(),
+            oauth_app: row.app_id.clone(),
+            user_id: row.zoom_user_id.clone(),
+            account_id: row.account_id.clone(),
+            email: row.email.clone(),
+            status: row.status.clone(),
+            status_detail: row.status_detail.clone(),
+            meeting_sync_status: row.meeting_sync_status.clone(),
+            last_synced_at: row.last_synced_at.map(utc),
+            scopes: row.scope_list().into_iter().map(str::to_owned).collect(),
+            missing_scopes: scopes::missing_for_minting(kind, &row.scopes)
+                .into_iter()
+                .map(|(capability, scope)| MissingScope { capability, scope })
+                .collect(),
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+        }
+    }
+}
+
+async fn app_kinds(state: &AppState) -> Result<std::collections::HashMap<String, AppKind>, AppError> {
+    let apps = state.db.read(|conn| apps::all(conn).map_err(AppError::from)).await?;
+    Ok(apps.iter().map(|a| (a.id.clone(), a.kind())).collect())
+}
+
+pub async fn view(state: &AppState, row: &CredentialRow) -> Result<CredentialView, AppError> {
+    let app_id = row.app_id.clone();
+    let app = state.db.read(move |conn| apps::find(conn, &app_id).map_err(AppError::from)).await?;
+    Ok(CredentialView::new(row, app.map(|a| a.kind()).unwrap_or(AppKind::UserLevel)))
+}
+
+pub async fn get(state: &AppState, id: &str) -> Result<CredentialView, AppError> {
+    let row = find(state, id).await?;
+    view(state, &row).await
+}
+
+pub async fn find(state: &AppState, id: &str) -> Result<CredentialRow, AppError> {
+    let id = id.to_owned();
+    state
+        .db
+        .read(move |conn| credentials::find(conn, &id).map_err(AppError::from))
+        .await?
+        .ok_or_else(|| AppError::not_found("no such credential"))
+}
+
+pub async fn list(
+    state: &AppState,
+    filter: ListFilter,
+    after: Option<Cursor>,
+    page_size: i64,
+) -> Result<(Vec<CredentialView>, Option<Cursor>), AppError> {
+    if let Some(status) = &filter.status
+        && !matches!(status.as_str(), "healthy" | "unhealthy")
+    {
+        return Err(AppError::bad_request("invalid_query", "`status` must be healthy or unhealthy"));
+    }
+    let rows = state
+        .db
+        .read(move |conn| {
+            credentials::list(conn, &filter, after.map(Cursor::after_time), page_size + 1).map_err(AppError::from)
+        })
+        .await?;
+    let kinds = app_kinds(state).await?;
+    Ok(pagination::split_page(rows, page_size, |row| {
+        let kind = kinds.get(&row.app_id).copied().unwrap_or(AppKind::UserLevel);
+        (CredentialView::new(row, kind), Cursor::new(row.created_at, &row.id))
+    }))
+}
+
+/// Revokes the credential at Zoom (a failure is logged and does not block), then deletes it
+/// with its mappings and log.
+pub async fn delete(state: &AppState, id: &str) -> Result<(), AppError> {
+    let row = find(state, id).await?;
+    if let Err(e) = revoke(state, &row).await {
+        tracing::warn!(credential = %row.id, error = %e, "revoking at Zoom failed; deleting anyway");
+    }
+    // Zoom answers a revoke with an `app_deauthorized` event, whose webhook may delete the
+    // credential before we do: gone is what was asked for.
+    match remove(state, &row.id, "deleted by an admin").await {
+        Err(AppError::NotFound(_)) => Ok(()),
+        other => other,
+    }
+}
+
+/// Deletes a credential without calling Zoom (Zoom told us it is gone, or it was revoked).
+pub async fn remove(state: &AppState, id: &str, why: &str) -> Result<(), AppError> {
+    let id = id.to_owned();
+    let deleted = state.db.write({
+        let id = id.clone();
+        move |conn| credentials::delete(conn, &id).map_err(AppError::from)
+    });
+    if deleted.await? == 0 {
+        return Err(AppError::not_found("no such credential"));
+    }
+    state.tokens.forget(&id);
+    tracing::info!(credential = %id, why, "credential deleted");
+    Ok(())
+}
+
+async fn revoke(state: &AppState, row: &CredentialRow) -> Result<(), AppError> {
+    let app_id = row.app_id.clone();
+    let app = state
+        .db
+        .read(move |conn| apps::find(conn, &app_id).map_err(AppError::from))
+        .await?
+        .ok_or_else(|| AppError::not_found("no such app"))?;
+    let cipher = &state.settings.secrets.cipher;
+    let client_secret = cipher.open(Field::AppClientSecret, &app.id, &app.client_secret)?;
+    let client = ClientCredentials { client_id: &app.client_id, client_secret: &client_secret };
+    // Revoking either token ends the authorization; prefer the access token, as Zoom documents.
+    let tokens: Vec<SecretString> = [
+        row.access_token.as_ref().map(|t| cipher.open(Field::CredentialAccessToken, &row.id, t)),
+        row.refresh_token.as_ref().map(|t| cipher.open(Field::CredentialRefreshToken, &row.id, t)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Result<_, _>>()?;
+    let mut last = None;
+    for token in &tokens {
+        match state.zoom.revoke(&client, token).await {
+            Ok(()) => return Ok(()),
+            Err(e) => last = Some(e),
+        }
+    }
+    match last {
+        Some(e) => Err(AppError::Unavailable(format!("Zoom did not revoke the token: {}", e.summary()))),
+        None => Ok(()),
+    }
+}
+
+/// An access token valid for at least two more minutes (customer-managed OAuth, as Recall asks).
+#[derive(Serialize)]
+pub struct AccessTokenView {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub async fn access_token(state: &AppState, id: &str) -> Result<AccessTokenView, AppError> {
+    let token = state.tokens.get(id).await?;
+    state.log.info(id, "access token handed out through the admin API");
+    Ok(AccessTokenView { token: token.token.expose_secret().to_owned(), expires_at: token.expires_at })
+}

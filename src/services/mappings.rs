@@ -1,0 +1,48 @@
+//! The meeting-to-credential table as admins see it.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::db::models::mappings::{self, ListFilter, MappingRow};
+use crate::error::AppError;
+use crate::pagination::{self, Cursor};
+use crate::state::AppState;
+use crate::time::utc;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MappingView {
+    pub meeting_id: i64,
+    pub credential: String,
+    pub host_user_id: String,
+    pub source: String,
+    pub synced_at: DateTime<Utc>,
+}
+
+impl From<&MappingRow> for MappingView {
+    fn from(row: &MappingRow) -> Self {
+        Self {
+            meeting_id: row.meeting_id,
+            credential: row.credential_id.clone(),
+            host_user_id: row.host_user_id.clone(),
+            source: row.source.clone(),
+            synced_at: utc(row.synced_at),
+        }
+    }
+}
+
+pub async fn list(
+    state: &AppState,
+    filter: ListFilter,
+    after: Option<Cursor>,
+    page_size: i64,
+) -> Result<(Vec<MappingView>, Option<Cursor>), AppError> {
+    let rows = state
+        .db
+        .read(move |conn| {
+            mappings::list(conn, &filter, after.map(|c| (c.key, c.id)), page_size + 1).map_err(AppError::from)
+        })
+        .await?;
+    Ok(pagination::split_page(rows, page_size, |row| {
+        (MappingView::from(row), Cursor::number(row.meeting_id, &row.credential_id))
+    }))
+}

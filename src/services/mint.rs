@@ -1,0 +1,276 @@
+//! Minting the token a bot asked for, just in time, with the best credential that can.
+//!
+//! Each request mints afresh (join tokens are single-use and live 120 s). Candidates are tried
+//! in `resolve` order; a Zoom refusal that another credential could avoid moves on to the next
+//! one, a transient failure is retried within the deadline, and waiting for the account's rate
+//! budget is bounded by `tokens.max_queue_seconds`. Every outcome goes to the credential's log,
+//! never the token.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use secrecy::SecretString;
+
+use super::access::{AccessError, AccessToken, with_retries};
+use super::budget::Category;
+use super::resolve::{self, Ranked};
+use crate::db::models::apps::AppKind;
+use crate::db::models::credentials;
+use crate::error::AppError;
+use crate::meeting_ref::MeetingRef;
+use crate::scopes::Capability;
+use crate::state::AppState;
+use crate::zoom::ZoomError;
+
+/// When Zoom fails or hangs, a bot has its answer within this (CONTRACT.md: 15 s).
+pub const ZOOM_DEADLINE: Duration = Duration::from_secs(14);
+/// What a 503 asks the bot to wait when nothing better is known.
+const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(5);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenKind {
+    /// A join token for local recording.
+    Join { bypass_waiting_room: bool },
+    /// An on-behalf-of token for the meeting.
+    Obf,
+    /// A ZAK.
+    Zak,
+}
+
+impl TokenKind {
+    pub fn capability(self) -> Capability {
+        match self {
+            Self::Join { .. } => Capability::JoinToken,
+            Self::Obf => Capability::ObfToken,
+            Self::Zak => Capability::Zak,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Join { .. } => "join token",
+            Self::Obf => "OBF token",
+            Self::Zak => "ZAK",
+        }
+    }
+}
+
+/// What the token is for.
+#[derive(Clone, Debug)]
+pub enum Target {
+    Meeting(MeetingRef),
+    /// A ZAK of a named credential's own user.
+    Credential(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MintError {
+    /// No credential can mint (none mapped, all unhealthy, Zoom refused): 404.
+    #[error("{0}")]
+    NotFound(String),
+    /// Try again later (Zoom down or rate-limited past our budget, database down): 503.
+    #[error("{detail}")]
+    Unavailable { detail: String, retry_after: Duration },
+}
+
+impl From<AppError> for MintError {
+    fn from(error: AppError) -> Self {
+        match error {
+            AppError::NotFound(detail) => Self::NotFound(detail),
+            AppError::Unavailable(detail) => Self::Unavailable { detail, retry_after: DEFAULT_RETRY_AFTER },
+            other => {
+                tracing::error!(error = %other, "minting failed unexpectedly");
+                Self::Unavailable { detail: "internal error".into(), retry_after: DEFAULT_RETRY_AFTER }
+            }
+        }
+    }
+}
+
+/// How one candidate's attempt ended, when it did not produce a token.
+enum Failure {
+    /// This credential cannot mint here; the next one might.
+    Refused(String),
+    /// Zoom (or the database) failed in a way that may pass.
+    Transient(String),
+    /// The account's budget has no turn before the queue deadline.
+    OverBudget(Duration),
+}
+
+pub async fn mint(state: &AppState, kind: TokenKind, target: Target) -> Result<SecretString, MintError> {
+    let deadlines =
+        Deadlines { zoom: Instant::now() + ZOOM_DEADLINE, queue: Instant::now() + state.settings.token_max_queue };
+    let (meeting_id, ranked) = match &target {
+        Target::Meeting(meeting) => {
+            let id = resolve::meeting_id(state, meeting)
+                .await?
+                .ok_or_else(|| MintError::NotFound("no known user has that personal link".into()))?;
+            (Some(id), resolve::candidates(state, id, kind.capability()).await?)
+        }
+        Target::Credential(id) => (None, credential_as_candidate(state, id, kind).await?),
+    };
+    if ranked.is_empty() {
+        return Err(MintError::NotFound("no connected credential hosts this meeting".into()));
+    }
+    let mut refusals = Vec::new();
+    let mut transient = None;
+    for candidate in &ranked {
+        let credential = &candidate.candidate.credential_id;
+        if let Some(why) = &candidate.skip {
+            refusals.push(why.clone());
+            continue;
+        }
+        let what = match meeting_id {
+            Some(id) => format!("{} for meeting {id}", kind.label()),
+            None => kind.label().to_owned(),
+        };
+        match attempt(state, candidate, kind, meeting_id, deadlines).await {
+            Ok(token) => {
+                state.log.info(credential, format!("minted {what}"));
+                return Ok(token);
+            }
+            Err(Failure::Refused(why)) => {
+                state.log.warning(credential, format!("could not mint {what}: {why}"));
+                refusals.push(why);
+            }
+            Err(Failure::Transient(why)) => {
+                state.log.warning(credential, format!("could not mint {what} for now: {why}"));
+                transient = Some(why);
+            }
+            Err(Failure::OverBudget(wait)) => {
+                state.log.warning(credential, format!("could not mint {what}: the account's Zoom rate budget is full"));
+                return Err(MintError::Unavailable {
+                    detail: "the Zoom account's rate budget is full; retry shortly".into(),
+                    retry_after: wait.max(Duration::from_secs(1)),
+                });
+            }
+        }
+    }
+    match transient {
+        Some(why) => Err(MintError::Unavailable { detail: why, retry_after: DEFAULT_RETRY_AFTER }),
+        None => Err(MintError::NotFound(format!("no credential could mint: {}", refusals.join("; ")))),
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Deadlines {
+    zoom: Instant,
+    queue: Instant,
+}
+
+async fn attempt(
+    state: &AppState,
+    ranked: &Ranked,
+    kind: TokenKind,
+    meeting_id: Option<i64>,
+    deadlines: Deadlines,
+) -> Result<SecretString, Failure> {
+    let candidate = &ranked.candidate;
+    let mut access = access_token(state, &candidate.credential_id, deadlines).await?;
+    // Who the token is for: the credential's own user (`me`), or, for an account-wide
+    // credential, the meeting's host.
+    let user =
+        if ranked.kind == AppKind::UserLevel || meeting_id.is_none() { "me" } else { candidate.host_user_id.as_str() };
+    for round in 0..2 {
+        state
+            .budget
+            .acquire(&candidate.credential_account_id, Category::Light, deadlines.queue)
+            .await
+            .map_err(|over| Failure::OverBudget(over.retry_after))?;
+        let remaining = deadlines.zoom.saturating_duration_since(Instant::now());
+        let result = with_retries(remaining, || call(state, &access.token, kind, meeting_id, user)).await;
+        match result {
+            Ok(token) => return Ok(token),
+            // The access token was refused: take a newer one (or a refreshed one) once.
+            Err(e) if e.is_token_rejected() && round == 0 => {
+                access = fresh_after_rejection(state, &candidate.credential_id, &access, deadlines).await?;
+            }
+            Err(e) if e.is_transient() => return Err(Failure::Transient(e.summary())),
+            Err(e) => return Err(Failure::Refused(e.summary())),
+        }
+    }
+    Err(Failure::Refused("Zoom refused the credential's access token twice".into()))
+}
+
+async fn call(
+    state: &AppState,
+    access: &SecretString,
+    kind: TokenKind,
+    meeting_id: Option<i64>,
+    user: &str,
+) -> Result<SecretString, ZoomError> {
+    let minted = match (kind, meeting_id) {
+        (TokenKind::Join { bypass_waiting_room }, Some(id)) => {
+            state.zoom.join_token(access, id, bypass_waiting_room).await
+        }
+        (TokenKind::Obf, Some(id)) => state.zoom.obf_token(access, user, id).await,
+        (TokenKind::Zak, _) => state.zoom.zak(access, user).await,
+        (_, None) => return Err(ZoomError::Decode("a meeting is required for this token".into())),
+    };
+    minted.map(|m| m.token)
+}
+
+async fn access_token(state: &AppState, credential_id: &str, deadlines: Deadlines) -> Result<AccessToken, Failure> {
+    let remaining = deadlines.zoom.saturating_duration_since(Instant::now());
+    let tokens = Arc::clone(&state.tokens);
+    match tokio::time::timeout(remaining, tokens.get(credential_id)).await {
+        Ok(result) => result.map_err(access_failure),
+        Err(_) => Err(Failure::Transient("refreshing the credential's Zoom token took too long".into())),
+    }
+}
+
+async fn fresh_after_rejection(
+    state: &AppState,
+    credential_id: &str,
+    rejected: &AccessToken,
+    deadlines: Deadlines,
+) -> Result<AccessToken, Failure> {
+    let remaining = deadlines.zoom.saturating_duration_since(Instant::now());
+    let tokens = Arc::clone(&state.tokens);
+    match tokio::time::timeout(remaining, tokens.replace_rejected(credential_id, rejected)).await {
+        Ok(result) => result.map_err(access_failure),
+        Err(_) => Err(Failure::Transient("refreshing the credential's Zoom token took too long".into())),
+    }
+}
+
+fn access_failure(error: AccessError) -> Failure {
+    match error {
+        AccessError::NotFound => Failure::Refused("the credential was deleted".into()),
+        AccessError::Unhealthy(detail) => Failure::Refused(format!("unhealthy: {detail}")),
+        AccessError::Transient(detail) => Failure::Transient(detail),
+        AccessError::Internal(e) => {
+            tracing::error!(error = %e, "access token failure");
+            Failure::Transient("internal error".into())
+        }
+    }
+}
+
+/// `/zoom/zak?credential=<id>`: the named credential, as the only candidate.
+async fn credential_as_candidate(state: &AppState, id: &str, kind: TokenKind) -> Result<Vec<Ranked>, MintError> {
+    let id = id.to_owned();
+    let row = state
+        .db
+        .read(move |conn| credentials::find(conn, &id).map_err(AppError::from))
+        .await?
+        .ok_or_else(|| MintError::NotFound("no such credential".into()))?;
+    let app_id = row.app_id.clone();
+    let app = state
+        .db
+        .read(move |conn| crate::db::models::apps::find(conn, &app_id).map_err(AppError::from))
+        .await?
+        .ok_or_else(|| MintError::NotFound("no such app".into()))?;
+    let candidate = crate::db::models::mappings::Candidate {
+        meeting_id: 0,
+        host_user_id: row.zoom_user_id.clone(),
+        source: String::new(),
+        synced_at: row.updated_at,
+        credential_id: row.id.clone(),
+        credential_user_id: row.zoom_user_id.clone(),
+        credential_account_id: row.account_id.clone(),
+        status: row.status.clone(),
+        status_detail: row.status_detail.clone(),
+        scopes: row.scopes.clone(),
+        app_id: app.id.clone(),
+        app_kind: app.kind.clone(),
+    };
+    Ok(resolve::rank(vec![candidate], kind.capability()))
+}

@@ -1,0 +1,203 @@
+//! What each event does to the meeting-to-credential table (CONTRACT.md), inside the
+//! transaction that records the event, so an acknowledged event is always both stored and
+//! applied. Events are applied by their Zoom time: an event older than the state it would
+//! change leaves that state alone, and a late retry never brings back what a later event
+//! removed (deletes leave a tombstone).
+
+use chrono::NaiveDateTime;
+
+use super::event::Change;
+use crate::db::models::apps::AppRow;
+use crate::db::models::credentials;
+use crate::db::models::mappings::{self, MappingRow, Source};
+use crate::db::models::{tombstones, zoom_users};
+use crate::db::{AnyConnection, DbError};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Applied(String),
+    Ignored(String),
+}
+
+impl Outcome {
+    pub fn status(&self) -> &'static str {
+        match self {
+            Self::Applied(_) => "applied",
+            Self::Ignored(_) => "ignored",
+        }
+    }
+
+    pub fn detail(&self) -> &str {
+        match self {
+            Self::Applied(d) | Self::Ignored(d) => d,
+        }
+    }
+}
+
+/// The outcome, and credentials the event deleted (their cached tokens must go too).
+pub struct Applied {
+    pub outcome: Outcome,
+    pub deleted_credentials: Vec<String>,
+}
+
+impl From<Outcome> for Applied {
+    fn from(outcome: Outcome) -> Self {
+        Self { outcome, deleted_credentials: Vec::new() }
+    }
+}
+
+pub fn apply(
+    conn: &mut AnyConnection,
+    app: &AppRow,
+    change: &Change,
+    event_ts: i64,
+    now: NaiveDateTime,
+) -> Result<Applied, DbError> {
+    Ok(match change {
+        Change::MeetingCreated { meeting_id, host_id, account_id } => {
+            map_to_host(conn, *meeting_id, host_id, account_id, event_ts, now, false)?.into()
+        }
+        Change::MeetingUpdated { meeting_id, host_id: Some(host_id), account_id } => {
+            map_to_host(conn, *meeting_id, host_id, account_id, event_ts, now, true)?.into()
+        }
+        Change::MeetingUpdated { meeting_id, host_id: None, .. } => {
+            let touched = mappings::touch(conn, *meeting_id, event_ts, now)?;
+            if touched == 0 {
+                Outcome::Ignored("no mapping to refresh".into()).into()
+            } else {
+                Outcome::Applied(format!("refreshed {touched} mapping(s)")).into()
+            }
+        }
+        Change::MeetingDeleted { occurrences, .. } if !occurrences.is_empty() => {
+            Outcome::Ignored("only occurrences were deleted; the meeting stays".into()).into()
+        }
+        Change::MeetingDeleted { meeting_id, .. } => {
+            let removed = mappings::delete_meeting(conn, *meeting_id, Some(event_ts))?;
+            tombstones::record(conn, *meeting_id, event_ts, now)?;
+            Outcome::Applied(format!("removed {removed} mapping(s)")).into()
+        }
+        Change::UserUpdated { user_id, account_id, pmi, old_pmi, vanity_name } => {
+            user_updated(conn, user_id, account_id, *pmi, *old_pmi, vanity_name.as_deref(), event_ts, now)?.into()
+        }
+        Change::UserGone { user_id, deleted, .. } => {
+            let removed = mappings::delete_host(conn, user_id)?;
+            let what = if *deleted { "deleted" } else { "deactivated" };
+            let detail = format!("the Zoom user was {what}");
+            let own = credentials::user_level_of(conn, user_id)?;
+            for id in &own {
+                credentials::mark_unhealthy(conn, id, &detail, now)?;
+                crate::db::models::credential_logs::append_at(
+                    conn,
+                    id,
+                    crate::db::models::credential_logs::Level::Error,
+                    &format!("credential unhealthy: {detail} (webhook)"),
+                    now,
+                )?;
+            }
+            if *deleted {
+                zoom_users::delete(conn, user_id)?;
+            }
+            Outcome::Applied(format!("removed {removed} mapping(s); {} credential(s) unhealthy", own.len())).into()
+        }
+        Change::AppDeauthorized { user_id, account_id } => {
+            let subject = if app.kind().is_account_wide() { account_id } else { user_id };
+            match credentials::find_by_subject(conn, &app.id, subject)? {
+                Some(credential) => {
+                    credentials::delete(conn, &credential.id)?;
+                    tracing::info!(credential = %credential.id, app = %app.id, "credential deleted: the app was deauthorized at Zoom");
+                    Applied {
+                        outcome: Outcome::Applied(format!("deleted credential {} (app deauthorized)", credential.id)),
+                        deleted_credentials: vec![credential.id],
+                    }
+                }
+                None => Outcome::Ignored("no credential for that user".into()).into(),
+            }
+        }
+        Change::Ignored => Outcome::Ignored("not an event zoomsync acts on".into()).into(),
+    })
+}
+
+/// Maps a meeting to every credential that can mint for its host, and (for a host change)
+/// drops its mappings to credentials that no longer can.
+fn map_to_host(
+    conn: &mut AnyConnection,
+    meeting_id: i64,
+    host_id: &str,
+    account_id: &str,
+    event_ts: i64,
+    now: NaiveDateTime,
+    moving: bool,
+) -> Result<Outcome, DbError> {
+    if let Some(deleted) = tombstones::deleted_at(conn, meeting_id)?
+        && deleted >= event_ts
+    {
+        return Ok(Outcome::Ignored("the meeting was deleted by a later event".into()));
+    }
+    let credential_ids = credentials::able_to_mint_for(conn, host_id, account_id)?;
+    let moved = if moving { mappings::delete_meeting_except(conn, meeting_id, &credential_ids, event_ts)? } else { 0 };
+    if credential_ids.is_empty() {
+        return Ok(if moved > 0 {
+            Outcome::Applied(format!("the new host has no credential; removed {moved} mapping(s)"))
+        } else {
+            Outcome::Ignored("no credential for the host".into())
+        });
+    }
+    for credential_id in &credential_ids {
+        mappings::upsert(
+            conn,
+            &MappingRow {
+                meeting_id,
+                credential_id: credential_id.clone(),
+                host_user_id: host_id.to_owned(),
+                source: Source::Webhook.as_str().into(),
+                synced_at: now,
+                event_ts: Some(event_ts),
+            },
+        )?;
+    }
+    Ok(Outcome::Applied(format!("mapped to {} credential(s)", credential_ids.len())))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn user_updated(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    account_id: &str,
+    pmi: Option<i64>,
+    old_pmi: Option<i64>,
+    vanity_name: Option<&str>,
+    event_ts: i64,
+    now: NaiveDateTime,
+) -> Result<Outcome, DbError> {
+    if !zoom_users::apply_event(conn, user_id, account_id, pmi, vanity_name, event_ts, now)? {
+        return Ok(Outcome::Ignored("older than what a later event recorded".into()));
+    }
+    // As ATT does: no PMI, or the same PMI as before, is no PMI change.
+    let Some(new_pmi) = pmi.filter(|new| Some(*new) != old_pmi) else {
+        return Ok(Outcome::Applied(if vanity_name.is_some() {
+            "vanity name updated".into()
+        } else {
+            "nothing to change".into()
+        }));
+    };
+    // Exactly one PMI mapping per user: drop every other, then map the new one.
+    let dropped = mappings::delete_pmis_except(conn, user_id, new_pmi)?;
+    let credential_ids = credentials::able_to_mint_for(conn, user_id, account_id)?;
+    for credential_id in &credential_ids {
+        mappings::upsert(
+            conn,
+            &MappingRow {
+                meeting_id: new_pmi,
+                credential_id: credential_id.clone(),
+                host_user_id: user_id.to_owned(),
+                source: Source::Pmi.as_str().into(),
+                synced_at: now,
+                event_ts: Some(event_ts),
+            },
+        )?;
+    }
+    Ok(Outcome::Applied(format!(
+        "PMI mapped to {} credential(s); {dropped} old PMI mapping(s) removed",
+        credential_ids.len()
+    )))
+}

@@ -1,0 +1,306 @@
+//! Reading a Zoom event (ZOOM.md §1.5) into the one change zoomsync makes of it. Only the fields
+//! acted on are kept (and stored): never passcodes or join URLs. Ids and PMIs are accepted as
+//! numbers or strings.
+
+use chrono::{NaiveDateTime, TimeZone as _, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// What an event asks of the meeting-to-credential table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum Change {
+    MeetingCreated {
+        meeting_id: i64,
+        host_id: String,
+        account_id: String,
+    },
+    /// `host_id` is set when the update names a host (a changed host moves the mapping).
+    MeetingUpdated {
+        meeting_id: i64,
+        host_id: Option<String>,
+        account_id: String,
+    },
+    /// `occurrences` is non-empty when only some occurrences of a recurring meeting went.
+    MeetingDeleted {
+        meeting_id: i64,
+        account_id: String,
+        occurrences: Vec<String>,
+    },
+    /// `pmi` is the new PMI when it changed; `old_pmi` the previous one when Zoom said.
+    UserUpdated {
+        user_id: String,
+        account_id: String,
+        pmi: Option<i64>,
+        old_pmi: Option<i64>,
+        vanity_name: Option<String>,
+    },
+    UserGone {
+        user_id: String,
+        account_id: String,
+        deleted: bool,
+    },
+    AppDeauthorized {
+        user_id: String,
+        account_id: String,
+    },
+    /// An event zoomsync does not act on.
+    Ignored,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delivery {
+    pub event: String,
+    /// Zoom's event time, milliseconds.
+    pub event_ts: i64,
+    /// The object's id (and uuid, occurrences): with `event` and `event_ts` the dedupe key.
+    pub object_key: String,
+    pub change: Change,
+}
+
+impl Delivery {
+    pub fn dedupe_key(&self, app_id: &str) -> String {
+        format!("{app_id}|{}|{}|{}", self.event, self.event_ts, self.object_key)
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Parsed {
+    UrlValidation { plain_token: String },
+    Delivery(Delivery),
+}
+
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error("malformed event: {0}")]
+pub struct Malformed(pub String);
+
+fn malformed(what: impl Into<String>) -> Malformed {
+    Malformed(what.into())
+}
+
+/// Parses a verified body. `header_seconds` is `x-zm-request-timestamp`, the event time of last
+/// resort for events that carry none.
+pub fn parse(body: &[u8], header_seconds: i64) -> Result<Parsed, Malformed> {
+    let root: Value = serde_json::from_slice(body).map_err(|e| malformed(format!("not JSON: {e}")))?;
+    let event = root.get("event").and_then(Value::as_str).ok_or_else(|| malformed("`event` is missing"))?.to_owned();
+    let payload = root.get("payload").filter(|p| p.is_object());
+    if event == "endpoint.url_validation" {
+        let plain_token = payload
+            .and_then(|p| p.get("plainToken"))
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| malformed("`payload.plainToken` is missing"))?;
+        return Ok(Parsed::UrlValidation { plain_token: plain_token.to_owned() });
+    }
+    let event_ts = root
+        .get("event_ts")
+        .and_then(millis)
+        .or_else(|| payload.and_then(|p| p.get("event_ts")).and_then(millis))
+        .or_else(|| payload.and_then(|p| p.get("time_stamp")).and_then(millis))
+        .unwrap_or(header_seconds.saturating_mul(1000));
+    let Some(payload) = payload else {
+        return Ok(Parsed::Delivery(Delivery { event, event_ts, object_key: String::new(), change: Change::Ignored }));
+    };
+    let account_id = text(payload, "account_id").unwrap_or_default();
+    let object = payload.get("object").filter(|o| o.is_object());
+    let (object_key, change) = match event.as_str() {
+        "meeting.created" | "meeting.updated" | "meeting.deleted" => {
+            let object = object.ok_or_else(|| malformed("`payload.object` is missing"))?;
+            let meeting_id = integer(object, "id")?.ok_or_else(|| malformed("`object.id` is missing"))?;
+            let uuid = text(object, "uuid").unwrap_or_default();
+            let host_id = text(object, "host_id");
+            match event.as_str() {
+                "meeting.created" => {
+                    let host_id = host_id.ok_or_else(|| malformed("`object.host_id` is missing"))?;
+                    (format!("{meeting_id}/{uuid}"), Change::MeetingCreated { meeting_id, host_id, account_id })
+                }
+                "meeting.updated" => {
+                    (format!("{meeting_id}/{uuid}"), Change::MeetingUpdated { meeting_id, host_id, account_id })
+                }
+                _ => {
+                    let occurrences: Vec<String> = object
+                        .get("occurrences")
+                        .and_then(Value::as_array)
+                        .map(|list| list.iter().filter_map(|o| text(o, "occurrence_id")).collect())
+                        .unwrap_or_default();
+                    (
+                        format!("{meeting_id}/{uuid}/{}", occurrences.join(",")),
+                        Change::MeetingDeleted { meeting_id, account_id, occurrences },
+                    )
+                }
+            }
+        }
+        "user.updated" => {
+            let object = object.ok_or_else(|| malformed("`payload.object` is missing"))?;
+            let user_id = text(object, "id").ok_or_else(|| malformed("`object.id` is missing"))?;
+            let old = payload.get("old_object").filter(|o| o.is_object());
+            let change = Change::UserUpdated {
+                user_id: user_id.clone(),
+                account_id,
+                pmi: integer(object, "pmi")?,
+                old_pmi: match old {
+                    Some(old) => integer(old, "pmi")?,
+                    None => None,
+                },
+                vanity_name: text(object, "vanity_name").map(|v| v.to_ascii_lowercase()),
+            };
+            (user_id, change)
+        }
+        "user.deactivated" | "user.deleted" => {
+            let object = object.ok_or_else(|| malformed("`payload.object` is missing"))?;
+            let user_id = text(object, "id").ok_or_else(|| malformed("`object.id` is missing"))?;
+            (user_id.clone(), Change::UserGone { user_id, account_id, deleted: event == "user.deleted" })
+        }
+        "app_deauthorized" => {
+            let user_id = text(payload, "user_id").ok_or_else(|| malformed("`payload.user_id` is missing"))?;
+            (user_id.clone(), Change::AppDeauthorized { user_id, account_id })
+        }
+        _ => (
+            object.and_then(|o| text(o, "id").or_else(|| o.get("id").map(Value::to_string))).unwrap_or_default(),
+            Change::Ignored,
+        ),
+    };
+    Ok(Parsed::Delivery(Delivery { event, event_ts, object_key, change }))
+}
+
+fn text(object: &Value, key: &str) -> Option<String> {
+    match object.get(key)? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// An integer given as a number or a numeric string; absent, null or "" is `None`; anything
+/// else is malformed.
+fn integer(object: &Value, key: &str) -> Result<Option<i64>, Malformed> {
+    match object.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| malformed(format!("`{key}` is not an integer"))),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => {
+            s.trim().parse().map(Some).map_err(|_| malformed(format!("`{key}` is not an integer")))
+        }
+        Some(_) => Err(malformed(format!("`{key}` is not an integer"))),
+    }
+}
+
+/// Milliseconds from a number or, as Zoom's own `app_deauthorized` example has it, a date-time
+/// string (`2024-09-08 15:58:40`, taken as UTC).
+fn millis(value: &Value) -> Option<i64> {
+    match value {
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+        Value::String(s) => s.trim().parse::<i64>().ok().or_else(|| {
+            chrono::DateTime::parse_from_rfc3339(s.trim()).map(|d| d.timestamp_millis()).ok().or_else(|| {
+                NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%d %H:%M:%S")
+                    .ok()
+                    .map(|n| Utc.from_utc_datetime(&n).timestamp_millis())
+            })
+        }),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn delivery(body: &str) -> Delivery {
+        match parse(body.as_bytes(), 1_700_000_000).unwrap() {
+            Parsed::Delivery(d) => d,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn meeting_created_with_a_numeric_or_string_id() {
+        for id in ["85746065123", "\"85746065123\""] {
+            let d = delivery(&format!(
+                r#"{{"event":"meeting.created","event_ts":1739923528123,"payload":{{"account_id":"A1","operator_id":"op","object":{{"id":{id},"uuid":"u==","host_id":"host","type":2,"password":"123456"}}}}}}"#
+            ));
+            assert_eq!(d.event_ts, 1739923528123);
+            assert_eq!(
+                d.change,
+                Change::MeetingCreated { meeting_id: 85746065123, host_id: "host".into(), account_id: "A1".into() }
+            );
+            assert_eq!(d.dedupe_key("app"), "app|meeting.created|1739923528123|85746065123/u==");
+        }
+    }
+
+    #[test]
+    fn the_host_is_the_host_not_the_operator() {
+        let d = delivery(
+            r#"{"event":"meeting.created","event_ts":1,"payload":{"account_id":"A","operator_id":"assistant","object":{"id":1,"host_id":"boss"}}}"#,
+        );
+        assert!(matches!(d.change, Change::MeetingCreated { ref host_id, .. } if host_id == "boss"));
+    }
+
+    #[test]
+    fn an_occurrence_delete_names_its_occurrences() {
+        let d = delivery(
+            r#"{"event":"meeting.deleted","event_ts":5,"payload":{"account_id":"A","object":{"id":9,"uuid":"x","host_id":"h","occurrences":[{"occurrence_id":"1648194360000","start_time":"2026-03-01T15:00:00Z"}]}}}"#,
+        );
+        assert_eq!(
+            d.change,
+            Change::MeetingDeleted { meeting_id: 9, account_id: "A".into(), occurrences: vec!["1648194360000".into()] }
+        );
+    }
+
+    #[test]
+    fn user_updated_pmi_as_number_or_string() {
+        let d = delivery(
+            r#"{"event":"user.updated","event_ts":7,"payload":{"account_id":"A","object":{"id":"u1","pmi":5551234567},"old_object":{"id":"u1","pmi":"5559876543"}}}"#,
+        );
+        assert_eq!(
+            d.change,
+            Change::UserUpdated {
+                user_id: "u1".into(),
+                account_id: "A".into(),
+                pmi: Some(5551234567),
+                old_pmi: Some(5559876543),
+                vanity_name: None
+            }
+        );
+    }
+
+    #[test]
+    fn app_deauthorized_takes_its_time_from_the_payload_in_either_form() {
+        let d = delivery(
+            r#"{"event":"app_deauthorized","payload":{"account_id":"A","user_id":"u1","signature":"x","client_id":"c","event_ts":1725811120000}}"#,
+        );
+        assert_eq!(d.event_ts, 1725811120000);
+        assert_eq!(d.change, Change::AppDeauthorized { user_id: "u1".into(), account_id: "A".into() });
+        let d = delivery(
+            r#"{"event":"app_deauthorized","payload":{"account_id":"A","user_id":"u1","event_ts":"2024-09-08 15:58:40"}}"#,
+        );
+        assert_eq!(d.event_ts, 1725811120000);
+    }
+
+    #[test]
+    fn url_validation_and_unknown_events() {
+        assert_eq!(
+            parse(br#"{"payload":{"plainToken":"qgg8"},"event_ts":1,"event":"endpoint.url_validation"}"#, 0).unwrap(),
+            Parsed::UrlValidation { plain_token: "qgg8".into() }
+        );
+        assert_eq!(
+            delivery(r#"{"event":"meeting.started","event_ts":3,"payload":{"object":{"id":"1"}}}"#).change,
+            Change::Ignored
+        );
+    }
+
+    #[test]
+    fn malformed_bodies_are_refused() {
+        for body in [
+            "{\"event\":\"meeting.created\"",
+            "[]",
+            r#"{"payload":{}}"#,
+            r#"{"event":"meeting.created","event_ts":1,"payload":{"object":{"host_id":"h"}}}"#,
+            r#"{"event":"meeting.created","event_ts":1,"payload":{"object":{"id":"12ab","host_id":"h"}}}"#,
+            r#"{"event":"meeting.created","event_ts":1,"payload":{"object":{"id":1}}}"#,
+            r#"{"event":"user.updated","event_ts":1,"payload":{"object":{"id":"u","pmi":"x"}}}"#,
+            r#"{"event":"endpoint.url_validation","payload":{}}"#,
+        ] {
+            assert!(parse(body.as_bytes(), 0).is_err(), "{body}");
+        }
+    }
+}

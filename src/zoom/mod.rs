@@ -1,0 +1,292 @@
+//! The Zoom client: OAuth (`<oauth_base>/oauth/*`) and REST (`<api_base>/*`) calls, each with a
+//! timeout, answers sorted into [`ZoomError`]. No retries here: callers decide, because a bot
+//! waiting for a token and a backfill have different budgets.
+//!
+//! Tokens travel only in headers and form bodies, never in URLs, and reqwest errors are stripped
+//! of their URL before they are kept, so nothing here can leak a token into a log.
+
+mod de;
+mod error;
+pub mod types;
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::{RequestBuilder, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+
+pub use de::{i64_lenient, opt_i64_lenient};
+pub use error::ZoomError;
+use types::{Meeting, MeetingsPage, MintedToken, TokenResponse, User, UsersPage};
+
+use crate::config::ZoomSettings;
+
+/// One Zoom call may take this long before it counts as "Zoom unreachable". A bot's request
+/// makes at most a few calls in sequence, inside its own overall deadline.
+const CALL_TIMEOUT: Duration = Duration::from_secs(5);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Zoom's page size maximum for the list endpoints we page through (ZOOM.md §3).
+pub const PAGE_SIZE: u32 = 300;
+
+/// An app's client credentials, for the OAuth endpoints.
+pub struct ClientCredentials<'a> {
+    pub client_id: &'a str,
+    pub client_secret: &'a SecretString,
+}
+
+#[derive(Clone)]
+pub struct ZoomClient {
+    http: reqwest::Client,
+    oauth_base: String,
+    api_base: String,
+}
+
+impl ZoomClient {
+    pub fn new(settings: &ZoomSettings) -> Result<Self, ZoomError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(CALL_TIMEOUT)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .user_agent(concat!("zoomsync/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ZoomError::Unreachable(e.without_url().to_string()))?;
+        Ok(Self { http, oauth_base: settings.oauth_base_url.clone(), api_base: settings.api_base_url.clone() })
+    }
+
+    /// `authorization_code` grant, with the PKCE verifier when the flow used one.
+    pub async fn exchange_code(
+        &self,
+        app: &ClientCredentials<'_>,
+        code: &str,
+        redirect_uri: &str,
+        code_verifier: Option<&str>,
+    ) -> Result<TokenResponse, ZoomError> {
+        let mut form = vec![("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirect_uri)];
+        if let Some(verifier) = code_verifier {
+            form.push(("code_verifier", verifier));
+        }
+        self.oauth_token(app, &form).await
+    }
+
+    /// `refresh_token` grant. Zoom answers with a new refresh token; the one sent is dead.
+    pub async fn refresh(
+        &self,
+        app: &ClientCredentials<'_>,
+        refresh_token: &SecretString,
+    ) -> Result<TokenResponse, ZoomError> {
+        self.oauth_token(app, &[("grant_type", "refresh_token"), ("refresh_token", refresh_token.expose_secret())])
+            .await
+    }
+
+    /// `account_credentials` grant (Server-to-Server OAuth): no refresh token.
+    pub async fn account_credentials(
+        &self,
+        app: &ClientCredentials<'_>,
+        account_id: &str,
+    ) -> Result<TokenResponse, ZoomError> {
+        self.oauth_token(app, &[("grant_type", "account_credentials"), ("account_id", account_id)]).await
+    }
+
+    /// Revokes a token (and with it the user's authorization of the app).
+    pub async fn revoke(&self, app: &ClientCredentials<'_>, token: &SecretString) -> Result<(), ZoomError> {
+        let request = self
+            .http
+            .post(format!("{}/oauth/revoke", self.oauth_base))
+            .basic_auth(app.client_id, Some(app.client_secret.expose_secret()))
+            .form(&[("token", token.expose_secret())]);
+        send::<serde_json::Value>(request).await.map(drop)
+    }
+
+    async fn oauth_token(
+        &self,
+        app: &ClientCredentials<'_>,
+        form: &[(&str, &str)],
+    ) -> Result<TokenResponse, ZoomError> {
+        let request = self
+            .http
+            .post(format!("{}/oauth/token", self.oauth_base))
+            .basic_auth(app.client_id, Some(app.client_secret.expose_secret()))
+            .form(form);
+        send(request).await
+    }
+
+    fn get(&self, access_token: &SecretString, path: &str) -> RequestBuilder {
+        self.http
+            .get(format!("{}{path}", self.api_base))
+            .bearer_auth(access_token.expose_secret())
+            .header(reqwest::header::ACCEPT, "application/json")
+    }
+
+    /// `GET /users/me`.
+    pub async fn me(&self, access_token: &SecretString) -> Result<User, ZoomError> {
+        send(self.get(access_token, "/users/me")).await
+    }
+
+    /// `GET /users?status=active&page_size=300[&next_page_token=]` (account-wide credentials).
+    pub async fn list_users(
+        &self,
+        access_token: &SecretString,
+        page_token: Option<&str>,
+    ) -> Result<UsersPage, ZoomError> {
+        let mut query = vec![("status", "active".to_owned()), ("page_size", PAGE_SIZE.to_string())];
+        if let Some(token) = page_token {
+            query.push(("next_page_token", token.to_owned()));
+        }
+        send(self.get(access_token, "/users").query(&query)).await
+    }
+
+    /// `GET /users/{user}/meetings?type=<kind>&page_size=300[&next_page_token=]`.
+    pub async fn list_meetings(
+        &self,
+        access_token: &SecretString,
+        user: &str,
+        kind: &str,
+        page_token: Option<&str>,
+    ) -> Result<MeetingsPage, ZoomError> {
+        let mut query = vec![("type", kind.to_owned()), ("page_size", PAGE_SIZE.to_string())];
+        if let Some(token) = page_token {
+            query.push(("next_page_token", token.to_owned()));
+        }
+        send(self.get(access_token, &format!("/users/{}/meetings", path_segment(user))).query(&query)).await
+    }
+
+    /// `GET /meetings/{id}`.
+    pub async fn meeting(&self, access_token: &SecretString, meeting_id: i64) -> Result<Meeting, ZoomError> {
+        send(self.get(access_token, &format!("/meetings/{meeting_id}"))).await
+    }
+
+    /// `GET /meetings/{id}/jointoken/local_recording[?bypass_waiting_room=true]`.
+    pub async fn join_token(
+        &self,
+        access_token: &SecretString,
+        meeting_id: i64,
+        bypass_waiting_room: bool,
+    ) -> Result<MintedToken, ZoomError> {
+        let mut request = self.get(access_token, &format!("/meetings/{meeting_id}/jointoken/local_recording"));
+        if bypass_waiting_room {
+            request = request.query(&[("bypass_waiting_room", "true")]);
+        }
+        send(request).await
+    }
+
+    /// `GET /users/{user}/token?type=onbehalf&meeting_id=` (an OBF token).
+    pub async fn obf_token(
+        &self,
+        access_token: &SecretString,
+        user: &str,
+        meeting_id: i64,
+    ) -> Result<MintedToken, ZoomError> {
+        let request = self
+            .get(access_token, &format!("/users/{}/token", path_segment(user)))
+            .query(&[("type", "onbehalf".to_owned()), ("meeting_id", meeting_id.to_string())]);
+        send(request).await
+    }
+
+    /// `GET /users/{user}/token?type=zak` (a ZAK valid two hours).
+    pub async fn zak(&self, access_token: &SecretString, user: &str) -> Result<MintedToken, ZoomError> {
+        let request = self.get(access_token, &format!("/users/{}/token", path_segment(user))).query(&[("type", "zak")]);
+        send(request).await
+    }
+}
+
+/// User ids and emails go into paths; keep them to one segment.
+fn path_segment(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+async fn send<T: DeserializeOwned>(request: RequestBuilder) -> Result<T, ZoomError> {
+    let response = request.send().await.map_err(|e| ZoomError::Unreachable(e.without_url().to_string()))?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.bytes().await.map_err(|e| ZoomError::Unreachable(e.without_url().to_string()))?;
+    if status.is_success() {
+        return serde_json::from_slice(&body).map_err(|e| ZoomError::Decode(e.to_string()));
+    }
+    Err(classify(status, &headers, &body, Utc::now()))
+}
+
+fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8], now: DateTime<Utc>) -> ZoomError {
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        return ZoomError::RateLimited {
+            retry_after: header(RETRY_AFTER.as_str()).and_then(|v| parse_retry_after(&v, now)),
+            kind: header("x-ratelimit-type").unwrap_or_else(|| "unspecified".into()),
+        };
+    }
+    if status.is_server_error() {
+        return ZoomError::Server { status: status.as_u16() };
+    }
+    #[derive(serde::Deserialize)]
+    struct ApiError {
+        code: serde_json::Value,
+        #[serde(default)]
+        message: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct OAuthError {
+        error: String,
+        #[serde(default)]
+        reason: String,
+    }
+    if let Ok(e) = serde_json::from_slice::<OAuthError>(body) {
+        return ZoomError::OAuth { status: status.as_u16(), error: e.error, reason: e.reason };
+    }
+    if let Ok(e) = serde_json::from_slice::<ApiError>(body) {
+        let code = e.code.as_i64().or_else(|| e.code.as_str().and_then(|s| s.parse().ok())).unwrap_or(0);
+        return ZoomError::Api { status: status.as_u16(), code, message: e.message };
+    }
+    ZoomError::Api { status: status.as_u16(), code: 0, message: status.canonical_reason().unwrap_or("").to_owned() }
+}
+
+/// `Retry-After` as Zoom documents it (an ISO-8601 date-time), as HTTP allows it (seconds or an
+/// HTTP date), converted to a wait from `now`. Unparseable: `None`.
+pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = DateTime::parse_from_rfc3339(value).or_else(|_| DateTime::parse_from_rfc2822(value)).ok()?;
+    Some((at.with_timezone(&Utc) - now).to_std().unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn retry_after_in_every_documented_form() {
+        let now = at("2026-11-25T10:00:00Z");
+        assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
+        assert_eq!(parse_retry_after("2026-11-25T10:00:03Z", now), Some(Duration::from_secs(3)));
+        assert_eq!(parse_retry_after("Wed, 25 Nov 2026 10:00:02 GMT", now), Some(Duration::from_secs(2)));
+        assert_eq!(parse_retry_after("2026-11-25T09:00:00Z", now), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn refusals_are_sorted() {
+        let now = Utc::now();
+        let none = HeaderMap::new();
+        let oauth =
+            classify(StatusCode::BAD_REQUEST, &none, br#"{"reason":"Invalid Token!","error":"invalid_grant"}"#, now);
+        assert!(oauth.needs_reauthorization());
+        let bare = classify(StatusCode::BAD_REQUEST, &none, br#"{"error":"invalid_grant"}"#, now);
+        assert!(bare.needs_reauthorization());
+        let api =
+            classify(StatusCode::UNAUTHORIZED, &none, br#"{"code":124,"message":"Access token is expired."}"#, now);
+        assert!(api.is_token_rejected() && !api.is_transient());
+        let server = classify(StatusCode::BAD_GATEWAY, &none, b"<html>", now);
+        assert!(server.is_transient());
+        let mut headers = HeaderMap::new();
+        headers.insert("retry-after", "3".parse().unwrap());
+        let limited = classify(StatusCode::TOO_MANY_REQUESTS, &headers, b"{}", now);
+        assert!(matches!(limited, ZoomError::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(3)));
+    }
+}

@@ -1,0 +1,100 @@
+//! The parts of Zoom's responses zoomsync reads (ZOOM.md §2-3). Unknown fields are ignored.
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use super::de::{i64_lenient, opt_i64_lenient};
+
+/// `POST /oauth/token`.
+#[derive(Debug, Deserialize)]
+pub struct TokenResponse {
+    pub access_token: SecretString,
+    /// Absent for server-to-server (`account_credentials`) tokens.
+    #[serde(default)]
+    pub refresh_token: Option<SecretString>,
+    #[serde(deserialize_with = "i64_lenient")]
+    pub expires_in: i64,
+    /// Space-separated granted scopes.
+    #[serde(default)]
+    pub scope: String,
+}
+
+/// `GET /users/me`, `GET /users/{id}`, and the entries of `GET /users`.
+#[derive(Clone, Debug, Deserialize)]
+pub struct User {
+    pub id: String,
+    #[serde(default)]
+    pub account_id: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default, deserialize_with = "opt_i64_lenient")]
+    pub pmi: Option<i64>,
+    #[serde(default)]
+    pub vanity_url: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+impl User {
+    /// The vanity name from `vanity_url` (`https://acme.zoom.us/my/jane` -> `jane`).
+    pub fn vanity_name(&self) -> Option<String> {
+        let url = self.vanity_url.as_deref()?;
+        let name = url.split("/my/").nth(1)?.split(['/', '?', '#']).next()?;
+        (!name.is_empty()).then(|| name.to_ascii_lowercase())
+    }
+}
+
+/// `GET /users`.
+#[derive(Debug, Deserialize)]
+pub struct UsersPage {
+    #[serde(default)]
+    pub next_page_token: Option<String>,
+    #[serde(default)]
+    pub users: Vec<User>,
+}
+
+/// An entry of `GET /users/{id}/meetings`, and the parts of `GET /meetings/{id}` we use.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Meeting {
+    #[serde(deserialize_with = "i64_lenient")]
+    pub id: i64,
+    #[serde(default)]
+    pub host_id: Option<String>,
+    #[serde(default, rename = "type")]
+    pub kind: Option<i64>,
+}
+
+/// `GET /users/{id}/meetings`.
+#[derive(Debug, Deserialize)]
+pub struct MeetingsPage {
+    #[serde(default)]
+    pub next_page_token: Option<String>,
+    #[serde(default)]
+    pub meetings: Vec<Meeting>,
+}
+
+/// `GET /meetings/{id}/jointoken/local_recording`, `GET /users/{id}/token`, `GET /users/me/zak`.
+#[derive(Debug, Deserialize)]
+pub struct MintedToken {
+    pub token: SecretString,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vanity_names_come_from_the_vanity_url() {
+        let user = |url: Option<&str>| User {
+            id: "u".into(),
+            account_id: None,
+            email: None,
+            pmi: None,
+            vanity_url: url.map(str::to_owned),
+            status: None,
+        };
+        assert_eq!(user(Some("https://acme.zoom.us/my/Jane.Doe")).vanity_name().as_deref(), Some("jane.doe"));
+        assert_eq!(user(Some("https://zoom.us/my/")).vanity_name(), None);
+        assert_eq!(user(None).vanity_name(), None);
+    }
+}

@@ -1,0 +1,214 @@
+//! A daemon pointed at its own zoom-sim: the world most tests live in. Helpers here do what an
+//! admin, a Zoom user and a bot would do, over real HTTP.
+
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use zoom_sim::control::types::{
+    self as sim, AppKind as SimKind, NewAccount, NewApp, NewMeeting, NewUser, Role, WebhookConfig,
+};
+use zoom_sim::{SimOptions, SimServer, control};
+use zoomsync::config::Config;
+
+use super::app::{BOT_SECRET, TestApp, json};
+use super::db::Backend;
+
+pub struct World {
+    pub daemon: TestApp,
+    pub sim: control::Client,
+    /// Kept alive for the test; dropped last.
+    pub zoom: SimServer,
+}
+
+/// An app registered on both sides: at zoom-sim and in zoomsync.
+#[derive(Clone, Debug)]
+pub struct RegisteredApp {
+    /// zoomsync's id for it.
+    pub id: String,
+    pub client_id: String,
+    pub webhook_secret: String,
+}
+
+pub fn sim_options() -> SimOptions {
+    // Zoom's retry schedule (5, 20, 60 minutes) in a fraction of a second.
+    SimOptions { port: 0, retry_scale: 0.0005, workers: 2, ..SimOptions::default() }
+}
+
+impl World {
+    pub async fn start(backend: Backend) -> Self {
+        Self::start_with(backend, sim_options(), |_| {}).await
+    }
+
+    pub async fn start_with(backend: Backend, options: SimOptions, customize: impl FnOnce(&mut Config)) -> Self {
+        let zoom = SimServer::start(options).expect("zoom-sim starts");
+        let base = zoom.base_url().to_owned();
+        let api = zoom.api_base_url();
+        let daemon = TestApp::spawn_with(backend, |config| {
+            config.zoom.oauth_base_url = base;
+            config.zoom.api_base_url = api;
+            customize(config);
+        })
+        .await;
+        let sim = zoom.control();
+        Self { daemon, sim, zoom }
+    }
+
+    pub async fn account(&self) -> String {
+        self.sim.create_account(&NewAccount::default()).await.expect("account").id
+    }
+
+    pub async fn user(&self, account_id: &str, role: Role) -> sim::User {
+        self.sim
+            .create_user(&NewUser { account_id: account_id.to_owned(), role: Some(role), ..NewUser::default() })
+            .await
+            .expect("user")
+    }
+
+    /// Registers an app in zoomsync and at zoom-sim (with its webhook subscription pointing at
+    /// zoomsync, which zoom-sim validates).
+    pub async fn app(&self, kind: &'static str, account_id: Option<&str>) -> RegisteredApp {
+        let suffix = rand::random::<u32>();
+        let client_id = format!("client-{suffix}");
+        let client_secret = format!("client-secret-{suffix}-abcdef");
+        let webhook_secret = format!("webhook-secret-{suffix}-abcdef");
+        let mut body = json!({"kind": kind, "client_id": client_id, "client_secret": client_secret, "webhook_secret": webhook_secret});
+        if kind == "server_to_server" {
+            body["account_id"] = json!(account_id.expect("s2s apps need an account"));
+        }
+        let created = self.daemon.create_app(body).await;
+        assert_eq!(created.status(), StatusCode::CREATED);
+        let created = json(created).await;
+        let sim_kind = match kind {
+            "user_level" => SimKind::UserLevel,
+            "account_level" => SimKind::AccountLevel,
+            _ => SimKind::ServerToServer,
+        };
+        self.sim
+            .create_app(&NewApp {
+                client_id: Some(client_id.clone()),
+                client_secret: Some(client_secret.clone()),
+                kind: sim_kind,
+                account_id: account_id.map(str::to_owned),
+                redirect_uris: Some(vec![self.daemon.url("/zoom/oauth/callback")]),
+                webhook: Some(WebhookConfig {
+                    url: created["webhook_url"].as_str().expect("webhook_url").to_owned(),
+                    secret_token: webhook_secret.clone(),
+                    enabled: Some(true),
+                }),
+                ..NewApp::new(sim_kind)
+            })
+            .await
+            .expect("zoom-sim app");
+        RegisteredApp { id: created["id"].as_str().expect("id").to_owned(), client_id, webhook_secret }
+    }
+
+    /// Connects `user_id` through the browser flow: zoomsync's start link, Zoom's consent (the
+    /// user is signed in at zoom-sim), back to zoomsync's callback. Returns the credential.
+    pub async fn connect(&self, app: &RegisteredApp, user_id: &str) -> Value {
+        self.sim.set_authorizer(&app.client_id, user_id).await.expect("authorizer");
+        let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::limited(5)).build().unwrap();
+        let page = browser.get(self.daemon.url(&format!("/zoom/oauth/start?app={}", app.id))).send().await.unwrap();
+        let status = page.status();
+        let text = page.text().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "{text}");
+        assert!(text.contains("connected"), "{text}");
+        self.credential_of(app, user_id).await
+    }
+
+    /// The credential zoomsync holds for `user_id` under `app`.
+    pub async fn credential_of(&self, app: &RegisteredApp, user_id: &str) -> Value {
+        let list = json(
+            self.daemon
+                .admin(Method::GET, &format!("/api/v2/zoom-oauth-credentials/?oauth_app={}&user_id={user_id}", app.id))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        list["results"][0].clone()
+    }
+
+    pub async fn meeting(&self, host_id: &str) -> sim::Meeting {
+        self.sim
+            .create_meeting(&NewMeeting { host_id: host_id.to_owned(), ..NewMeeting::default() })
+            .await
+            .expect("meeting")
+    }
+
+    pub async fn mappings(&self, meeting_id: u64) -> Vec<Value> {
+        let list = json(
+            self.daemon
+                .admin(Method::GET, &format!("/api/v2/zoom-meetings-to-credentials/?meeting_id={meeting_id}"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        list["results"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Waits (webhooks are asynchronous) until `meeting_id` has `count` mappings.
+    pub async fn wait_for_mappings(&self, meeting_id: u64, count: usize) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let found = self.mappings(meeting_id).await;
+            if found.len() == count || Instant::now() > deadline {
+                return found;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Posts `body` to an app's webhook as Zoom would, signed (by zoom-sim's signer) with
+    /// `secret` at `timestamp` (seconds).
+    pub async fn deliver(&self, app_id: &str, secret: &str, timestamp: i64, body: &str) -> reqwest::Response {
+        let timestamp = timestamp.to_string();
+        let signature = zoom_sim::signature::sign_webhook(secret, &timestamp, body.as_bytes());
+        self.daemon
+            .client
+            .post(self.daemon.url(&format!("/api/v2/zoom-oauth-apps/{app_id}/webhook")))
+            .header("content-type", "application/json; charset=utf-8")
+            .header("x-zm-request-timestamp", timestamp)
+            .header("x-zm-signature", signature)
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Waits until `check` holds (webhooks arrive asynchronously), failing after 10 s.
+    pub async fn eventually<F, Fut>(&self, what: &str, mut check: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !check().await {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// How many events zoomsync has recorded.
+    pub async fn recorded_events(&self) -> i64 {
+        let db = zoomsync::db::Db::connect(
+            &zoomsync::db::DbTarget::parse(&self.daemon.db.url).unwrap(),
+            &zoomsync::db::PoolOptions { max_size: 1, ..Default::default() },
+        )
+        .unwrap();
+        let mut conn = db.get().unwrap();
+        zoomsync::db::models::webhook_events::count(&mut conn).unwrap()
+    }
+
+    /// `GET /zoom/<path>?secret=...&<query>` as a bot would call it.
+    pub async fn bot(&self, path: &str, query: &str) -> reqwest::Response {
+        let separator = if query.is_empty() { "" } else { "&" };
+        self.daemon
+            .client
+            .get(self.daemon.url(&format!("/zoom/{path}?secret={BOT_SECRET}{separator}{query}")))
+            .send()
+            .await
+            .unwrap()
+    }
+}
