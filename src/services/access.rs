@@ -385,8 +385,12 @@ impl From<AccessError> for Retry {
     }
 }
 
-/// Retries transient Zoom failures with short backoff, honouring a 429's Retry-After, until
-/// `budget` is spent. Anything else is returned at once.
+/// Attempts at a call that fails transiently (5xx, timeout, refused connection). A Zoom that is
+/// down for three attempts in a row is down: the caller is better served by a quick 503.
+const ATTEMPTS: u32 = 3;
+
+/// Retries transient Zoom failures with short backoff (at most [`ATTEMPTS`] tries), honouring a
+/// 429's Retry-After, until `budget` is spent. Anything else is returned at once.
 pub async fn with_retries<T, F, Fut>(budget: Duration, mut call: F) -> Result<T, ZoomError>
 where
     F: FnMut() -> Fut,
@@ -394,6 +398,7 @@ where
 {
     let deadline = Instant::now() + budget;
     let mut backoff = Duration::from_millis(100);
+    let mut failures = 0;
     loop {
         // Each attempt is cut off at the deadline too: a hanging Zoom must not hold a bot.
         let remaining = deadline.saturating_duration_since(Instant::now());
@@ -405,7 +410,13 @@ where
         };
         let wait = match &error {
             ZoomError::RateLimited { retry_after: Some(after), .. } => (*after).max(Duration::from_millis(50)),
-            _ => backoff,
+            _ => {
+                failures += 1;
+                if failures >= ATTEMPTS {
+                    return Err(error);
+                }
+                backoff
+            }
         };
         if Instant::now() + wait >= deadline {
             return Err(error);

@@ -12,5 +12,7 @@ mod config;
 mod connect;
 mod keys;
 mod migrations;
+mod replicas;
 mod startup;
+mod tokens;
 mod webhooks;

@@ -48,8 +48,13 @@ impl TestApp {
 
     /// Starts a server on an existing database.
     pub async fn spawn_on(db: TestDb, customize: impl FnOnce(&mut Config)) -> Self {
+        Self::spawn_on_port(db, 0, customize).await
+    }
+
+    /// The same on a given port (a restart keeps its address, so Zoom's webhook URL stays right).
+    pub async fn spawn_on_port(db: TestDb, port: u16, customize: impl FnOnce(&mut Config)) -> Self {
         super::logs::init();
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let address = format!("http://127.0.0.1:{port}");
         let mut config = test_config(&db);
@@ -80,6 +85,10 @@ impl TestApp {
         });
         ready_rx.await.expect("server thread").expect("server starts");
         Self { address, client: reqwest::Client::new(), db, stop: Some(stop_tx), thread: Some(thread) }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.address.rsplit(':').next().and_then(|p| p.parse().ok()).expect("port")
     }
 
     pub fn url(&self, path: &str) -> String {

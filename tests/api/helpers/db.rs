@@ -60,6 +60,15 @@ impl TestDb {
         }
     }
 
+    /// A pool on this database.
+    pub fn handle(&self) -> zoomsync::db::Db {
+        zoomsync::db::Db::connect(
+            &zoomsync::db::DbTarget::parse(&self.url).expect("url"),
+            &zoomsync::db::PoolOptions { max_size: 2, ..Default::default() },
+        )
+        .expect("database")
+    }
+
     /// An inert value to move out of a struct with (owns nothing to clean up).
     pub fn placeholder() -> Self {
         Self {

@@ -40,6 +40,14 @@ pub fn db_env(db: &TestDb) -> Vec<(String, String)> {
     ]
 }
 
+/// The environment that points a process at a zoom-sim.
+pub fn zoom_env(zoom: &zoom_sim::SimServer) -> Vec<(String, String)> {
+    vec![
+        ("ZOOMSYNC__ZOOM__OAUTH_BASE_URL".into(), zoom.base_url().to_owned()),
+        ("ZOOMSYNC__ZOOM__API_BASE_URL".into(), zoom.api_base_url()),
+    ]
+}
+
 /// Runs a CLI command to completion.
 pub fn run_cli(dir: &Path, env: &[(String, String)], args: &[&str]) -> Output {
     command(dir).envs(env.iter().cloned()).args(args).output().expect("run zoomsync")

@@ -54,6 +54,22 @@ impl World {
         Self { daemon, sim, zoom }
     }
 
+    /// Stops zoomsync and starts it again on the same database and address: its in-memory
+    /// state (cached tokens) is gone, everything stored remains.
+    pub async fn restart_daemon(self, customize: impl FnOnce(&mut Config)) -> Self {
+        let World { daemon, sim, zoom } = self;
+        let port = daemon.port();
+        let db = daemon.into_db();
+        let (base, api) = (zoom.base_url().to_owned(), zoom.api_base_url());
+        let daemon = TestApp::spawn_on_port(db, port, |config| {
+            config.zoom.oauth_base_url = base;
+            config.zoom.api_base_url = api;
+            customize(config);
+        })
+        .await;
+        Self { daemon, sim, zoom }
+    }
+
     pub async fn account(&self) -> String {
         self.sim.create_account(&NewAccount::default()).await.expect("account").id
     }
@@ -190,15 +206,31 @@ impl World {
         }
     }
 
+    /// A direct handle on zoomsync's database, for what no API shows.
+    pub fn db(&self) -> zoomsync::db::Db {
+        self.daemon.db.handle()
+    }
+
     /// How many events zoomsync has recorded.
     pub async fn recorded_events(&self) -> i64 {
-        let db = zoomsync::db::Db::connect(
-            &zoomsync::db::DbTarget::parse(&self.daemon.db.url).unwrap(),
-            &zoomsync::db::PoolOptions { max_size: 1, ..Default::default() },
-        )
-        .unwrap();
-        let mut conn = db.get().unwrap();
+        let mut conn = self.db().get().unwrap();
         zoomsync::db::models::webhook_events::count(&mut conn).unwrap()
+    }
+
+    /// Makes every access token expired, for Zoom (its clock jumps an hour) and, with
+    /// `in_database`, for zoomsync's stored copy as well.
+    pub async fn expire_access_tokens(&self, in_database: bool) {
+        self.sim.advance_clock(3600.0).await.unwrap();
+        if in_database {
+            use diesel::prelude::*;
+            use zoomsync::db::schema::credentials;
+            let mut conn = self.db().get().unwrap();
+            let past = chrono::Utc::now().naive_utc() - chrono::Duration::hours(1);
+            diesel::update(credentials::table)
+                .set(credentials::access_token_expires_at.eq(past))
+                .execute(&mut *conn)
+                .unwrap();
+        }
     }
 
     /// `GET /zoom/<path>?secret=...&<query>` as a bot would call it.

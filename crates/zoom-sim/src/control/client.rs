@@ -267,6 +267,12 @@ impl Client {
         self.call(Method::GET, &["tokens", token], &[], NO_BODY).await
     }
 
+    /// Whether a refresh token is still current, without using it up.
+    pub async fn check_refresh_token(&self, refresh_token: &str) -> Result<RefreshCheck> {
+        let body = CheckRefreshToken { refresh_token: refresh_token.to_owned() };
+        self.call(Method::POST, &["refresh-tokens", "check"], &[], Some(&body)).await
+    }
+
     /// A bot joins with the token.
     pub async fn use_token(&self, token: &str) -> Result<TokenUse> {
         self.call(Method::POST, &["tokens", token, "use"], &[], NO_BODY).await

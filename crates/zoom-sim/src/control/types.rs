@@ -589,3 +589,34 @@ pub struct Redelivery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
+
+/// `POST /_sim/refresh-tokens/check`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRefreshToken {
+    pub refresh_token: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefreshState {
+    /// The grant's newest refresh token: a refresh with it would succeed.
+    Current,
+    /// Used already: a newer one was issued in its place.
+    Superseded,
+    /// Its grant was revoked or replaced.
+    Revoked,
+    /// Never issued here.
+    Unknown,
+}
+
+/// Whether a refresh token still works, and how it relates to its grant's newest one.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RefreshCheck {
+    pub state: RefreshState,
+    pub grant_id: Option<String>,
+    pub generation: Option<u64>,
+    pub current_generation: Option<u64>,
+    /// Wall-clock time the grant's newest refresh token was issued.
+    pub current_issued_at: Option<String>,
+}

@@ -54,6 +54,10 @@ pub struct Grant {
     pub created_at: DateTime<Utc>,
     pub seq: u64,
     pub shared: Arc<GrantRef>,
+    /// How many refresh tokens this grant has issued, and when (wall clock) the newest was:
+    /// what `/_sim/refresh-tokens/check` reports.
+    pub refresh_generation: u64,
+    pub refresh_issued_wall: Option<DateTime<Utc>>,
 }
 
 impl Grant {
@@ -80,6 +84,8 @@ pub struct RefreshToken {
     pub grant_id: String,
     pub client_id: String,
     pub expires_at: DateTime<Utc>,
+    /// Which of the grant's refresh tokens this is (1 for the first).
+    pub generation: u64,
 }
 
 /// What `/oauth/token` hands out.
@@ -177,6 +183,8 @@ impl World {
             scopes,
             active: true,
             created_at: now,
+            refresh_generation: 0,
+            refresh_issued_wall: None,
         };
         self.grants.insert(id.clone(), grant);
         self.current_grant.insert(key, id.clone());
@@ -195,12 +203,21 @@ impl World {
         );
         let refresh_token = with_refresh.then(|| {
             let token = ids::bearer_token();
+            let generation = match self.grants.get_mut(grant_id) {
+                Some(grant) => {
+                    grant.refresh_generation += 1;
+                    grant.refresh_issued_wall = Some(Utc::now());
+                    grant.refresh_generation
+                }
+                None => 0,
+            };
             self.refresh_tokens.insert(
                 token.clone(),
                 RefreshToken {
                     grant_id: grant_id.to_owned(),
                     client_id,
                     expires_at: now.checked_add_signed(self.refresh_ttl).unwrap_or(DateTime::<Utc>::MAX_UTC),
+                    generation,
                 },
             );
             token
@@ -217,11 +234,38 @@ impl World {
         let Some(rt) = self.refresh_tokens.remove(token) else {
             return Err(OAuthError::invalid_refresh());
         };
+        self.retired_refresh_tokens.insert(token.to_owned(), (rt.grant_id.clone(), rt.generation));
         let active = self.grants.get(&rt.grant_id).is_some_and(|g| g.active);
         if !active || now >= rt.expires_at {
             return Err(OAuthError::invalid_refresh());
         }
         Ok(self.issue_tokens(&rt.grant_id, true, now))
+    }
+
+    /// Whether `token` is its grant's current refresh token, without using it up.
+    pub fn check_refresh_token(&self, token: &str) -> types::RefreshCheck {
+        let (state, grant_id, generation) =
+            match (self.refresh_tokens.get(token), self.retired_refresh_tokens.get(token)) {
+                (Some(rt), _) => {
+                    let active = self.grants.get(&rt.grant_id).is_some_and(|g| g.active);
+                    let state = if active { types::RefreshState::Current } else { types::RefreshState::Revoked };
+                    (state, Some(rt.grant_id.clone()), Some(rt.generation))
+                }
+                (None, Some((grant_id, generation))) => {
+                    (types::RefreshState::Superseded, Some(grant_id.clone()), Some(*generation))
+                }
+                (None, None) => (types::RefreshState::Unknown, None, None),
+            };
+        let grant = grant_id.as_ref().and_then(|id| self.grants.get(id));
+        types::RefreshCheck {
+            state,
+            grant_id,
+            generation,
+            current_generation: grant.map(|g| g.refresh_generation),
+            current_issued_at: grant
+                .and_then(|g| g.refresh_issued_wall)
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+        }
     }
 
     /// `grant_type=account_credentials` (server-to-server apps; no refresh token).

@@ -46,6 +46,9 @@ pub struct World {
     pub codes: HashMap<String, AuthCode>,
     pub access_tokens: HashMap<String, AccessToken>,
     pub refresh_tokens: HashMap<String, RefreshToken>,
+    /// Refresh tokens already used: token -> (grant, generation), so a check can tell a
+    /// superseded token from one never issued.
+    pub retired_refresh_tokens: HashMap<String, (String, u64)>,
     pub meetings: HashMap<u64, Meeting>,
     pub minted: HashMap<MintedKey, Minted>,
     pub pages: Pages,
@@ -69,6 +72,7 @@ impl World {
             codes: HashMap::new(),
             access_tokens: HashMap::new(),
             refresh_tokens: HashMap::new(),
+            retired_refresh_tokens: HashMap::new(),
             meetings: HashMap::new(),
             minted: HashMap::new(),
             pages: Pages::default(),

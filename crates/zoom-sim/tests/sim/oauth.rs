@@ -33,6 +33,33 @@ async fn refresh_token_works_once_then_invalid_grant() {
 }
 
 #[tokio::test]
+async fn a_refresh_token_can_be_checked_without_using_it() {
+    use zoom_sim::control::types::RefreshState;
+    let sim = TestSim::start();
+    let account = sim.account().await;
+    let user = sim.user(&account.id, Role::Owner).await;
+    let app = sim.app(AppKind::UserLevel).await;
+    let rt1 = sim.authorize(&app, &user).await.refresh.unwrap();
+    let check = sim.ctl.check_refresh_token(&rt1).await.unwrap();
+    assert_eq!((check.state, check.generation, check.current_generation), (RefreshState::Current, Some(1), Some(1)));
+    // Checking did not use it up.
+    let (status, body) = sim.refresh(&app, &rt1).await;
+    assert_eq!(status, 200, "{body}");
+    let rt2 = tokens(&body).refresh.unwrap();
+    let old = sim.ctl.check_refresh_token(&rt1).await.unwrap();
+    assert_eq!((old.state, old.generation, old.current_generation), (RefreshState::Superseded, Some(1), Some(2)));
+    assert!(old.current_issued_at.is_some());
+    assert_eq!(sim.ctl.check_refresh_token(&rt2).await.unwrap().state, RefreshState::Current);
+    assert_eq!(sim.ctl.check_refresh_token("made-up").await.unwrap().state, RefreshState::Unknown);
+    sim.authorize(&app, &user).await;
+    assert_eq!(
+        sim.ctl.check_refresh_token(&rt2).await.unwrap().state,
+        RefreshState::Revoked,
+        "re-authorizing replaced the grant"
+    );
+}
+
+#[tokio::test]
 async fn refresh_token_of_another_client_is_refused() {
     let sim = TestSim::start();
     let account = sim.account().await;

@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, web};
 
 use super::{Reply, created, ok};
-use crate::control::types::{Code, NewCode, RevokeGrant};
+use crate::control::types::{CheckRefreshToken, Code, NewCode, RevokeGrant};
 use crate::http::{json_body, query_map};
 use crate::sim::Sim;
 use crate::state::CodeRequest;
@@ -33,4 +33,10 @@ pub async fn list_grants(sim: web::Data<Sim>, req: HttpRequest) -> Reply {
 pub async fn revoke_grant(sim: web::Data<Sim>, id: web::Path<String>, body: web::Bytes) -> Reply {
     let req: RevokeGrant = json_body(&body)?;
     ok(sim.mutate(|w, _| w.revoke_grant(&id, req.notify.unwrap_or(true)))?)
+}
+
+/// Tells whether a refresh token is still current, without using it up.
+pub async fn check_refresh_token(sim: web::Data<Sim>, body: web::Bytes) -> Reply {
+    let req: CheckRefreshToken = json_body(&body)?;
+    ok(sim.world.lock().check_refresh_token(&req.refresh_token))
 }

@@ -1,0 +1,230 @@
+//! Just-in-time tokens for bots (issue 6): one refresh however many bots ask, unhealthy only
+//! when Zoom means it, and every outcome of CONTRACT.md's table.
+
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, StatusCode};
+use zoom_sim::control::types::{NewFault, Role};
+
+use crate::both_backends;
+use crate::helpers::world::sim_options;
+use crate::helpers::{World, contains_secret, json, logs};
+
+/// A world with one connected host and one mapped meeting.
+async fn host_with_meeting(world: &World) -> (String, u64, String) {
+    let account = world.account().await;
+    let host = world.user(&account, Role::Member).await;
+    let app = world.app("user_level", None).await;
+    let credential = world.connect(&app, &host.id).await["id"].as_str().unwrap().to_owned();
+    let meeting = world.meeting(&host.id).await;
+    assert_eq!(world.wait_for_mappings(meeting.id, 1).await.len(), 1);
+    (credential, meeting.id, app.client_id)
+}
+
+async fn storm(world: &World, meeting_id: u64, requests: usize) -> Vec<StatusCode> {
+    let mut tasks = Vec::new();
+    for _ in 0..requests {
+        let url = world
+            .daemon
+            .url(&format!("/zoom/join-token?secret={}&meeting_id={meeting_id}", crate::helpers::app::BOT_SECRET));
+        let client = world.daemon.client.clone();
+        tasks.push(tokio::spawn(async move { client.get(url).send().await.unwrap().status() }));
+    }
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    statuses
+}
+
+both_backends! {
+    async fn two_hundred_bots_cause_exactly_one_refresh(backend) {
+        // Without a client-side rate budget: this is about refreshes, not pacing.
+        let world = World::start_with(backend, sim_options(), |c| c.zoom.plan_limits = "none".into()).await;
+        let (_, meeting_id, _) = host_with_meeting(&world).await;
+        // Cold: a restarted daemon whose stored token has expired.
+        let world = world.restart_daemon(|c| c.zoom.plan_limits = "none".into()).await;
+        world.expire_access_tokens(true).await;
+        world.sim.reset_counters().await.unwrap();
+        let statuses = storm(&world, meeting_id, 200).await;
+        assert!(statuses.iter().all(|s| *s == StatusCode::OK), "{statuses:?}");
+        let counters = world.sim.counters().await.unwrap();
+        assert_eq!(counters.oauth.refresh, 1, "one refresh for 200 bots");
+        assert_eq!(counters.oauth.invalid_grant, 0);
+        assert_eq!(counters.mints.join_local_recording, 200);
+
+        // Warm: the daemon holds a token it believes valid, but Zoom's clock says it expired.
+        world.expire_access_tokens(false).await;
+        world.sim.reset_counters().await.unwrap();
+        let statuses = storm(&world, meeting_id, 200).await;
+        assert!(statuses.iter().all(|s| *s == StatusCode::OK), "{statuses:?}");
+        let counters = world.sim.counters().await.unwrap();
+        assert_eq!(counters.oauth.refresh, 1, "a token Zoom rejects is refreshed once, not once per bot");
+        assert_eq!(counters.oauth.invalid_grant, 0);
+    }
+
+    async fn in_steady_state_a_token_costs_one_zoom_call(backend) {
+        let world = World::start(backend).await;
+        let (_, meeting_id, _) = host_with_meeting(&world).await;
+        world.sim.reset_counters().await.unwrap();
+        for _ in 0..20 {
+            assert_eq!(world.bot("join-token", &format!("meeting_id={meeting_id}")).await.status(), StatusCode::OK);
+        }
+        let counters = world.sim.counters().await.unwrap();
+        let calls: u64 = counters.requests.values().flat_map(|by_status| by_status.values()).sum();
+        assert_eq!(calls, 20, "one Zoom call per token: {:?}", counters.requests);
+    }
+
+    async fn bots_beyond_the_accounts_rate_budget_wait_their_turn(backend) {
+        // zoom-sim enforces Pro limits (Light: 30/s); zoomsync keeps inside them (its default plan).
+        let world = World::start_with(backend, zoom_sim::SimOptions { rate_limits: true, ..sim_options() }, |_| {}).await;
+        let (_, meeting_id, _) = host_with_meeting(&world).await;
+        // Connecting read /users/me before the account was known, outside the budget: let that
+        // second pass. (A restarted daemon likewise cannot know its predecessor's last second.)
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        world.sim.reset_counters().await.unwrap();
+        let started = Instant::now();
+        let statuses = storm(&world, meeting_id, 75).await;
+        let elapsed = started.elapsed();
+        assert!(statuses.iter().all(|s| *s == StatusCode::OK), "{statuses:?}");
+        let counters = world.sim.counters().await.unwrap();
+        assert_eq!(counters.rate_limited, 0, "no call spent on a 429");
+        assert_eq!(counters.mints.join_local_recording, 75);
+        // 75 calls at 30 per second need at least two full windows.
+        assert!(elapsed >= Duration::from_secs(2), "{elapsed:?}");
+
+        // A bot that would wait longer than tokens.max_queue_seconds gets 503 and Retry-After.
+        let world = world.restart_daemon(|c| c.tokens.max_queue_seconds = 0).await;
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        let statuses = storm(&world, meeting_id, 60).await;
+        let refused = statuses.iter().filter(|s| **s == StatusCode::SERVICE_UNAVAILABLE).count();
+        assert!(refused >= 25, "the budget's overflow is refused at once: {statuses:?}");
+        assert_eq!(world.sim.counters().await.unwrap().rate_limited, 0);
+    }
+
+    async fn revoked_at_zoom_turns_unhealthy_then_reconnect_heals(backend) {
+        let world = World::start(backend).await;
+        let account = world.account().await;
+        let host = world.user(&account, Role::Member).await;
+        let app = world.app("user_level", None).await;
+        let credential = world.connect(&app, &host.id).await["id"].as_str().unwrap().to_owned();
+        let meeting = world.meeting(&host.id).await;
+        assert_eq!(world.wait_for_mappings(meeting.id, 1).await.len(), 1);
+        // Revoked at Zoom without the webhook (as if it were lost): tokens simply stop working.
+        let grant = world.sim.grants(Some(&app.client_id), Some(&host.id)).await.unwrap().remove(0);
+        world.sim.revoke_grant(&grant.id, false).await.unwrap();
+
+        let refused = world.bot("join-token", &format!("meeting_id={}", meeting.id)).await;
+        assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+        let shown = json(world.daemon.admin(Method::GET, &format!("/api/v2/zoom-oauth-credentials/{credential}/")).send().await.unwrap()).await;
+        assert_eq!(shown["status"], "unhealthy");
+        assert!(shown["status_detail"].as_str().unwrap().contains("invalid_grant"), "{shown}");
+        let unhealthy = json(world.daemon.admin(Method::GET, "/api/v2/zoom-oauth-credentials/?status=unhealthy").send().await.unwrap()).await;
+        assert_eq!(unhealthy["results"].as_array().unwrap().len(), 1);
+
+        let reconnected = world.connect(&app, &host.id).await;
+        assert_eq!(reconnected["id"], credential.as_str(), "a reconnect keeps the credential's id");
+        assert_eq!(reconnected["status"], "healthy");
+        assert_eq!(world.mappings(meeting.id).await.len(), 1, "and its mappings");
+        assert_eq!(world.bot("join-token", &format!("meeting_id={}", meeting.id)).await.status(), StatusCode::OK);
+    }
+
+    async fn every_outcome_has_its_status(backend) {
+        let world = World::start(backend).await;
+        let (_, meeting_id, _) = host_with_meeting(&world).await;
+        let cases = [
+            ("join-token", format!("meeting_id={meeting_id}&secret=wrong"), StatusCode::UNAUTHORIZED),
+            ("join-token", "meeting_id=12ab".to_owned(), StatusCode::BAD_REQUEST),
+            ("join-token", String::new(), StatusCode::BAD_REQUEST),
+            ("join-token", "meeting_url=https%3A%2F%2Fzoom.us.example.com%2Fj%2F85746065123".to_owned(), StatusCode::BAD_REQUEST),
+            ("join-token", "meeting_url=https%3A%2F%2Fexample.com%2Fj%2F85746065123".to_owned(), StatusCode::BAD_REQUEST),
+            ("join-token", format!("meeting_id={meeting_id}&bypass_waiting_room=maybe"), StatusCode::BAD_REQUEST),
+            ("join-token", "meeting_id=99999999999".to_owned(), StatusCode::NOT_FOUND),
+            ("obf-token", "meeting_id=99999999999".to_owned(), StatusCode::NOT_FOUND),
+            ("zak", "credential=nope".to_owned(), StatusCode::NOT_FOUND),
+            ("join-token", format!("meeting_id={}", meeting_id.to_string().chars().collect::<Vec<_>>().chunks(3).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-")), StatusCode::OK),
+        ];
+        for (path, query, expected) in cases {
+            let response = if query.contains("secret=") {
+                world.daemon.client.get(world.daemon.url(&format!("/zoom/{path}?{query}"))).send().await.unwrap()
+            } else {
+                world.bot(path, &query).await
+            };
+            assert_eq!(response.status(), expected, "{path}?{query}");
+            assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+            let body = response.text().await.unwrap();
+            assert!(!body.is_empty() && !body.contains('{'), "{path}?{query}: {body:?}");
+        }
+        let missing_secret = world.daemon.client.get(world.daemon.url(&format!("/zoom/zak?meeting_id={meeting_id}"))).send().await.unwrap();
+        assert_eq!(missing_secret.status(), StatusCode::UNAUTHORIZED);
+    }
+
+    async fn transient_zoom_failures_are_retried_or_answered_503(backend) {
+        let world = World::start(backend).await;
+        let (_, meeting_id, _) = host_with_meeting(&world).await;
+        // Zoom answering 500 twice, then normally: the bot still gets its token.
+        world
+            .sim
+            .add_fault(&NewFault { path: "/v2/meetings/".into(), count: Some(2), status: Some(500), ..Default::default() })
+            .await
+            .unwrap();
+        let response = world.bot("join-token", &format!("meeting_id={meeting_id}")).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(world.sim.faults().await.unwrap().iter().all(|f| f.remaining == 0));
+        // A dropped connection is retried too.
+        world
+            .sim
+            .add_fault(&NewFault { path: "/v2/meetings/".into(), count: Some(1), drop: Some(true), ..Default::default() })
+            .await
+            .unwrap();
+        assert_eq!(world.bot("join-token", &format!("meeting_id={meeting_id}")).await.status(), StatusCode::OK);
+        // A Zoom refusal that no credential can avoid is a 404, never a 5xx.
+        world
+            .sim
+            .add_fault(&NewFault {
+                path: "/v2/meetings/".into(),
+                count: Some(1),
+                status: Some(400),
+                body: Some(serde_json::json!({"code": 3000, "message": "Not allowed to start local recording for this meeting."})),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(world.bot("join-token", &format!("meeting_id={meeting_id}")).await.status(), StatusCode::NOT_FOUND);
+        // Zoom down: 503 with Retry-After, within the 15 s bound.
+        let World { daemon, sim: _, zoom } = world;
+        zoom.stop();
+        let started = Instant::now();
+        let response = daemon.client.get(daemon.url(&format!("/zoom/join-token?secret={}&meeting_id={meeting_id}", crate::helpers::app::BOT_SECRET))).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(response.headers().contains_key("retry-after"));
+        assert!(started.elapsed() < Duration::from_secs(15));
+    }
+
+    async fn no_token_or_secret_is_ever_logged(backend) {
+        let world = World::start(backend).await;
+        let (credential, meeting_id, _) = host_with_meeting(&world).await;
+        let mut tokens = Vec::new();
+        for kind in ["join-token", "obf-token", "zak"] {
+            let response = world.bot(kind, &format!("meeting_id={meeting_id}")).await;
+            assert_eq!(response.status(), StatusCode::OK);
+            tokens.push(response.text().await.unwrap());
+        }
+        let access = json(world.daemon.admin(Method::GET, &format!("/api/v2/zoom-oauth-credentials/{credential}/access-token/")).send().await.unwrap()).await;
+        let expires_at = chrono::DateTime::parse_from_rfc3339(access["expires_at"].as_str().unwrap()).unwrap();
+        assert!(expires_at.with_timezone(&chrono::Utc) - chrono::Utc::now() >= chrono::Duration::seconds(120));
+        tokens.push(access["token"].as_str().unwrap().to_owned());
+        // A refresh, so a refresh token has passed through too.
+        world.expire_access_tokens(false).await;
+        assert_eq!(world.bot("join-token", &format!("meeting_id={meeting_id}")).await.status(), StatusCode::OK);
+        let logs = logs::captured();
+        assert!(!logs.is_empty());
+        for token in &tokens {
+            assert!(!contains_secret(&logs, token), "a token was logged");
+        }
+        for secret in [crate::helpers::app::BOT_SECRET, crate::helpers::ADMIN_TOKEN] {
+            assert!(!contains_secret(&logs, secret), "a secret was logged");
+        }
+        assert!(!contains_secret(&world.daemon.db.dump(), &tokens[3]), "the access token is stored encrypted");
+    }
+}
