@@ -102,3 +102,15 @@ pub async fn access_token(
         .insert_header(("cache-control", "no-store"))
         .json(credentials::access_token(&state, &id).await?))
 }
+
+pub async fn logs(
+    _: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    query: web::Query<PageParams>,
+) -> Result<HttpResponse, AppError> {
+    let page_size = query.page_size()?;
+    let (results, next) = credentials::logs(&state, &id, query.cursor()?, page_size).await?;
+    let list_url = format!("{}/api/v2/zoom-oauth-credentials/{id}/logs/", state.settings.public_url);
+    Ok(HttpResponse::Ok().json(Page::new(results, next, &list_url, &[], page_size)))
+}

@@ -53,6 +53,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::resource(["/api/v2/zoom-meetings-to-credentials/", "/api/v2/zoom-meetings-to-credentials"])
                 .get(mappings::list),
         )
+        .service(
+            web::resource(["/api/v2/zoom-oauth-credentials/{id}/logs/", "/api/v2/zoom-oauth-credentials/{id}/logs"])
+                .get(credentials::logs),
+        )
         .service(web::resource("/zoom/oauth/start").get(oauth::start))
         .service(web::resource("/zoom/oauth/callback").get(oauth::callback))
         .service(web::resource("/zoom/join-token").get(bot::join_token))

@@ -185,3 +185,39 @@ pub async fn access_token(state: &AppState, id: &str) -> Result<AccessTokenView,
     state.log.info(id, "access token handed out through the admin API");
     Ok(AccessTokenView { token: token.token.expose_secret().to_owned(), expires_at: token.expires_at })
 }
+
+/// One line of a credential's log.
+#[derive(Clone, Debug, Serialize)]
+pub struct LogView {
+    pub id: i64,
+    pub level: String,
+    pub message: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A credential's log, newest first.
+pub async fn logs(
+    state: &AppState,
+    id: &str,
+    after: Option<Cursor>,
+    page_size: i64,
+) -> Result<(Vec<LogView>, Option<Cursor>), AppError> {
+    find(state, id).await?;
+    let id = id.to_owned();
+    let rows = state
+        .db
+        .read(move |conn| {
+            crate::db::models::credential_logs::page(conn, &id, after.map(|c| c.key), page_size + 1)
+                .map_err(AppError::from)
+        })
+        .await?;
+    Ok(pagination::split_page(rows, page_size, |row| {
+        let view = LogView {
+            id: row.id,
+            level: row.level.clone(),
+            message: row.message.clone(),
+            created_at: utc(row.created_at),
+        };
+        (view, Cursor::number(row.id, ""))
+    }))
+}

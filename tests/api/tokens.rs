@@ -228,3 +228,142 @@ both_backends! {
         assert!(!contains_secret(&world.daemon.db.dump(), &tokens[3]), "the access token is stored encrypted");
     }
 }
+
+mod extras {
+    use reqwest::{Method, StatusCode};
+    use zoom_sim::control::types::{NewUser, Role};
+
+    use crate::both_backends;
+    use crate::helpers::World;
+    use crate::helpers::app::BOT_SECRET;
+    use crate::helpers::process::{db_env, run_cli, zoom_env};
+    use crate::helpers::world::sim_options;
+
+    both_backends! {
+        async fn personal_links_resolve_through_vanity_names(backend) {
+            let world = World::start(backend).await;
+            let account = world.account().await;
+            let host = world
+                .sim
+                .create_user(&NewUser { account_id: account.clone(), vanity_name: Some("Jane.Doe".into()), ..NewUser::default() })
+                .await
+                .unwrap();
+            let app = world.app("user_level", None).await;
+            world.connect(&app, &host.id).await;
+            let response = world.bot("join-token", "meeting_url=https%3A%2F%2Facme.zoom.us%2Fmy%2Fjane.doe").await;
+            assert_eq!(response.status(), StatusCode::OK);
+            let minted = world.sim.token(&response.text().await.unwrap()).await.unwrap();
+            assert_eq!(minted.meeting_id, Some(host.pmi), "the personal link is the user's PMI");
+            let unknown = world.bot("join-token", "meeting_url=https%3A%2F%2Fzoom.us%2Fmy%2Fnobody").await;
+            assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+        }
+
+        async fn with_a_recall_secret_bot_requests_must_be_signed(backend) {
+            const SECRET: &str = "whsec_cmVjYWxsLXRlc3Qta2V5LTAxMjM0NTY3ODlhYmNkZWY=";
+            let world = World::start_with(backend, sim_options(), |c| c.security.recall_verification_secret = Some(SECRET.into())).await;
+            let account = world.account().await;
+            let host = world.user(&account, Role::Member).await;
+            let app = world.app("user_level", None).await;
+            world.connect(&app, &host.id).await;
+            let url = world.daemon.url(&format!("/zoom/join-token?secret={BOT_SECRET}&meeting_id={}", host.pmi));
+            let unsigned = world.daemon.client.get(&url).send().await.unwrap();
+            assert_eq!(unsigned.status(), StatusCode::UNAUTHORIZED);
+            let key = zoomsync::recall::VerificationKey::parse(SECRET).unwrap();
+            let timestamp = chrono::Utc::now().timestamp().to_string();
+            let signature = key.sign("msg_1", &timestamp, b"");
+            let signed = world
+                .daemon
+                .client
+                .get(&url)
+                .header("webhook-id", "msg_1")
+                .header("webhook-timestamp", &timestamp)
+                .header("webhook-signature", format!("v1,AAAA {signature}"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(signed.status(), StatusCode::OK);
+            let svix = world
+                .daemon
+                .client
+                .get(&url)
+                .header("svix-id", "msg_1")
+                .header("svix-timestamp", &timestamp)
+                .header("svix-signature", &signature)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(svix.status(), StatusCode::OK, "the older svix-* header names work too");
+            let forged = world
+                .daemon
+                .client
+                .get(&url)
+                .header("webhook-id", "msg_2")
+                .header("webhook-timestamp", &timestamp)
+                .header("webhook-signature", &signature)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(forged.status(), StatusCode::UNAUTHORIZED, "a signature for another message");
+        }
+
+        async fn the_credential_log_tells_what_happened_without_tokens(backend) {
+            let world = World::start(backend).await;
+            let account = world.account().await;
+            let host = world.user(&account, Role::Member).await;
+            let app = world.app("user_level", None).await;
+            let credential = world.connect(&app, &host.id).await["id"].as_str().unwrap().to_owned();
+            let token = world.bot("join-token", &format!("meeting_id={}", host.pmi)).await.text().await.unwrap();
+            world.bot("join-token", "meeting_id=99999999999").await;
+            let path = format!("/api/v2/zoom-oauth-credentials/{credential}/logs/");
+            let lines = world
+                .daemon
+                .eventually_json(&path, |page| page["results"].as_array().is_some_and(|r| r.len() >= 2))
+                .await;
+            let messages: Vec<&str> = lines["results"].as_array().unwrap().iter().map(|l| l["message"].as_str().unwrap()).collect();
+            assert!(messages[0].starts_with(&format!("minted join token for meeting {}", host.pmi)), "{messages:?}");
+            assert!(messages.last().unwrap().starts_with("connected"), "{messages:?}");
+            assert!(!lines.to_string().contains(&token));
+            let missing = world.daemon.admin(Method::GET, "/api/v2/zoom-oauth-credentials/nope/logs/").send().await.unwrap();
+            assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+        }
+
+        async fn the_cli_mints_and_explains(backend) {
+            let world = World::start(backend).await;
+            let account = world.account().await;
+            let admin = world.user(&account, Role::Admin).await;
+            let host = world.user(&account, Role::Member).await;
+            let account_app = world.app("account_level", None).await;
+            let user_app = world.app("user_level", None).await;
+            world.connect(&account_app, &admin.id).await;
+            let own = world.connect(&user_app, &host.id).await["id"].as_str().unwrap().to_owned();
+            let mut env = db_env(&world.daemon.db);
+            env.extend(zoom_env(&world.zoom));
+            let dir = world.daemon.db.dir.path();
+
+            let minted = run_cli(dir, &env, &["token", "join", &host.pmi.to_string()]);
+            assert!(minted.status.success(), "{}", String::from_utf8_lossy(&minted.stderr));
+            let token = String::from_utf8(minted.stdout).unwrap();
+            let record = world.sim.token(token.trim()).await.unwrap();
+            assert_eq!(record.user_id.as_deref(), Some(host.id.as_str()));
+            assert!(!String::from_utf8_lossy(&minted.stderr).contains(token.trim()), "the token goes to stdout only");
+
+            let explained = run_cli(dir, &env, &["explain", &format!("https://zoom.us/j/{}", host.pmi), "--json"]);
+            assert!(explained.status.success());
+            let explained: serde_json::Value = serde_json::from_slice(&explained.stdout).unwrap();
+            let candidates = explained["candidates"].as_array().unwrap();
+            assert_eq!(candidates.len(), 2);
+            assert_eq!(candidates[0]["credential"], own.as_str(), "the host's own credential first");
+            assert!(candidates[0]["reason"].as_str().unwrap().starts_with("tried first"));
+            assert!(candidates[1]["reason"].as_str().unwrap().starts_with("fallback"));
+
+            let nothing = run_cli(dir, &env, &["token", "join", "99999999999"]);
+            assert_eq!(nothing.status.code(), Some(3));
+            let bad = run_cli(dir, &env, &["token", "join", "12ab"]);
+            assert_eq!(bad.status.code(), Some(2));
+            let table = run_cli(dir, &env, &["explain", &host.pmi.to_string()]);
+            assert!(String::from_utf8_lossy(&table.stdout).contains("tried first"));
+            let listed = run_cli(dir, &env, &["credential", "list", "--json"]);
+            assert_eq!(serde_json::from_slice::<serde_json::Value>(&listed.stdout).unwrap().as_array().unwrap().len(), 2);
+        }
+    }
+}

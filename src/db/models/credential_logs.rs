@@ -52,12 +52,19 @@ pub fn append_at(
         .map(drop)
 }
 
-/// The newest `limit` lines, newest first.
-pub fn recent(conn: &mut AnyConnection, credential_id: &str, limit: i64) -> QueryResult<Vec<LogRow>> {
-    credential_logs::table
+/// Up to `limit` lines, newest first, older than line `before` when given.
+pub fn page(
+    conn: &mut AnyConnection,
+    credential_id: &str,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<LogRow>> {
+    let mut query = credential_logs::table
         .filter(credential_logs::credential_id.eq(credential_id))
-        .order(credential_logs::id.desc())
-        .limit(limit)
         .select(LogRow::as_select())
-        .load(conn)
+        .into_boxed();
+    if let Some(id) = before {
+        query = query.filter(credential_logs::id.lt(id));
+    }
+    query.order(credential_logs::id.desc()).limit(limit).load(conn)
 }

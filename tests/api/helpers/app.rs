@@ -115,6 +115,20 @@ impl TestApp {
         }
     }
 
+    /// GETs an admin path until its JSON satisfies `done` (things written in the background),
+    /// failing after 10 s.
+    pub async fn eventually_json(&self, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let value = json(self.admin(Method::GET, path).send().await.expect("request")).await;
+            if done(&value) {
+                return value;
+            }
+            assert!(std::time::Instant::now() < deadline, "timed out waiting on {path}: {value}");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     pub async fn create_app(&self, body: Value) -> Response {
         self.admin(Method::POST, "/api/v2/zoom-oauth-apps/").json(&body).send().await.expect("request")
     }
