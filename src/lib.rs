@@ -18,6 +18,7 @@ pub mod scopes;
 pub mod services;
 pub mod startup;
 pub mod state;
+pub mod sync;
 pub mod telemetry;
 pub mod time;
 pub mod urls;

@@ -16,6 +16,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
+    schedule: Option<tokio_cron_scheduler::JobScheduler>,
 }
 
 impl Application {
@@ -43,7 +44,8 @@ impl Application {
         .listen(listener)?
         .run();
         tracing::info!(port, public_url = %state.settings.public_url, "listening");
-        Ok(Self { port, server, state })
+        let schedule = crate::sync::schedule::start(&state).await?;
+        Ok(Self { port, server, state, schedule })
     }
 
     pub fn port(&self) -> u16 {
@@ -58,8 +60,16 @@ impl Application {
         self.server.handle()
     }
 
+    /// Serves until the server is stopped (see [`Application::handle`]), then stops the schedule.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        if let Some(mut schedule) = self.schedule
+            && let Err(e) = schedule.shutdown().await
+        {
+            tracing::warn!(error = %e, "stopping the schedule failed");
+        }
+        self.state.log.flush().await;
+        result
     }
 }
 

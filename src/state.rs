@@ -7,6 +7,7 @@ use crate::db::Db;
 use crate::services::access::AccessTokens;
 use crate::services::budget::Budget;
 use crate::services::credential_log::CredentialLog;
+use crate::sync::Syncs;
 use crate::webhooks::ingest::Ingestor;
 use crate::webhooks::keys::WebhookKeys;
 use crate::zoom::ZoomClient;
@@ -21,6 +22,7 @@ pub struct AppState {
     pub log: CredentialLog,
     pub webhook_keys: Arc<WebhookKeys>,
     pub ingest: Ingestor,
+    pub syncs: Arc<Syncs>,
 }
 
 impl AppState {
@@ -32,6 +34,7 @@ impl AppState {
         let budget = Arc::new(Budget::new(settings.zoom.plan));
         let webhook_keys = Arc::new(WebhookKeys::new(db.clone(), settings.secrets.cipher.clone()));
         let ingest = Ingestor::start(db.clone());
-        Ok(Self { db, settings: Arc::new(settings), zoom, tokens, budget, log, webhook_keys, ingest })
+        let syncs = Arc::new(Syncs::default());
+        Ok(Self { db, settings: Arc::new(settings), zoom, tokens, budget, log, webhook_keys, ingest, syncs })
     }
 }

@@ -7,6 +7,11 @@ pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(6)
 }
 
+/// A timestamp in the precision the databases keep.
+pub fn truncate(at: NaiveDateTime) -> NaiveDateTime {
+    at.trunc_subsecs(6)
+}
+
 /// A stored (UTC, naive) timestamp as the API shows it.
 pub fn utc(at: NaiveDateTime) -> DateTime<Utc> {
     at.and_utc()

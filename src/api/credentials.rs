@@ -114,3 +114,15 @@ pub async fn logs(
     let list_url = format!("{}/api/v2/zoom-oauth-credentials/{id}/logs/", state.settings.public_url);
     Ok(HttpResponse::Ok().json(Page::new(results, next, &list_url, &[], page_size)))
 }
+
+pub async fn sync_meetings(
+    _: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let credential = credentials::find(&state, &id).await?;
+    let started = crate::sync::spawn(&state, &credential.id, None);
+    Ok(HttpResponse::Accepted().json(serde_json::json!({
+        "status": if started { "started" } else { "already_running" },
+    })))
+}

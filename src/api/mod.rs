@@ -22,47 +22,29 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(extractors::configure)
         .service(web::resource("/healthz").get(health::healthz))
         .service(web::resource("/readyz").get(health::readyz))
-        .service(
-            web::resource(["/api/v2/zoom-oauth-apps/", "/api/v2/zoom-oauth-apps"]).get(apps::list).post(apps::create),
-        )
+        // Admin API (bearer token).
+        .service(admin("/api/v2/zoom-oauth-apps").get(apps::list).post(apps::create))
+        .service(admin("/api/v2/zoom-oauth-apps/{id}").get(apps::get).patch(apps::update).delete(apps::delete))
+        .service(admin("/api/v2/zoom-oauth-credentials").get(credentials::list).post(credentials::create))
+        .service(admin("/api/v2/zoom-oauth-credentials/{id}").get(credentials::get).delete(credentials::delete))
+        .service(admin("/api/v2/zoom-oauth-credentials/{id}/access-token").get(credentials::access_token))
+        .service(admin("/api/v2/zoom-oauth-credentials/{id}/sync-meetings").post(credentials::sync_meetings))
+        .service(admin("/api/v2/zoom-oauth-credentials/{id}/logs").get(credentials::logs))
+        .service(admin("/api/v2/zoom-meetings-to-credentials").get(mappings::list))
+        // Zoom (signed webhooks, the OAuth redirect) and browsers.
         .service(web::resource("/api/v2/zoom-oauth-apps/{id}/webhook").post(webhook::receive))
-        .service(
-            web::resource(["/api/v2/zoom-oauth-apps/{id}/", "/api/v2/zoom-oauth-apps/{id}"])
-                .get(apps::get)
-                .patch(apps::update)
-                .delete(apps::delete),
-        )
-        .service(
-            web::resource(["/api/v2/zoom-oauth-credentials/", "/api/v2/zoom-oauth-credentials"])
-                .get(credentials::list)
-                .post(credentials::create),
-        )
-        .service(
-            web::resource(["/api/v2/zoom-oauth-credentials/{id}/", "/api/v2/zoom-oauth-credentials/{id}"])
-                .get(credentials::get)
-                .delete(credentials::delete),
-        )
-        .service(
-            web::resource([
-                "/api/v2/zoom-oauth-credentials/{id}/access-token/",
-                "/api/v2/zoom-oauth-credentials/{id}/access-token",
-            ])
-            .get(credentials::access_token),
-        )
-        .service(
-            web::resource(["/api/v2/zoom-meetings-to-credentials/", "/api/v2/zoom-meetings-to-credentials"])
-                .get(mappings::list),
-        )
-        .service(
-            web::resource(["/api/v2/zoom-oauth-credentials/{id}/logs/", "/api/v2/zoom-oauth-credentials/{id}/logs"])
-                .get(credentials::logs),
-        )
         .service(web::resource("/zoom/oauth/start").get(oauth::start))
         .service(web::resource("/zoom/oauth/callback").get(oauth::callback))
+        // Bots (the bot secret).
         .service(web::resource("/zoom/join-token").get(bot::join_token))
         .service(web::resource("/zoom/obf-token").get(bot::obf_token))
         .service(web::resource("/zoom/zak").get(bot::zak))
         .default_service(web::to(not_found));
+}
+
+/// An admin resource, answering at `path/` (CONTRACT.md's form) and at `path`.
+fn admin(path: &str) -> actix_web::Resource {
+    web::resource([format!("{path}/"), path.to_owned()])
 }
 
 async fn not_found() -> HttpResponse {

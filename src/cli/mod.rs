@@ -8,6 +8,7 @@ mod apps;
 mod credentials;
 mod output;
 mod serve;
+mod sync;
 mod tokens;
 
 use std::process::ExitCode;
@@ -48,6 +49,11 @@ enum Command {
     /// List and remove connected Zoom users and accounts.
     #[command(subcommand)]
     Credential(credentials::CredentialCommand),
+    /// Backfill meetings now: every healthy credential, or one.
+    Sync {
+        #[arg(long)]
+        credential: Option<String>,
+    },
     /// Mint a token now, as a bot would get it.
     #[command(subcommand)]
     Token(tokens::TokenCommand),
@@ -93,6 +99,7 @@ async fn dispatch(command: Command) -> ExitCode {
         Command::Serve | Command::Migrate => ExitCode::SUCCESS,
         Command::App(command) => apps::run(&state, command).await,
         Command::Credential(command) => credentials::run(&state, command).await,
+        Command::Sync { credential } => sync::run(&state, credential).await,
         Command::Token(command) => tokens::run(&state, command).await,
         Command::Explain { meeting, json } => tokens::explain(&state, &meeting, json).await,
         Command::Reencrypt => match services::keys::reencrypt_all(&state).await {

@@ -41,6 +41,9 @@ diesel::table! {
         updated_at -> Timestamp,
         refresh_lease_owner -> Nullable<Text>,
         refresh_lease_until -> Nullable<Timestamp>,
+        sync_lease_owner -> Nullable<Text>,
+        sync_lease_until -> Nullable<Timestamp>,
+        sync_tick -> Nullable<Timestamp>,
     }
 }
 
@@ -110,7 +113,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sync_runs (id) {
+        id -> BigInt,
+        credential_id -> Text,
+        tick -> Nullable<Timestamp>,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        status -> Text,
+        pages -> BigInt,
+        users_seen -> BigInt,
+        meetings_seen -> BigInt,
+        added -> BigInt,
+        removed -> BigInt,
+        error -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(credentials -> oauth_apps (app_id));
+diesel::joinable!(sync_runs -> credentials (credential_id));
 diesel::joinable!(oauth_states -> oauth_apps (app_id));
 diesel::joinable!(meeting_mappings -> credentials (credential_id));
 diesel::joinable!(credential_logs -> credentials (credential_id));
@@ -124,4 +145,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     oauth_states,
     zoom_users,
     meeting_tombstones,
+    sync_runs,
 );

@@ -166,6 +166,15 @@ impl AccessTokens {
             .map_err(|e| AccessError::Internal(anyhow::anyhow!("token task failed: {e}")))?
     }
 
+    /// Refreshes now, whatever the stored token's age (keep-alive of long-idle credentials).
+    pub async fn refresh_now(self: &Arc<Self>, credential_id: &str) -> Result<AccessToken, AccessError> {
+        let id = credential_id.to_owned();
+        let row = self.db.read(move |conn| credentials::find(conn, &id).map_err(AccessError::from)).await?;
+        let version = row.ok_or(AccessError::NotFound)?.version;
+        self.cache.lock().remove(credential_id);
+        self.obtain_detached(credential_id, Some(version)).await
+    }
+
     /// Forgets the cached token (the credential was deleted or reconnected).
     pub fn forget(&self, credential_id: &str) {
         self.cache.lock().remove(credential_id);

@@ -300,5 +300,7 @@ async fn store(state: &AppState, app: &AppRow, tokens: TokenResponse) -> Result<
             .warning(&row.id, format!("missing scope {scope}: cannot mint {capability:?} tokens until it is added"));
     }
     tracing::info!(credential = %row.id, app = %row.app_id, created, "credential connected");
+    // A new or reconnected credential is backfilled at once.
+    crate::sync::spawn(state, &row.id, None);
     Ok(Connected { credential: view(state, &row).await?, created })
 }

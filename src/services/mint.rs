@@ -104,7 +104,12 @@ pub async fn mint(state: &AppState, kind: TokenKind, target: Target) -> Result<S
             let id = resolve::meeting_id(state, meeting)
                 .await?
                 .ok_or_else(|| MintError::NotFound("no known user has that personal link".into()))?;
-            (Some(id), resolve::candidates(state, id, kind.capability()).await?)
+            let mut ranked = resolve::candidates(state, id, kind.capability()).await?;
+            // Nobody mapped it: an account-wide credential may still see it at Zoom.
+            if ranked.is_empty() && crate::sync::lookup::find(state, id).await? {
+                ranked = resolve::candidates(state, id, kind.capability()).await?;
+            }
+            (Some(id), ranked)
         }
         Target::Credential(id) => (None, credential_as_candidate(state, id, kind).await?),
     };

@@ -7,6 +7,7 @@
 mod helpers;
 
 mod apps;
+mod backfill;
 mod cli;
 mod config;
 mod connect;

@@ -66,6 +66,9 @@ pub struct CredentialRow {
     pub updated_at: NaiveDateTime,
     pub refresh_lease_owner: Option<String>,
     pub refresh_lease_until: Option<NaiveDateTime>,
+    pub sync_lease_owner: Option<String>,
+    pub sync_lease_until: Option<NaiveDateTime>,
+    pub sync_tick: Option<NaiveDateTime>,
 }
 
 impl CredentialRow {
@@ -303,4 +306,94 @@ pub fn user_level_of(conn: &mut AnyConnection, zoom_user_id: &str) -> QueryResul
         .filter(oauth_apps::kind.eq(AppKind::UserLevel.as_str()))
         .select(credentials::id)
         .load(conn)
+}
+
+/// Takes the credential's backfill lease, if nobody holds a live one. With `tick`, only if the
+/// credential was not yet claimed for that schedule tick: replicas firing on the same tick sync
+/// it once between them.
+pub fn try_sync_lease(
+    conn: &mut AnyConnection,
+    id: &str,
+    owner: &str,
+    tick: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+) -> QueryResult<bool> {
+    let free = credentials::sync_lease_until.is_null().or(credentials::sync_lease_until.lt(now));
+    let target = credentials::table.find(id).filter(free);
+    let taken = match tick {
+        Some(tick) => {
+            diesel::update(target.filter(credentials::sync_tick.is_null().or(credentials::sync_tick.lt(tick))))
+                .set((
+                    credentials::sync_lease_owner.eq(owner),
+                    credentials::sync_lease_until.eq(until),
+                    credentials::sync_tick.eq(tick),
+                ))
+                .execute(conn)?
+        }
+        None => diesel::update(target)
+            .set((credentials::sync_lease_owner.eq(owner), credentials::sync_lease_until.eq(until)))
+            .execute(conn)?,
+    };
+    Ok(taken == 1)
+}
+
+/// Extends a held backfill lease (long syncs); false if it was lost.
+pub fn renew_sync_lease(conn: &mut AnyConnection, id: &str, owner: &str, until: NaiveDateTime) -> QueryResult<bool> {
+    let renewed = diesel::update(credentials::table.find(id).filter(credentials::sync_lease_owner.eq(owner)))
+        .set(credentials::sync_lease_until.eq(until))
+        .execute(conn)?;
+    Ok(renewed == 1)
+}
+
+/// Records a backfill's state and releases the lease.
+pub fn set_sync_status(
+    conn: &mut AnyConnection,
+    id: &str,
+    owner: &str,
+    status: SyncStatus,
+    synced_at: Option<NaiveDateTime>,
+    release: bool,
+) -> QueryResult<usize> {
+    let target = credentials::table.find(id);
+    match (synced_at, release) {
+        (Some(at), true) => diesel::update(target.filter(credentials::sync_lease_owner.eq(owner)))
+            .set((
+                credentials::meeting_sync_status.eq(status.as_str()),
+                credentials::last_synced_at.eq(Some(at)),
+                credentials::sync_lease_owner.eq(None::<String>),
+                credentials::sync_lease_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn),
+        (None, true) => diesel::update(target.filter(credentials::sync_lease_owner.eq(owner)))
+            .set((
+                credentials::meeting_sync_status.eq(status.as_str()),
+                credentials::sync_lease_owner.eq(None::<String>),
+                credentials::sync_lease_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn),
+        (_, false) => diesel::update(target).set(credentials::meeting_sync_status.eq(status.as_str())).execute(conn),
+    }
+}
+
+/// Healthy credentials, with their app's kind: what the schedule syncs.
+pub fn healthy_with_kind(conn: &mut AnyConnection) -> QueryResult<Vec<(CredentialRow, String)>> {
+    credentials::table
+        .inner_join(oauth_apps::table)
+        .filter(credentials::status.eq(Health::Healthy.as_str()))
+        .select((CredentialRow::as_select(), oauth_apps::kind))
+        .order(credentials::id.asc())
+        .load(conn)
+}
+
+/// Records what `/users/me` said about the credential's own user.
+pub fn set_profile(
+    conn: &mut AnyConnection,
+    id: &str,
+    pmi: Option<i64>,
+    vanity_name: Option<&str>,
+) -> QueryResult<usize> {
+    diesel::update(credentials::table.find(id))
+        .set((credentials::pmi.eq(pmi), credentials::vanity_name.eq(vanity_name)))
+        .execute(conn)
 }

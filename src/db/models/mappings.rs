@@ -38,15 +38,16 @@ pub struct MappingRow {
 }
 
 /// Maps `meeting_id` to a credential, or refreshes the mapping. A write carrying an `event_ts`
-/// (a webhook) never overwrites a mapping written by a newer event.
-pub fn upsert(conn: &mut AnyConnection, row: &MappingRow) -> QueryResult<()> {
+/// (a webhook) never overwrites a mapping written by a newer event. True when the mapping is
+/// new.
+pub fn upsert(conn: &mut AnyConnection, row: &MappingRow) -> QueryResult<bool> {
     let inserted = per_backend!(&mut *conn, |c| diesel::insert_into(meeting_mappings::table)
         .values(row)
         .on_conflict((meeting_mappings::meeting_id, meeting_mappings::credential_id))
         .do_nothing()
         .execute(c))?;
     if inserted == 1 {
-        return Ok(());
+        return Ok(true);
     }
     let target = meeting_mappings::table.find((row.meeting_id, &row.credential_id));
     let changes = (
@@ -62,7 +63,7 @@ pub fn upsert(conn: &mut AnyConnection, row: &MappingRow) -> QueryResult<()> {
             .execute(conn)?,
         None => diesel::update(target).set(changes).execute(conn)?,
     };
-    Ok(())
+    Ok(false)
 }
 
 /// Removes every mapping of a meeting that no event newer than `event_ts` wrote (all of them
@@ -199,6 +200,23 @@ pub fn list(
             ));
     }
     query.order((meeting_mappings::meeting_id.asc(), meeting_mappings::credential_id.asc())).limit(limit).load(conn)
+}
+
+/// After a complete backfill: removes the credential's mappings that the backfill did not list
+/// and that nothing (webhook, lookup) wrote since it began; lookups older than `lookup_cutoff`
+/// go too, to be looked up again if still wanted.
+pub fn delete_stale(
+    conn: &mut AnyConnection,
+    credential_id: &str,
+    sync_started: NaiveDateTime,
+    lookup_cutoff: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::delete(meeting_mappings::table.filter(meeting_mappings::credential_id.eq(credential_id)).filter(
+        meeting_mappings::source.ne(Source::Lookup.as_str()).and(meeting_mappings::synced_at.lt(sync_started)).or(
+            meeting_mappings::source.eq(Source::Lookup.as_str()).and(meeting_mappings::synced_at.lt(lookup_cutoff)),
+        ),
+    ))
+    .execute(conn)
 }
 
 pub fn count_for_credential(conn: &mut AnyConnection, credential_id: &str) -> QueryResult<i64> {

@@ -26,3 +26,13 @@ pub fn record(conn: &mut AnyConnection, meeting_id: i64, event_ts: i64, now: Nai
     }
     Ok(())
 }
+
+/// Which of `meeting_ids` a webhook deleted at or after `since` (event time, ms): a backfill that
+/// began before the delete must not bring them back.
+pub fn deleted_since(conn: &mut AnyConnection, meeting_ids: &[i64], since: i64) -> QueryResult<Vec<i64>> {
+    meeting_tombstones::table
+        .filter(meeting_tombstones::meeting_id.eq_any(meeting_ids))
+        .filter(meeting_tombstones::event_ts.ge(since))
+        .select(meeting_tombstones::meeting_id)
+        .load(conn)
+}

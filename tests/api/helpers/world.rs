@@ -129,7 +129,17 @@ impl World {
         let text = page.text().await.unwrap();
         assert_eq!(status, StatusCode::OK, "{text}");
         assert!(text.contains("connected"), "{text}");
-        self.credential_of(app, user_id).await
+        let credential = self.credential_of(app, user_id).await;
+        self.wait_for_first_backfill(credential["id"].as_str().expect("id")).await
+    }
+
+    /// Waits until the credential's first backfill (started by connecting) has finished,
+    /// completed or failed, and returns the credential.
+    pub async fn wait_for_first_backfill(&self, credential_id: &str) -> Value {
+        let path = format!("/api/v2/zoom-oauth-credentials/{credential_id}/");
+        self.daemon
+            .eventually_json(&path, |c| matches!(c["meeting_sync_status"].as_str(), Some("completed" | "failed")))
+            .await
     }
 
     /// The credential zoomsync holds for `user_id` under `app`.

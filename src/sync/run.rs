@@ -1,0 +1,341 @@
+//! One backfill of one credential: list what Zoom says the credential can mint for, map it,
+//! and (only after a complete listing) drop what Zoom no longer lists.
+//!
+//! - User-level: `GET /users/me` (PMI, vanity name), then `GET /users/me/meetings` with
+//!   `type=scheduled` and `type=upcoming`, every page.
+//! - Account-level and server-to-server: `GET /users` (active, every page), then each user's
+//!   scheduled meetings, several users at a time, inside the account's Medium budget. Zoom's
+//!   `scheduled` already includes the upcoming meetings, so one listing per user is enough.
+//!
+//! Mappings are written page by page as `sync` (meetings) or `pmi` (personal meeting IDs). A
+//! meeting a webhook deleted after the run began is not brought back; a mapping a webhook wrote
+//! meanwhile is not removed.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDateTime;
+use tokio::sync::watch;
+
+use super::caller::{CallError, Caller};
+use crate::db::models::apps::AppKind;
+use crate::db::models::credentials::{self, CredentialRow, SyncStatus};
+use crate::db::models::mappings::{self, MappingRow, Source};
+use crate::db::models::sync_runs::{self, Figures};
+use crate::db::models::{tombstones, zoom_users};
+use crate::error::AppError;
+use crate::services::budget::Category;
+use crate::state::AppState;
+use crate::time;
+use crate::zoom::types::User;
+
+/// Users listed at once by an account-wide backfill.
+const CONCURRENT_USERS: usize = 8;
+/// A backfill call waits this long at most for its turn in the budget.
+const PATIENCE: Duration = Duration::from_secs(600);
+/// Retries of one backfill call (5xx, 429) go on this long before the run fails.
+const RETRY_BUDGET: Duration = Duration::from_secs(60);
+/// Lookup mappings older than this are dropped by a complete backfill (looked up again if
+/// still wanted).
+const LOOKUP_LIFETIME_HOURS: i64 = 24;
+/// A backfill lease lasts this long and is renewed while the run goes on.
+pub const LEASE: Duration = Duration::from_secs(300);
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub users_total: u64,
+    pub users_done: u64,
+    pub meetings_seen: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("{0}")]
+    Zoom(#[from] CallError),
+    #[error("{0}")]
+    App(#[from] AppError),
+    #[error("the backfill lease was lost to another process")]
+    LeaseLost,
+}
+
+/// What one page of results maps: (meeting id, host), and which of them are PMIs.
+struct Found {
+    meetings: Vec<(i64, String)>,
+    pmis: Vec<(i64, String)>,
+}
+
+/// Runs a backfill for a credential whose lease `owner` holds; records the run and releases the
+/// lease whatever happens.
+pub async fn run(
+    state: &AppState,
+    credential: &CredentialRow,
+    kind: AppKind,
+    owner: &str,
+    tick: Option<NaiveDateTime>,
+    progress: Option<&watch::Sender<Progress>>,
+) -> Result<Figures, SyncError> {
+    let started = time::now();
+    let id = credential.id.clone();
+    let run_id = state
+        .db
+        .write(move |conn| {
+            credentials::set_sync_status(conn, &id, "", SyncStatus::InProgress, None, false)?;
+            sync_runs::start(conn, &id, tick, started).map_err(AppError::from)
+        })
+        .await?;
+    let clock = Instant::now();
+    let mut figures = Figures::default();
+    let result = list_and_map(state, credential, kind, owner, started, &mut figures, progress).await;
+    let removed = match &result {
+        Ok(()) => remove_stale(state, &credential.id, started).await,
+        Err(_) => Ok(0),
+    };
+    let result = result.and(removed.map(|removed| figures.removed = removed as i64));
+
+    let error = result.as_ref().err().map(ToString::to_string);
+    let (id, owner_owned, figures_owned, error_owned) =
+        (credential.id.clone(), owner.to_owned(), figures.clone(), error.clone());
+    let status = if error.is_some() { SyncStatus::Failed } else { SyncStatus::Completed };
+    state
+        .db
+        .write(move |conn| {
+            let now = time::now();
+            let synced_at = error_owned.is_none().then_some(now);
+            credentials::set_sync_status(conn, &id, &owner_owned, status, synced_at, true)?;
+            sync_runs::finish(conn, run_id, &figures_owned, error_owned.as_deref(), now).map_err(AppError::from)
+        })
+        .await?;
+    let took = clock.elapsed().as_secs_f64();
+    match &error {
+        None => {
+            state.log.info(
+                &credential.id,
+                format!(
+                    "backfill completed in {took:.1}s: {} user(s), {} meeting(s) seen, {} added, {} removed, {} page(s)",
+                    figures.users_seen, figures.meetings_seen, figures.added, figures.removed, figures.pages
+                ),
+            );
+            tracing::info!(credential = %credential.id, took, meetings = figures.meetings_seen, added = figures.added, removed = figures.removed, "backfill completed");
+        }
+        Some(e) => {
+            state.log.error(&credential.id, format!("backfill failed after {took:.1}s (nothing removed): {e}"));
+            tracing::warn!(credential = %credential.id, error = %e, "backfill failed");
+        }
+    }
+    result.map(|()| figures)
+}
+
+async fn list_and_map(
+    state: &AppState,
+    credential: &CredentialRow,
+    kind: AppKind,
+    owner: &str,
+    started: NaiveDateTime,
+    figures: &mut Figures,
+    progress: Option<&watch::Sender<Progress>>,
+) -> Result<(), SyncError> {
+    let caller = Caller::new(state, &credential.id, &credential.account_id, PATIENCE, RETRY_BUDGET).await?;
+    let started_ms = started.and_utc().timestamp_millis();
+    let mut lease_renewed = Instant::now();
+    if kind == AppKind::UserLevel {
+        let me = caller.call(Category::Light, |t| async move { state.zoom.me(&t).await }).await?;
+        record_user(state, &me, &credential.account_id, Some(&credential.id)).await?;
+        figures.users_seen = 1;
+        let pmis: Vec<(i64, String)> = me.pmi.map(|p| (p, me.id.clone())).into_iter().collect();
+        figures.added += map(state, &credential.id, Found { meetings: Vec::new(), pmis }, started_ms).await?;
+        for listing in ["scheduled", "upcoming"] {
+            let mut page_token: Option<String> = None;
+            loop {
+                let token = page_token.clone();
+                let page = caller
+                    .call(Category::Medium, |t| {
+                        let token = token.clone();
+                        async move { state.zoom.list_meetings(&t, "me", listing, token.as_deref()).await }
+                    })
+                    .await?;
+                figures.pages += 1;
+                figures.meetings_seen += page.meetings.len() as i64;
+                let meetings =
+                    page.meetings.iter().map(|m| (m.id, m.host_id.clone().unwrap_or_else(|| me.id.clone()))).collect();
+                figures.added += map(state, &credential.id, Found { meetings, pmis: Vec::new() }, started_ms).await?;
+                report(progress, 1, 0, figures.meetings_seen);
+                renew(state, &credential.id, owner, &mut lease_renewed).await?;
+                page_token = page.next_page_token.filter(|t| !t.is_empty());
+                if page_token.is_none() {
+                    break;
+                }
+            }
+        }
+        report(progress, 1, 1, figures.meetings_seen);
+        return Ok(());
+    }
+
+    // Account-wide: every active user, then each one's meetings.
+    let mut users = Vec::new();
+    let mut page_token: Option<String> = None;
+    loop {
+        let token = page_token.clone();
+        let page = caller
+            .call(Category::Medium, |t| {
+                let token = token.clone();
+                async move { state.zoom.list_users(&t, token.as_deref()).await }
+            })
+            .await?;
+        figures.pages += 1;
+        users.extend(page.users);
+        report(progress, users.len() as u64, 0, 0);
+        page_token = page.next_page_token.filter(|t| !t.is_empty());
+        if page_token.is_none() {
+            break;
+        }
+    }
+    figures.users_seen = users.len() as i64;
+    for user in &users {
+        record_user(state, user, &credential.account_id, None).await?;
+    }
+    let pmis: Vec<(i64, String)> = users.iter().filter_map(|u| u.pmi.map(|p| (p, u.id.clone()))).collect();
+    figures.added += map(state, &credential.id, Found { meetings: Vec::new(), pmis }, started_ms).await?;
+
+    let caller = Arc::new(caller);
+    let total = users.len() as u64;
+    let mut done = 0u64;
+    let mut queue = users.into_iter();
+    let mut running = futures_util::stream::FuturesUnordered::new();
+    loop {
+        while running.len() < CONCURRENT_USERS {
+            let Some(user) = queue.next() else { break };
+            let caller = Arc::clone(&caller);
+            running.push(async move { list_user_meetings(state, &caller, &user.id).await });
+        }
+        let Some(listed) = futures_util::StreamExt::next(&mut running).await else { break };
+        let (meetings, pages) = listed?;
+        figures.pages += pages;
+        figures.meetings_seen += meetings.len() as i64;
+        figures.added += map(state, &credential.id, Found { meetings, pmis: Vec::new() }, started_ms).await?;
+        done += 1;
+        report(progress, total, done, figures.meetings_seen);
+        renew(state, &credential.id, owner, &mut lease_renewed).await?;
+    }
+    Ok(())
+}
+
+/// Every scheduled meeting of one user: (meeting id, host) and the pages it took.
+async fn list_user_meetings(
+    state: &AppState,
+    caller: &Caller<'_>,
+    user_id: &str,
+) -> Result<(Vec<(i64, String)>, i64), SyncError> {
+    let mut meetings = Vec::new();
+    let mut pages = 0;
+    let mut page_token: Option<String> = None;
+    loop {
+        let token = page_token.clone();
+        let page = caller
+            .call(Category::Medium, |t| {
+                let token = token.clone();
+                async move { state.zoom.list_meetings(&t, user_id, "scheduled", token.as_deref()).await }
+            })
+            .await?;
+        pages += 1;
+        meetings.extend(page.meetings.iter().map(|m| (m.id, m.host_id.clone().unwrap_or_else(|| user_id.to_owned()))));
+        page_token = page.next_page_token.filter(|t| !t.is_empty());
+        if page_token.is_none() {
+            return Ok((meetings, pages));
+        }
+    }
+}
+
+/// Writes one batch of mappings for `credential_id`; returns how many are new.
+async fn map(state: &AppState, credential_id: &str, found: Found, started_ms: i64) -> Result<i64, SyncError> {
+    if found.meetings.is_empty() && found.pmis.is_empty() {
+        return Ok(0);
+    }
+    let credential_id = credential_id.to_owned();
+    let added = state
+        .db
+        .write(move |conn| {
+            let now = time::now();
+            let ids: Vec<i64> = found.meetings.iter().map(|(id, _)| *id).collect();
+            let deleted = tombstones::deleted_since(conn, &ids, started_ms)?;
+            let mut added = 0;
+            let rows = found
+                .meetings
+                .into_iter()
+                .filter(|(id, _)| !deleted.contains(id))
+                .map(|m| (m, Source::Sync))
+                .chain(found.pmis.into_iter().map(|p| (p, Source::Pmi)));
+            for ((meeting_id, host), source) in rows {
+                let row = MappingRow {
+                    meeting_id,
+                    credential_id: credential_id.clone(),
+                    host_user_id: host,
+                    source: source.as_str().into(),
+                    synced_at: now,
+                    event_ts: None,
+                };
+                if mappings::upsert(conn, &row)? {
+                    added += 1;
+                }
+            }
+            Ok::<_, AppError>(added)
+        })
+        .await?;
+    Ok(added)
+}
+
+async fn record_user(
+    state: &AppState,
+    user: &User,
+    account_id: &str,
+    credential_id: Option<&str>,
+) -> Result<(), SyncError> {
+    let (user, account_id, credential_id) = (user.clone(), account_id.to_owned(), credential_id.map(str::to_owned));
+    state
+        .db
+        .write(move |conn| {
+            let vanity = user.vanity_name();
+            let account = user.account_id.clone().unwrap_or(account_id);
+            zoom_users::upsert_from_api(
+                conn,
+                &user.id,
+                &account,
+                user.email.as_deref(),
+                user.pmi,
+                vanity.as_deref(),
+                time::now(),
+            )?;
+            if let Some(id) = credential_id {
+                credentials::set_profile(conn, &id, user.pmi, vanity.as_deref())?;
+            }
+            Ok::<_, AppError>(())
+        })
+        .await?;
+    Ok(())
+}
+
+async fn remove_stale(state: &AppState, credential_id: &str, started: NaiveDateTime) -> Result<usize, SyncError> {
+    let id = credential_id.to_owned();
+    let cutoff = time::now() - chrono::Duration::hours(LOOKUP_LIFETIME_HOURS);
+    Ok(state.db.write(move |conn| mappings::delete_stale(conn, &id, started, cutoff).map_err(AppError::from)).await?)
+}
+
+/// Keeps the lease alive on long runs; a run that lost it stops (another process took over).
+async fn renew(state: &AppState, credential_id: &str, owner: &str, last: &mut Instant) -> Result<(), SyncError> {
+    if last.elapsed() < LEASE / 3 || owner.is_empty() {
+        return Ok(());
+    }
+    *last = Instant::now();
+    let (id, owner) = (credential_id.to_owned(), owner.to_owned());
+    let until = time::now() + chrono::Duration::from_std(LEASE).unwrap_or_default();
+    let kept = state
+        .db
+        .write(move |conn| credentials::renew_sync_lease(conn, &id, &owner, until).map_err(AppError::from))
+        .await?;
+    if kept { Ok(()) } else { Err(SyncError::LeaseLost) }
+}
+
+fn report(progress: Option<&watch::Sender<Progress>>, users_total: u64, users_done: u64, meetings_seen: i64) {
+    if let Some(progress) = progress {
+        let _ = progress.send(Progress { users_total, users_done, meetings_seen: meetings_seen.max(0) as u64 });
+    }
+}
