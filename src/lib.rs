@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod meeting_ref;
+pub mod metrics;
 pub mod pagination;
 pub mod recall;
 pub mod scopes;

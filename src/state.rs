@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::config::Settings;
 use crate::db::Db;
+use crate::metrics::Metrics;
 use crate::services::access::AccessTokens;
 use crate::services::budget::Budget;
 use crate::services::credential_log::CredentialLog;
@@ -23,18 +24,25 @@ pub struct AppState {
     pub webhook_keys: Arc<WebhookKeys>,
     pub ingest: Ingestor,
     pub syncs: Arc<Syncs>,
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
     pub fn new(db: Db, settings: Settings) -> anyhow::Result<Self> {
-        let zoom = ZoomClient::new(&settings.zoom)?;
+        let metrics = Arc::new(Metrics::default());
+        let zoom = ZoomClient::new(&settings.zoom, Arc::clone(&metrics))?;
         let log = CredentialLog::start(db.clone());
-        let tokens =
-            Arc::new(AccessTokens::new(db.clone(), zoom.clone(), settings.secrets.cipher.clone(), log.clone()));
+        let tokens = Arc::new(AccessTokens::new(
+            db.clone(),
+            zoom.clone(),
+            settings.secrets.cipher.clone(),
+            log.clone(),
+            Arc::clone(&metrics),
+        ));
         let budget = Arc::new(Budget::new(settings.zoom.plan));
         let webhook_keys = Arc::new(WebhookKeys::new(db.clone(), settings.secrets.cipher.clone()));
         let ingest = Ingestor::start(db.clone());
         let syncs = Arc::new(Syncs::default());
-        Ok(Self { db, settings: Arc::new(settings), zoom, tokens, budget, log, webhook_keys, ingest, syncs })
+        Ok(Self { db, settings: Arc::new(settings), zoom, tokens, budget, log, webhook_keys, ingest, syncs, metrics })
     }
 }

@@ -49,6 +49,30 @@ async fn handle(
     query: &HashMap<String, String>,
     kind: TokenKind,
 ) -> HttpResponse {
+    let started = std::time::Instant::now();
+    let response = answer(request, state, query, kind).await;
+    let outcome = match response.status() {
+        StatusCode::OK => "ok",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::NOT_FOUND => "not_found",
+        _ => "unavailable",
+    };
+    let label = match kind {
+        TokenKind::Join { .. } => "join",
+        TokenKind::Obf => "obf",
+        TokenKind::Zak => "zak",
+    };
+    state.metrics.token(label, outcome, started.elapsed().as_secs_f64());
+    response
+}
+
+async fn answer(
+    request: &HttpRequest,
+    state: &AppState,
+    query: &HashMap<String, String>,
+    kind: TokenKind,
+) -> HttpResponse {
     if let Err(why) = authenticate(request, state, query) {
         return text(StatusCode::UNAUTHORIZED, &why);
     }

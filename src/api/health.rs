@@ -1,4 +1,4 @@
-//! Liveness and readiness.
+//! Liveness, readiness and metrics.
 
 use actix_web::{HttpResponse, web};
 
@@ -22,4 +22,26 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         Ok(true) => HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": "migrations pending"})),
         Err(_) => HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": "database unavailable"})),
     }
+}
+
+/// Prometheus text format. Gauges of stored state are read from the database at scrape time.
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let counts = state
+        .db
+        .read(|conn| {
+            let mappings = crate::db::models::mappings::count_all(conn)?;
+            let credentials = crate::db::models::credentials::count_by_status(conn)?;
+            Ok::<_, AppError>((mappings, credentials))
+        })
+        .await;
+    if let Ok((mappings, credentials)) = counts {
+        state.metrics.mappings.set(mappings);
+        for status in ["healthy", "unhealthy"] {
+            let n = credentials.iter().find(|(s, _)| s == status).map_or(0, |(_, n)| *n);
+            state.metrics.credentials.get_or_create(&crate::metrics::StatusLabel { status: status.into() }).set(n);
+        }
+    }
+    HttpResponse::Ok()
+        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+        .body(state.metrics.encode())
 }

@@ -22,6 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(extractors::configure)
         .service(web::resource("/healthz").get(health::healthz))
         .service(web::resource("/readyz").get(health::readyz))
+        .service(web::resource("/metrics").get(health::metrics))
         // Admin API (bearer token).
         .service(admin("/api/v2/zoom-oauth-apps").get(apps::list).post(apps::create))
         .service(admin("/api/v2/zoom-oauth-apps/{id}").get(apps::get).patch(apps::update).delete(apps::delete))

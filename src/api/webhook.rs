@@ -23,32 +23,51 @@ pub async fn receive(
     app_id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let keys = state.webhook_keys.get(&app_id).await?.ok_or_else(|| AppError::not_found("no such app"))?;
-    let body = read_limited(&request, payload).await?;
+    let Some(keys) = state.webhook_keys.get(&app_id).await? else {
+        state.metrics.webhook_refusal("unknown_app");
+        return Err(AppError::not_found("no such app"));
+    };
+    let body = read_limited(&request, payload).await.inspect_err(|_| state.metrics.webhook_refusal("body"))?;
 
     let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok()).map(str::trim);
     let (Some(timestamp), Some(signature)) = (header("x-zm-request-timestamp"), header("x-zm-signature")) else {
-        return Err(refuse(&app_id, "the x-zm-request-timestamp and x-zm-signature headers are required"));
+        return Err(refuse(
+            &state,
+            &app_id,
+            "headers",
+            "the x-zm-request-timestamp and x-zm-signature headers are required",
+        ));
     };
-    let seconds: i64 = timestamp.parse().map_err(|_| refuse(&app_id, "the timestamp is not a number of seconds"))?;
+    let seconds: i64 = timestamp
+        .parse()
+        .map_err(|_| refuse(&state, &app_id, "timestamp", "the timestamp is not a number of seconds"))?;
     let skew = i64::try_from(state.settings.webhook_max_skew.as_secs()).unwrap_or(i64::MAX);
     if (chrono::Utc::now().timestamp() - seconds).abs() > skew {
-        return Err(refuse(&app_id, "the timestamp is too far from now"));
+        return Err(refuse(&state, &app_id, "timestamp", "the timestamp is too far from now"));
     }
     let secret = std::iter::once(&keys.current)
         .chain(keys.previous.as_ref())
         .find(|secret| signature::verify(secret.expose_secret().as_bytes(), timestamp, &body, signature))
-        .ok_or_else(|| refuse(&app_id, "the signature does not match"))?;
+        .ok_or_else(|| refuse(&state, &app_id, "signature", "the signature does not match"))?;
 
-    match event::parse(&body, seconds).map_err(|e| AppError::bad_request("invalid_event", e.to_string()))? {
+    let parsed = event::parse(&body, seconds).map_err(|e| {
+        state.metrics.webhook_refusal("malformed");
+        AppError::bad_request("invalid_event", e.to_string())
+    })?;
+    match parsed {
         Parsed::UrlValidation { plain_token } => {
             let encrypted = signature::url_validation_token(secret.expose_secret().as_bytes(), &plain_token);
             crate::services::apps::record_validation(&state, &app_id).await?;
+            state.metrics.webhook_event("endpoint.url_validation", "answered");
             Ok(HttpResponse::Ok().json(json!({"plainToken": plain_token, "encryptedToken": encrypted})))
         }
         Parsed::Delivery(delivery) => {
             let name = delivery.event.clone();
-            let receipt = state.ingest.submit(keys.app.clone(), delivery).await?;
+            let receipt = state
+                .ingest
+                .submit(keys.app.clone(), delivery)
+                .await
+                .inspect_err(|_| state.metrics.webhook_event(&name, "unavailable"))?;
             let status = match &receipt {
                 Receipt::Duplicate => "duplicate",
                 Receipt::Recorded { outcome, deleted_credentials } => {
@@ -58,13 +77,16 @@ pub async fn receive(
                     outcome.status()
                 }
             };
+            state.metrics.webhook_event(&name, status);
             tracing::debug!(app = %app_id, event = %name, status, "webhook event");
             Ok(HttpResponse::Ok().json(json!({"status": status})))
         }
     }
 }
 
-fn refuse(app_id: &str, why: &str) -> AppError {
+/// A 401, counted by `reason` (a fixed word) and logged with `why`.
+fn refuse(state: &AppState, app_id: &str, reason: &str, why: &str) -> AppError {
+    state.metrics.webhook_refusal(reason);
     tracing::warn!(app = %app_id, why, "webhook refused");
     AppError::Unauthorized(why.to_owned())
 }

@@ -109,6 +109,7 @@ pub struct AccessTokens {
     zoom: ZoomClient,
     cipher: Cipher,
     log: CredentialLog,
+    metrics: Arc<crate::metrics::Metrics>,
     /// This process's name on refresh leases.
     owner: String,
     cache: parking_lot::Mutex<HashMap<String, AccessToken>>,
@@ -116,12 +117,19 @@ pub struct AccessTokens {
 }
 
 impl AccessTokens {
-    pub fn new(db: Db, zoom: ZoomClient, cipher: Cipher, log: CredentialLog) -> Self {
+    pub fn new(
+        db: Db,
+        zoom: ZoomClient,
+        cipher: Cipher,
+        log: CredentialLog,
+        metrics: Arc<crate::metrics::Metrics>,
+    ) -> Self {
         Self {
             db,
             zoom,
             cipher,
             log,
+            metrics,
             owner: uuid::Uuid::new_v4().to_string(),
             cache: parking_lot::Mutex::new(HashMap::new()),
             flights: parking_lot::Mutex::new(HashMap::new()),
@@ -308,6 +316,11 @@ impl AccessTokens {
             }
         })
         .await;
+        self.metrics.refresh(match &outcome {
+            Ok(_) => "ok",
+            Err(e) if e.needs_reauthorization() => "refused",
+            Err(_) => "failed",
+        });
         match outcome {
             Ok(tokens) => self.store(&row, tokens).await,
             Err(e) if e.needs_reauthorization() => {

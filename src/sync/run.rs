@@ -106,6 +106,13 @@ pub async fn run(
         })
         .await?;
     let took = clock.elapsed().as_secs_f64();
+    state.metrics.sync_run(
+        if error.is_some() { "failed" } else { "completed" },
+        took,
+        figures.meetings_seen,
+        figures.added,
+        figures.removed,
+    );
     match &error {
         None => {
             state.log.info(

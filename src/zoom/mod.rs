@@ -22,6 +22,7 @@ pub use error::ZoomError;
 use types::{Meeting, MeetingsPage, MintedToken, TokenResponse, User, UsersPage};
 
 use crate::config::ZoomSettings;
+use crate::metrics::Metrics;
 
 /// One Zoom call may take this long before it counts as "Zoom unreachable". A bot's request
 /// makes at most a few calls in sequence, inside its own overall deadline.
@@ -42,10 +43,11 @@ pub struct ZoomClient {
     http: reqwest::Client,
     oauth_base: String,
     api_base: String,
+    metrics: std::sync::Arc<Metrics>,
 }
 
 impl ZoomClient {
-    pub fn new(settings: &ZoomSettings) -> Result<Self, ZoomError> {
+    pub fn new(settings: &ZoomSettings, metrics: std::sync::Arc<Metrics>) -> Result<Self, ZoomError> {
         let http = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(CALL_TIMEOUT)
@@ -53,7 +55,7 @@ impl ZoomClient {
             .user_agent(concat!("zoomsync/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ZoomError::Unreachable(e.without_url().to_string()))?;
-        Ok(Self { http, oauth_base: settings.oauth_base_url.clone(), api_base: settings.api_base_url.clone() })
+        Ok(Self { http, oauth_base: settings.oauth_base_url.clone(), api_base: settings.api_base_url.clone(), metrics })
     }
 
     /// `authorization_code` grant, with the PKCE verifier when the flow used one.
@@ -97,7 +99,7 @@ impl ZoomClient {
             .post(format!("{}/oauth/revoke", self.oauth_base))
             .basic_auth(app.client_id, Some(app.client_secret.expose_secret()))
             .form(&[("token", token.expose_secret())]);
-        send::<serde_json::Value>(request).await.map(drop)
+        self.send::<serde_json::Value>("oauth_revoke", request).await.map(drop)
     }
 
     async fn oauth_token(
@@ -110,7 +112,7 @@ impl ZoomClient {
             .post(format!("{}/oauth/token", self.oauth_base))
             .basic_auth(app.client_id, Some(app.client_secret.expose_secret()))
             .form(form);
-        send(request).await
+        self.send("oauth_token", request).await
     }
 
     fn get(&self, access_token: &SecretString, path: &str) -> RequestBuilder {
@@ -122,7 +124,7 @@ impl ZoomClient {
 
     /// `GET /users/me`.
     pub async fn me(&self, access_token: &SecretString) -> Result<User, ZoomError> {
-        send(self.get(access_token, "/users/me")).await
+        self.send("get_user", self.get(access_token, "/users/me")).await
     }
 
     /// `GET /users?status=active&page_size=300[&next_page_token=]` (account-wide credentials).
@@ -135,7 +137,7 @@ impl ZoomClient {
         if let Some(token) = page_token {
             query.push(("next_page_token", token.to_owned()));
         }
-        send(self.get(access_token, "/users").query(&query)).await
+        self.send("list_users", self.get(access_token, "/users").query(&query)).await
     }
 
     /// `GET /users/{user}/meetings?type=<kind>&page_size=300[&next_page_token=]`.
@@ -150,12 +152,16 @@ impl ZoomClient {
         if let Some(token) = page_token {
             query.push(("next_page_token", token.to_owned()));
         }
-        send(self.get(access_token, &format!("/users/{}/meetings", path_segment(user))).query(&query)).await
+        self.send(
+            "list_meetings",
+            self.get(access_token, &format!("/users/{}/meetings", path_segment(user))).query(&query),
+        )
+        .await
     }
 
     /// `GET /meetings/{id}`.
     pub async fn meeting(&self, access_token: &SecretString, meeting_id: i64) -> Result<Meeting, ZoomError> {
-        send(self.get(access_token, &format!("/meetings/{meeting_id}"))).await
+        self.send("get_meeting", self.get(access_token, &format!("/meetings/{meeting_id}"))).await
     }
 
     /// `GET /meetings/{id}/jointoken/local_recording[?bypass_waiting_room=true]`.
@@ -169,7 +175,7 @@ impl ZoomClient {
         if bypass_waiting_room {
             request = request.query(&[("bypass_waiting_room", "true")]);
         }
-        send(request).await
+        self.send("join_token", request).await
     }
 
     /// `GET /users/{user}/token?type=onbehalf&meeting_id=` (an OBF token).
@@ -182,13 +188,13 @@ impl ZoomClient {
         let request = self
             .get(access_token, &format!("/users/{}/token", path_segment(user)))
             .query(&[("type", "onbehalf".to_owned()), ("meeting_id", meeting_id.to_string())]);
-        send(request).await
+        self.send("obf_token", request).await
     }
 
     /// `GET /users/{user}/token?type=zak` (a ZAK valid two hours).
     pub async fn zak(&self, access_token: &SecretString, user: &str) -> Result<MintedToken, ZoomError> {
         let request = self.get(access_token, &format!("/users/{}/token", path_segment(user))).query(&[("type", "zak")]);
-        send(request).await
+        self.send("zak", request).await
     }
 }
 
@@ -197,13 +203,33 @@ fn path_segment(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
-async fn send<T: DeserializeOwned>(request: RequestBuilder) -> Result<T, ZoomError> {
+impl ZoomClient {
+    /// Sends a request and sorts the answer, counting it under `endpoint` in the metrics.
+    async fn send<T: DeserializeOwned>(&self, endpoint: &'static str, request: RequestBuilder) -> Result<T, ZoomError> {
+        let started = std::time::Instant::now();
+        let result = send(request).await;
+        let status = match &result {
+            Ok((status, _)) => Some(*status),
+            Err(ZoomError::Server { status })
+            | Err(ZoomError::OAuth { status, .. })
+            | Err(ZoomError::Api { status, .. }) => Some(*status),
+            Err(ZoomError::RateLimited { .. }) => Some(429),
+            Err(ZoomError::Unreachable(_)) | Err(ZoomError::Decode(_)) => None,
+        };
+        self.metrics.zoom_call(endpoint, status, started.elapsed().as_secs_f64());
+        result.map(|(_, value)| value)
+    }
+}
+
+async fn send<T: DeserializeOwned>(request: RequestBuilder) -> Result<(u16, T), ZoomError> {
     let response = request.send().await.map_err(|e| ZoomError::Unreachable(e.without_url().to_string()))?;
     let status = response.status();
     let headers = response.headers().clone();
     let body = response.bytes().await.map_err(|e| ZoomError::Unreachable(e.without_url().to_string()))?;
     if status.is_success() {
-        return serde_json::from_slice(&body).map_err(|e| ZoomError::Decode(e.to_string()));
+        return serde_json::from_slice(&body)
+            .map(|v| (status.as_u16(), v))
+            .map_err(|e| ZoomError::Decode(e.to_string()));
     }
     Err(classify(status, &headers, &body, Utc::now()))
 }

@@ -12,6 +12,7 @@ mod cli;
 mod config;
 mod connect;
 mod keys;
+mod metrics;
 mod migrations;
 mod replicas;
 mod startup;

@@ -397,3 +397,8 @@ pub fn set_profile(
         .set((credentials::pmi.eq(pmi), credentials::vanity_name.eq(vanity_name)))
         .execute(conn)
 }
+
+/// How many credentials are in each health status.
+pub fn count_by_status(conn: &mut AnyConnection) -> QueryResult<Vec<(String, i64)>> {
+    credentials::table.group_by(credentials::status).select((credentials::status, diesel::dsl::count_star())).load(conn)
+}

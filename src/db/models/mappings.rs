@@ -219,6 +219,10 @@ pub fn delete_stale(
     .execute(conn)
 }
 
+pub fn count_all(conn: &mut AnyConnection) -> QueryResult<i64> {
+    meeting_mappings::table.count().get_result(conn)
+}
+
 pub fn count_for_credential(conn: &mut AnyConnection, credential_id: &str) -> QueryResult<i64> {
     meeting_mappings::table.filter(meeting_mappings::credential_id.eq(credential_id)).count().get_result(conn)
 }
