@@ -87,8 +87,10 @@ impl From<CryptoError> for AppError {
     }
 }
 
-#[derive(Serialize)]
+/// Every admin error: `{"error": "<code>", "detail": "<text>"}`.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorBody<'a> {
+    /// A stable word: `invalid_json`, `invalid_field`, `unauthorized`, `not_found`, `conflict`, ...
     pub error: &'a str,
     pub detail: &'a str,
 }

@@ -76,10 +76,14 @@ pub fn split_page<R, V>(
 
 /// The `cursor` and `page_size` query parameters every list accepts. (Lenient about numbers:
 /// flattened into a list's own query struct, serde hands every value over as text.)
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageParams {
+    /// Where to continue: taken from the previous page's `next`.
     pub cursor: Option<String>,
+    /// Items per page.
     #[serde(default, deserialize_with = "crate::zoom::opt_i64_lenient")]
+    #[param(minimum = 1, maximum = 500)]
     pub page_size: Option<i64>,
 }
 
@@ -97,7 +101,8 @@ impl PageParams {
     }
 }
 
-#[derive(Debug, Serialize)]
+/// A page of a list: the URL of the next page (`null` on the last) and the items.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub next: Option<String>,
     pub results: Vec<T>,

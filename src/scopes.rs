@@ -4,7 +4,7 @@
 use crate::db::models::apps::AppKind;
 
 /// Something zoomsync asks Zoom to do with a credential.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Capability {
     /// `GET /meetings/{id}/jointoken/local_recording`.

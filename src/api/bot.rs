@@ -25,6 +25,16 @@ fn query(request: &HttpRequest) -> HashMap<String, String> {
     map
 }
 
+/// A join token for local recording, minted now with the host's credential.
+#[utoipa::path(get, path = "/zoom/join-token", operation_id = "join_token", tag = "bots", security(()),
+    params(("secret" = String, Query, description = "The bot secret"),
+        ("meeting_id" = Option<String>, Query, description = "A Zoom meeting ID (digits; spaces and dashes tolerated)"),
+        ("meeting_url" = Option<String>, Query, description = "A Zoom join URL (zoom.us, zoom.com, zoomgov.com)"),
+        ("bypass_waiting_room" = Option<bool>, Query, description = "Default true")), responses((status = 200, description = "The token alone", content_type = "text/plain", body = String),
+        (status = 400, description = "Not a meeting ID or Zoom URL", content_type = "text/plain", body = String),
+        (status = 401, description = "Missing or wrong secret, or bad Recall signature", content_type = "text/plain", body = String),
+        (status = 404, description = "No credential can mint for this meeting", content_type = "text/plain", body = String),
+        (status = 503, description = "Zoom unavailable or rate budget full; see Retry-After", content_type = "text/plain", body = String)))]
 pub async fn join_token(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let query = query(&request);
     let bypass = match query.get("bypass_waiting_room").map(String::as_str) {
@@ -35,10 +45,27 @@ pub async fn join_token(request: HttpRequest, state: web::Data<AppState>) -> Htt
     handle(&request, &state, &query, TokenKind::Join { bypass_waiting_room: bypass }).await
 }
 
+/// An on-behalf-of (OBF) token for the meeting.
+#[utoipa::path(get, path = "/zoom/obf-token", operation_id = "obf_token", tag = "bots", security(()), params(("secret" = String, Query, description = "The bot secret"),
+        ("meeting_id" = Option<String>, Query, description = "A Zoom meeting ID (digits; spaces and dashes tolerated)"),
+        ("meeting_url" = Option<String>, Query, description = "A Zoom join URL (zoom.us, zoom.com, zoomgov.com)")), responses((status = 200, description = "The token alone", content_type = "text/plain", body = String),
+        (status = 400, description = "Not a meeting ID or Zoom URL", content_type = "text/plain", body = String),
+        (status = 401, description = "Missing or wrong secret, or bad Recall signature", content_type = "text/plain", body = String),
+        (status = 404, description = "No credential can mint for this meeting", content_type = "text/plain", body = String),
+        (status = 503, description = "Zoom unavailable or rate budget full; see Retry-After", content_type = "text/plain", body = String)))]
 pub async fn obf_token(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     handle(&request, &state, &query(&request), TokenKind::Obf).await
 }
 
+/// A ZAK of the meeting's host, or of a credential's own user.
+#[utoipa::path(get, path = "/zoom/zak", operation_id = "zak", tag = "bots", security(()), params(("secret" = String, Query, description = "The bot secret"),
+        ("meeting_id" = Option<String>, Query, description = "A Zoom meeting ID (digits; spaces and dashes tolerated)"),
+        ("meeting_url" = Option<String>, Query, description = "A Zoom join URL (zoom.us, zoom.com, zoomgov.com)"),
+        ("credential" = Option<String>, Query, description = "A credential id, instead of a meeting")), responses((status = 200, description = "The token alone", content_type = "text/plain", body = String),
+        (status = 400, description = "Not a meeting ID or Zoom URL", content_type = "text/plain", body = String),
+        (status = 401, description = "Missing or wrong secret, or bad Recall signature", content_type = "text/plain", body = String),
+        (status = 404, description = "No credential can mint for this meeting", content_type = "text/plain", body = String),
+        (status = 503, description = "Zoom unavailable or rate budget full; see Retry-After", content_type = "text/plain", body = String)))]
 pub async fn zak(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     handle(&request, &state, &query(&request), TokenKind::Zak).await
 }

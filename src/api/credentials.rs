@@ -6,26 +6,38 @@ use serde::Deserialize;
 
 use super::Admin;
 use crate::db::models::credentials::ListFilter;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::pagination::{Page, PageParams};
+use crate::services::credentials::{AccessTokenView, CredentialView, LogView};
 use crate::services::{connect, credentials};
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+/// Connect a Zoom user (or account) with an authorization code the caller obtained, or, for a
+/// server-to-server app, with `oauth_app` alone.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateBody {
+    #[schema(value_type = String)]
     oauth_app: Option<String>,
     authorization_code: Option<AuthorizationCode>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuthorizationCode {
+    #[schema(value_type = String)]
     code: Option<String>,
+    #[schema(value_type = String)]
     redirect_uri: Option<String>,
     code_verifier: Option<String>,
 }
 
+/// Connect a Zoom user or account (Recall's code exchange).
+#[utoipa::path(post, path = "/api/v2/zoom-oauth-credentials/", operation_id = "connect_credential", tag = "credentials", request_body = CreateBody,
+    responses((status = 201, description = "Connected", body = CredentialView),
+        (status = 200, description = "The same user (account) reconnected; the credential keeps its id", body = CredentialView),
+        (status = 400, description = "Invalid input, or Zoom refused the code", body = ErrorBody<'static>),
+        (status = 404, description = "Not found", body = ErrorBody<'static>), (status = 503, description = "Unavailable; retry later", body = ErrorBody<'static>), (status = 401, description = "No or wrong admin token", body = ErrorBody<'static>)))]
 pub async fn create(
     _: Admin,
     state: web::Data<AppState>,
@@ -54,15 +66,21 @@ pub async fn create(
     Ok(response.json(connected.credential))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     oauth_app: Option<String>,
     status: Option<String>,
     user_id: Option<String>,
+    /// Documented as `PageParams` beside this.
     #[serde(flatten)]
+    #[param(ignore)]
     page: PageParams,
 }
 
+/// List credentials, oldest first.
+#[utoipa::path(get, path = "/api/v2/zoom-oauth-credentials/", operation_id = "list_credentials", tag = "credentials", params(ListQuery, PageParams),
+    responses((status = 200, description = "OK", body = Page<CredentialView>), (status = 400, description = "Invalid input", body = ErrorBody<'static>), (status = 401, description = "No or wrong admin token", body = ErrorBody<'static>)))]
 pub async fn list(
     _: Admin,
     state: web::Data<AppState>,
@@ -84,15 +102,26 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(Page::new(results, next, &list_url, &filters, page_size)))
 }
 
+/// One credential.
+#[utoipa::path(get, path = "/api/v2/zoom-oauth-credentials/{id}/", operation_id = "get_credential", tag = "credentials", params(("id" = String, Path)),
+    responses((status = 200, description = "OK", body = CredentialView), (status = 404, description = "Not found", body = ErrorBody<'static>), (status = 401, description = "No or wrong admin token", body = ErrorBody<'static>)))]
 pub async fn get(_: Admin, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(credentials::get(&state, &id).await?))
 }
 
+/// Revoke a credential at Zoom, then delete it with its mappings.
+#[utoipa::path(delete, path = "/api/v2/zoom-oauth-credentials/{id}/", operation_id = "delete_credential", tag = "credentials", params(("id" = String, Path)),
+    responses((status = 204, description = "Deleted"), (status = 404, description = "Not found", body = ErrorBody<'static>), (status = 401, description = "No or wrong admin token", body = ErrorBody<'static>)))]
 pub async fn delete(_: Admin, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     credentials::delete(&state, &id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// An access token valid at least 120 s more (customer-managed OAuth).
+#[utoipa::path(get, path = "/api/v2/zoom-oauth-credentials/{id}/access-token/", operation_id = "get_access_token", tag = "credentials", params(("id" = String, Path)),
+    responses((status = 200, description = "OK", body = AccessTokenView), (status = 404, description = "Not found", body = ErrorBody<'static>),
+        (status = 409, description = "The credential is unhealthy", body = ErrorBody<'static>),
+        (status = 503, description = "Zoom is unavailable", body = ErrorBody<'static>), (status = 401, description = "No or wrong admin token", body = ErrorBody<'static>)))]
 pub async fn access_token(
     _: Admin,
     state: web::Data<AppState>,
@@ -103,6 +132,9 @@ pub async fn access_token(
         .json(credentials::access_token(&state, &id).await?))
 }
 
+/// The credential's log, newest first.
+#[utoipa::path(get, path = "/api/v2/zoom-oauth-credentials/{id}/logs/", operation_id = "list_credential_logs", tag = "credentials", params(("id" = String, Path), PageParams),
+    responses((status = 200, description = "OK", body = Page<LogView>), (status = 404, description = "Not found", body = ErrorBody<'static>), (status = 401, description = "No or wrong admin token", body = ErrorBody<'static>)))]
 pub async fn logs(
     _: Admin,
     state: web::Data<AppState>,
@@ -115,6 +147,9 @@ pub async fn logs(
     Ok(HttpResponse::Ok().json(Page::new(results, next, &list_url, &[], page_size)))
 }
 
+/// Start a backfill of the credential's meetings now.
+#[utoipa::path(post, path = "/api/v2/zoom-oauth-credentials/{id}/sync-meetings/", operation_id = "sync_credential_meetings", tag = "credentials", params(("id" = String, Path)),
+    responses((status = 202, description = "Started (or already running)"), (status = 404, description = "Not found", body = ErrorBody<'static>), (status = 401, description = "No or wrong admin token", body = ErrorBody<'static>)))]
 pub async fn sync_meetings(
     _: Admin,
     state: web::Data<AppState>,

@@ -7,11 +7,14 @@ use crate::error::AppError;
 use crate::state::AppState;
 
 /// The process is alive and serving HTTP.
+#[utoipa::path(get, path = "/healthz", operation_id = "healthz", tag = "operations", security(()), responses((status = 200, description = "Alive")))]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
 }
 
 /// The database answers and has every migration this binary knows.
+#[utoipa::path(get, path = "/readyz", operation_id = "readyz", tag = "operations", security(()),
+    responses((status = 200, description = "Ready"), (status = 503, description = "Database unreachable or migrations pending")))]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let pending = state
         .db
@@ -25,6 +28,8 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// Prometheus text format. Gauges of stored state are read from the database at scrape time.
+#[utoipa::path(get, path = "/metrics", operation_id = "metrics", tag = "operations", security(()),
+    responses((status = 200, description = "Metrics", content_type = "application/openmetrics-text")))]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let counts = state
         .db

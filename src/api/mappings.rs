@@ -5,20 +5,28 @@ use serde::Deserialize;
 
 use super::Admin;
 use crate::db::models::mappings::ListFilter;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::meeting_ref;
 use crate::pagination::{Page, PageParams};
-use crate::services::mappings;
+use crate::services::mappings::{self, MappingView};
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// A Zoom meeting ID.
     meeting_id: Option<String>,
+    /// A credential id.
     credential: Option<String>,
+    /// Documented as `PageParams` beside this.
     #[serde(flatten)]
+    #[param(ignore)]
     page: PageParams,
 }
 
+/// The meeting-to-credential table, by meeting id.
+#[utoipa::path(get, path = "/api/v2/zoom-meetings-to-credentials/", operation_id = "list_meeting_mappings", tag = "mappings", params(ListQuery, PageParams),
+    responses((status = 200, description = "OK", body = Page<MappingView>), (status = 400, description = "Invalid input", body = ErrorBody<'static>), (status = 401, description = "No or wrong admin token", body = ErrorBody<'static>)))]
 pub async fn list(
     _: Admin,
     state: web::Data<AppState>,

@@ -10,6 +10,7 @@ mod extractors;
 mod health;
 mod mappings;
 mod oauth;
+pub mod openapi;
 mod webhook;
 
 use actix_web::{HttpResponse, web};
@@ -18,34 +19,50 @@ pub use auth::Admin;
 
 use crate::error::ErrorBody;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.configure(extractors::configure)
-        .service(web::resource("/healthz").get(health::healthz))
-        .service(web::resource("/readyz").get(health::readyz))
-        .service(web::resource("/metrics").get(health::metrics))
-        // Admin API (bearer token).
-        .service(admin("/api/v2/zoom-oauth-apps").get(apps::list).post(apps::create))
-        .service(admin("/api/v2/zoom-oauth-apps/{id}").get(apps::get).patch(apps::update).delete(apps::delete))
-        .service(admin("/api/v2/zoom-oauth-credentials").get(credentials::list).post(credentials::create))
-        .service(admin("/api/v2/zoom-oauth-credentials/{id}").get(credentials::get).delete(credentials::delete))
-        .service(admin("/api/v2/zoom-oauth-credentials/{id}/access-token").get(credentials::access_token))
-        .service(admin("/api/v2/zoom-oauth-credentials/{id}/sync-meetings").post(credentials::sync_meetings))
-        .service(admin("/api/v2/zoom-oauth-credentials/{id}/logs").get(credentials::logs))
-        .service(admin("/api/v2/zoom-meetings-to-credentials").get(mappings::list))
-        // Zoom (signed webhooks, the OAuth redirect) and browsers.
-        .service(web::resource("/api/v2/zoom-oauth-apps/{id}/webhook").post(webhook::receive))
-        .service(web::resource("/zoom/oauth/start").get(oauth::start))
-        .service(web::resource("/zoom/oauth/callback").get(oauth::callback))
-        // Bots (the bot secret).
-        .service(web::resource("/zoom/join-token").get(bot::join_token))
-        .service(web::resource("/zoom/obf-token").get(bot::obf_token))
-        .service(web::resource("/zoom/zak").get(bot::zak))
-        .default_service(web::to(not_found));
+/// The route table, written once: it registers the handlers and lists every (method, path) in
+/// [`ROUTES`], which a test holds against the OpenAPI document. `admin` paths answer with and
+/// without their trailing slash (CONTRACT.md writes them with it).
+macro_rules! routes {
+    ($($kind:ident $path:literal { $($method:ident => $handler:path),+ $(,)? })*) => {
+        /// Every (method, path) served, paths as the OpenAPI document writes them.
+        pub const ROUTES: &[(&str, &str)] = &[$($((stringify!($method), routes!(@doc $kind $path)),)+)*];
+
+        fn register(cfg: &mut web::ServiceConfig) {
+            $(cfg.service(routes!(@resource $kind $path)$(.route(web::$method().to($handler)))+);)*
+        }
+    };
+    (@doc admin $path:literal) => { concat!($path, "/") };
+    (@doc plain $path:literal) => { $path };
+    (@resource admin $path:literal) => { web::resource([concat!($path, "/"), $path]) };
+    (@resource plain $path:literal) => { web::resource($path) };
 }
 
-/// An admin resource, answering at `path/` (CONTRACT.md's form) and at `path`.
-fn admin(path: &str) -> actix_web::Resource {
-    web::resource([format!("{path}/"), path.to_owned()])
+routes! {
+    plain "/healthz" { get => health::healthz }
+    plain "/readyz" { get => health::readyz }
+    plain "/metrics" { get => health::metrics }
+    plain "/api/v2/openapi.json" { get => openapi::document }
+    // Admin API (bearer token).
+    admin "/api/v2/zoom-oauth-apps" { get => apps::list, post => apps::create }
+    admin "/api/v2/zoom-oauth-apps/{id}" { get => apps::get, patch => apps::update, delete => apps::delete }
+    admin "/api/v2/zoom-oauth-credentials" { get => credentials::list, post => credentials::create }
+    admin "/api/v2/zoom-oauth-credentials/{id}" { get => credentials::get, delete => credentials::delete }
+    admin "/api/v2/zoom-oauth-credentials/{id}/access-token" { get => credentials::access_token }
+    admin "/api/v2/zoom-oauth-credentials/{id}/sync-meetings" { post => credentials::sync_meetings }
+    admin "/api/v2/zoom-oauth-credentials/{id}/logs" { get => credentials::logs }
+    admin "/api/v2/zoom-meetings-to-credentials" { get => mappings::list }
+    // Zoom (signed webhooks, the OAuth redirect) and browsers.
+    plain "/api/v2/zoom-oauth-apps/{id}/webhook" { post => webhook::receive }
+    plain "/zoom/oauth/start" { get => oauth::start }
+    plain "/zoom/oauth/callback" { get => oauth::callback }
+    // Bots (the bot secret).
+    plain "/zoom/join-token" { get => bot::join_token }
+    plain "/zoom/obf-token" { get => bot::obf_token }
+    plain "/zoom/zak" { get => bot::zak }
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.configure(extractors::configure).configure(register).default_service(web::to(not_found));
 }
 
 async fn not_found() -> HttpResponse {

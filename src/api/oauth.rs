@@ -15,6 +15,9 @@ pub struct StartQuery {
     app: Option<String>,
 }
 
+/// Send the browser to Zoom's consent screen (state and PKCE S256).
+#[utoipa::path(get, path = "/zoom/oauth/start", operation_id = "oauth_start", tag = "zoom", security(()), params(("app" = String, Query)),
+    responses((status = 302, description = "To Zoom's authorize URL"), (status = 400, description = "HTML error page"), (status = 404, description = "No such app")))]
 pub async fn start(state: web::Data<AppState>, query: web::Query<StartQuery>) -> HttpResponse {
     let Some(app) = query.app.as_deref().filter(|a| !a.is_empty()) else {
         return page(StatusCode::BAD_REQUEST, "Cannot connect", "The link is missing its app.");
@@ -32,6 +35,10 @@ pub struct CallbackQuery {
     error: Option<String>,
 }
 
+/// Where Zoom sends the browser back: exchanges the code and shows who was connected.
+#[utoipa::path(get, path = "/zoom/oauth/callback", operation_id = "oauth_callback", tag = "zoom", security(()),
+    params(("code" = Option<String>, Query), ("state" = Option<String>, Query), ("error" = Option<String>, Query)),
+    responses((status = 200, description = "HTML: connected"), (status = 400, description = "HTML: bad or replayed state, or Zoom refused")))]
 pub async fn callback(state: web::Data<AppState>, query: web::Query<CallbackQuery>) -> HttpResponse {
     if let Some(error) = &query.error {
         return page(StatusCode::BAD_REQUEST, "Not connected", &format!("Zoom reported: {error}."));

@@ -8,7 +8,7 @@ use futures_util::StreamExt as _;
 use secrecy::ExposeSecret;
 use serde_json::json;
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::state::AppState;
 use crate::webhooks::event::{self, Parsed};
 use crate::webhooks::ingest::Receipt;
@@ -17,6 +17,16 @@ use crate::webhooks::signature;
 /// Zoom's events are a few KiB; anything this large is not one.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
+/// Zoom's event notification endpoint (signed; answers `endpoint.url_validation`).
+#[utoipa::path(post, path = "/api/v2/zoom-oauth-apps/{id}/webhook", operation_id = "zoom_webhook", tag = "zoom", security(()),
+    params(("id" = String, Path), ("x-zm-request-timestamp" = String, Header), ("x-zm-signature" = String, Header)),
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "Recorded (or ignored, or a duplicate), or the validation answer"),
+        (status = 400, description = "Malformed event", body = ErrorBody<'static>),
+        (status = 401, description = "Bad or missing signature, or a stale timestamp", body = ErrorBody<'static>),
+        (status = 404, description = "No such app", body = ErrorBody<'static>),
+        (status = 413, description = "Body over 64 KiB", body = ErrorBody<'static>),
+        (status = 503, description = "Not recorded in time; Zoom retries", body = ErrorBody<'static>)))]
 pub async fn receive(
     request: HttpRequest,
     state: web::Data<AppState>,

@@ -14,15 +14,17 @@ use crate::time::{self, utc};
 use crate::urls;
 
 /// An app as the API shows it: never a secret.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct AppView {
     pub id: String,
     pub kind: AppKind,
     pub client_id: String,
     /// The Zoom account of a server-to-server app.
     pub account_id: Option<String>,
+    /// Where Zoom sends this app's events: enter it in Zoom's Marketplace.
     pub webhook_url: String,
-    /// `None` for server-to-server apps, which connect without a user flow.
+    /// The link a user follows to connect; `null` for server-to-server apps, which connect
+    /// without a user flow.
     pub oauth_start_url: Option<String>,
     pub webhook_last_validation: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -52,20 +54,28 @@ impl AppView {
 
 /// What an admin submits. Fields are optional here so that a missing one gets our own clear
 /// error rather than a deserializer's.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateApp {
+    #[schema(value_type = AppKind)]
     pub kind: Option<String>,
+    #[schema(value_type = String, min_length = 1, pattern = r"\S")]
     pub client_id: Option<String>,
+    #[schema(value_type = String, format = Password, min_length = 1, pattern = r"\S")]
     pub client_secret: Option<SecretString>,
+    /// The "Secret Token" of the app's event subscription.
+    #[schema(value_type = String, format = Password, min_length = 1, pattern = r"\S")]
     pub webhook_secret: Option<SecretString>,
+    /// The Zoom account (server-to-server apps only).
     pub account_id: Option<String>,
 }
 
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RotateSecrets {
+    #[schema(value_type = Option<String>, format = Password, min_length = 1, pattern = r"\S")]
     pub client_secret: Option<SecretString>,
+    #[schema(value_type = Option<String>, format = Password, min_length = 1, pattern = r"\S")]
     pub webhook_secret: Option<SecretString>,
 }
 

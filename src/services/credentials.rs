@@ -16,15 +16,20 @@ use crate::time::utc;
 use crate::zoom::ClientCredentials;
 
 /// A credential as the API shows it (Recall's shape, plus what an admin needs to act on it).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct CredentialView {
     pub id: String,
     pub oauth_app: String,
     pub user_id: String,
     pub account_id: String,
     pub email: Option<String>,
+    /// `healthy` or `unhealthy`.
+    #[schema(example = "healthy")]
     pub status: String,
+    /// Why it is unhealthy (the user must reconnect).
     pub status_detail: Option<String>,
+    /// `not_started`, `in_progress`, `completed` or `failed`.
+    #[schema(example = "completed")]
     pub meeting_sync_status: String,
     pub last_synced_at: Option<DateTime<Utc>>,
     pub scopes: Vec<String>,
@@ -34,7 +39,7 @@ pub struct CredentialView {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct MissingScope {
     pub capability: Capability,
     pub scope: &'static str,
@@ -174,7 +179,7 @@ async fn revoke(state: &AppState, row: &CredentialRow) -> Result<(), AppError> {
 }
 
 /// An access token valid for at least two more minutes (customer-managed OAuth, as Recall asks).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AccessTokenView {
     pub token: String,
     pub expires_at: DateTime<Utc>,
@@ -187,7 +192,7 @@ pub async fn access_token(state: &AppState, id: &str) -> Result<AccessTokenView,
 }
 
 /// One line of a credential's log.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct LogView {
     pub id: i64,
     pub level: String,

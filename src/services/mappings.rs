@@ -9,11 +9,13 @@ use crate::pagination::{self, Cursor};
 use crate::state::AppState;
 use crate::time::utc;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct MappingView {
     pub meeting_id: i64,
     pub credential: String,
     pub host_user_id: String,
+    /// `webhook`, `sync`, `pmi` or `lookup`.
+    #[schema(example = "webhook")]
     pub source: String,
     pub synced_at: DateTime<Utc>,
 }

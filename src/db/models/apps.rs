@@ -5,7 +5,7 @@ use crate::db::AnyConnection;
 use crate::db::schema::{credentials, oauth_apps};
 
 /// What kind of Zoom app, which decides who a credential stands for and what it can mint.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AppKind {
     /// Installed by one user for themselves: the credential is that user's.
