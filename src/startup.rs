@@ -36,7 +36,11 @@ impl Application {
         let state = AppState::new(db, settings)?;
         let data = web::Data::new(state.clone());
         let server = HttpServer::new(move || {
-            App::new().wrap(from_fn(telemetry::log_requests)).app_data(data.clone()).configure(api::configure)
+            App::new()
+                .wrap(from_fn(telemetry::log_requests))
+                .app_data(data.clone())
+                .configure(crate::console::configure)
+                .configure(api::configure)
         })
         // Signals are handled by `serve`, which also stops the background work.
         .disable_signals()

@@ -15,7 +15,7 @@ mod webhook;
 
 use actix_web::{HttpResponse, web};
 
-pub use auth::Admin;
+pub use auth::{Admin, secrets_equal};
 
 use crate::error::ErrorBody;
 

@@ -11,6 +11,8 @@ mod serve;
 mod sync;
 mod tokens;
 
+pub use tokens::parse_meeting;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};

@@ -226,3 +226,55 @@ pub async fn logs(
         (view, Cursor::number(row.id, ""))
     }))
 }
+
+/// The latest backfill's figures.
+#[derive(Clone, Debug, Serialize)]
+pub struct SyncRunView {
+    pub status: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub figures: crate::db::models::sync_runs::Figures,
+    pub error: Option<String>,
+}
+
+/// Everything an admin looks at to understand one credential (the console's card).
+pub struct Details {
+    pub credential: CredentialView,
+    pub last_run: Option<SyncRunView>,
+    pub mappings: i64,
+    pub logs: Vec<LogView>,
+}
+
+pub async fn details(state: &AppState, view: CredentialView, log_lines: i64) -> Result<Details, AppError> {
+    let id = view.id.clone();
+    let (run, mappings, logs) = state
+        .db
+        .read(move |conn| {
+            let run = crate::db::models::sync_runs::recent(conn, &id, 1)?.into_iter().next();
+            let mappings = crate::db::models::mappings::count_for_credential(conn, &id)?;
+            let logs = crate::db::models::credential_logs::page(conn, &id, None, log_lines)?;
+            Ok::<_, AppError>((run, mappings, logs))
+        })
+        .await?;
+    Ok(Details {
+        last_run: run.map(|r| SyncRunView {
+            status: r.status,
+            started_at: utc(r.started_at),
+            finished_at: r.finished_at.map(utc),
+            figures: crate::db::models::sync_runs::Figures {
+                pages: r.pages,
+                users_seen: r.users_seen,
+                meetings_seen: r.meetings_seen,
+                added: r.added,
+                removed: r.removed,
+            },
+            error: r.error,
+        }),
+        mappings,
+        logs: logs
+            .into_iter()
+            .map(|l| LogView { id: l.id, level: l.level, message: l.message, created_at: utc(l.created_at) })
+            .collect(),
+        credential: view,
+    })
+}

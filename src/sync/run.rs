@@ -150,6 +150,8 @@ async fn list_and_map(
         figures.users_seen = 1;
         let pmis: Vec<(i64, String)> = me.pmi.map(|p| (p, me.id.clone())).into_iter().collect();
         figures.added += map(state, &credential.id, Found { meetings: Vec::new(), pmis }, started_ms).await?;
+        // The two listings overlap (upcoming meetings are scheduled too): count each once.
+        let mut seen = std::collections::HashSet::new();
         for listing in ["scheduled", "upcoming"] {
             let mut page_token: Option<String> = None;
             loop {
@@ -161,7 +163,8 @@ async fn list_and_map(
                     })
                     .await?;
                 figures.pages += 1;
-                figures.meetings_seen += page.meetings.len() as i64;
+                seen.extend(page.meetings.iter().map(|m| m.id));
+                figures.meetings_seen = seen.len() as i64;
                 let meetings =
                     page.meetings.iter().map(|m| (m.id, m.host_id.clone().unwrap_or_else(|| me.id.clone()))).collect();
                 figures.added += map(state, &credential.id, Found { meetings, pmis: Vec::new() }, started_ms).await?;

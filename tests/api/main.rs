@@ -11,6 +11,7 @@ mod backfill;
 mod cli;
 mod config;
 mod connect;
+mod console;
 mod keys;
 mod metrics;
 mod migrations;

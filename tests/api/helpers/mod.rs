@@ -1,4 +1,5 @@
 pub mod app;
+pub mod browser;
 pub mod db;
 pub mod logs;
 pub mod process;

@@ -1,0 +1,284 @@
+//! Apps: the list, adding one, and an app's page: what to enter in Zoom's Marketplace, whether
+//! Zoom's URL validation has reached us, the connect link, its credentials, rotation, deletion.
+
+use actix_web::{HttpResponse, web};
+use maud::{Markup, html};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use super::layout::{badge, copyable, csrf_field, page};
+use super::session::Session;
+use super::{Notice, back_to, forbidden};
+use crate::db::models::apps::AppKind;
+use crate::error::AppError;
+use crate::pagination::MAX_PAGE_SIZE;
+use crate::scopes::Capability;
+use crate::services::apps::{self, AppView, CreateApp, RotateSecrets};
+use crate::state::AppState;
+use crate::urls;
+
+/// The events zoomsync acts on, as Zoom's Marketplace names them (ZOOM.md §1.5).
+const EVENTS: [(&str, &str); 6] = [
+    ("meeting.created", "Meeting has been created"),
+    ("meeting.updated", "Meeting has been updated"),
+    ("meeting.deleted", "Meeting has been deleted"),
+    ("user.updated", "User's profile info has been updated"),
+    ("user.deactivated", "User has been deactivated"),
+    ("user.deleted", "User has been deleted"),
+];
+
+pub async fn list(
+    session: Session,
+    state: web::Data<AppState>,
+    notice: web::Query<Notice>,
+) -> Result<Markup, AppError> {
+    let (apps, _) = apps::list(&state, None, MAX_PAGE_SIZE).await?;
+    Ok(page(
+        "Apps",
+        Some(&session.csrf),
+        html! {
+            (notice.render())
+            section {
+                h1 { "Zoom OAuth apps" }
+                @if apps.is_empty() {
+                    p.muted { "No app yet. Add the one you created in Zoom's Marketplace below." }
+                } @else {
+                    table {
+                        tr { th { "App" } th { "Kind" } th { "Client ID" } th { "Webhook validation" } }
+                        @for app in &apps {
+                            tr {
+                                td { a href=(format!("/console/apps/{}", app.id)) { (short(&app.id)) } }
+                                td { (kind_label(app.kind)) }
+                                td.mono { (app.client_id) }
+                                td { (validation_badge(app)) }
+                            }
+                        }
+                    }
+                }
+            }
+            section {
+                h2 { "Add an app" }
+                p.muted { "Create a General App (user-managed or admin-managed) or a Server-to-Server OAuth app in Zoom's Marketplace, then enter its credentials here. The next page tells you what to enter back in Zoom." }
+                form method="post" action="/console/apps" {
+                    (csrf_field(&session.csrf))
+                    label for="kind" { "Kind" }
+                    select id="kind" name="kind" {
+                        option value="user_level" { "User-managed (each user connects their own account)" }
+                        option value="account_level" { "Admin-managed (an admin connects the whole account)" }
+                        option value="server_to_server" { "Server-to-Server OAuth (no user flow)" }
+                    }
+                    label for="client_id" { "Client ID" }
+                    input id="client_id" name="client_id" required autocomplete="off";
+                    label for="client_secret" { "Client secret" }
+                    input id="client_secret" name="client_secret" type="password" required autocomplete="off";
+                    label for="webhook_secret" { "Webhook secret token" }
+                    input id="webhook_secret" name="webhook_secret" type="password" required autocomplete="off";
+                    label for="account_id" { "Account ID (server-to-server apps only)" }
+                    input id="account_id" name="account_id" autocomplete="off";
+                    p { button.primary type="submit" id="add-app" { "Add app" } }
+                }
+            }
+        },
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct NewAppForm {
+    csrf: String,
+    kind: String,
+    client_id: String,
+    client_secret: String,
+    webhook_secret: String,
+    #[serde(default)]
+    account_id: String,
+}
+
+pub async fn create(session: Session, state: web::Data<AppState>, form: web::Form<NewAppForm>) -> HttpResponse {
+    let form = form.into_inner();
+    if !session.csrf_ok(&form.csrf) {
+        return forbidden();
+    }
+    let input = CreateApp {
+        kind: Some(form.kind),
+        client_id: Some(form.client_id),
+        client_secret: Some(SecretString::from(form.client_secret)),
+        webhook_secret: Some(SecretString::from(form.webhook_secret)),
+        account_id: Some(form.account_id).filter(|a| !a.trim().is_empty()),
+    };
+    match apps::create(&state, input).await {
+        Ok(app) => back_to(&format!("/console/apps/{}", app.id), None),
+        Err(e) => back_to("/console/apps", Some(&e.to_string())),
+    }
+}
+
+pub async fn show(
+    session: Session,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    notice: web::Query<Notice>,
+) -> Result<Markup, AppError> {
+    let app = apps::get(&state, &id).await?;
+    let credentials = super::credentials::cards(&state, &session, &app).await?;
+    let public = &state.settings.public_url;
+    Ok(page(
+        "App",
+        Some(&session.csrf),
+        html! {
+            (notice.render())
+            section {
+                h1 { (kind_label(app.kind)) " app " span.mono { (app.client_id) } }
+                h2 { "Enter these in Zoom's Marketplace" }
+                @if app.kind != AppKind::ServerToServer {
+                    label { "OAuth redirect URL (also add it to the OAuth allow list)" }
+                    (copyable("redirect-url", &urls::oauth_redirect_uri(public)))
+                }
+                label { "Event notification endpoint URL (Features > Access > Event Subscription)" }
+                (copyable("webhook-url", &app.webhook_url))
+                p.muted { "Use the same secret token you entered here. Zoom validates the URL when you save it." }
+                label { "Events to subscribe to" }
+                ul.tight {
+                    @for (event, name) in EVENTS {
+                        li { (name) " " span.mono.muted { "(" (event) ")" } }
+                    }
+                }
+                label { "Scopes to add" }
+                (copyable("scopes", &Capability::recommended(app.kind).join(" ")))
+                label { "Webhook URL validation" }
+                p { span id="validation" data-poll=(format!("/console/apps/{}/status", app.id)) class=(format!("badge {}", validation_class(&app))) { (validation_text(&app)) } }
+            }
+            section {
+                h2 { "Connect" }
+                @match &app.oauth_start_url {
+                    Some(link) => {
+                        p.muted { "Hand this link to the users (or, for an admin-managed app, the admin) who should connect their Zoom accounts:" }
+                        (copyable("connect-link", link))
+                        p { a.button id="connect" href=(link) { "Connect a Zoom account now" } }
+                    }
+                    None => {
+                        p.muted { "A server-to-server app connects with its client credentials; no user flow." }
+                        form method="post" action=(format!("/console/apps/{}/connect", app.id)) {
+                            (csrf_field(&session.csrf))
+                            button.primary type="submit" { "Connect account " (app.account_id.clone().unwrap_or_default()) }
+                        }
+                    }
+                }
+            }
+            section id="credentials" {
+                h2 { "Credentials" }
+                (credentials)
+            }
+            section {
+                h2 { "Rotate secrets" }
+                p.muted { "After a webhook secret rotation, the old one is still accepted for a grace period, so update Zoom's side meanwhile." }
+                form method="post" action=(format!("/console/apps/{}/rotate", app.id)) {
+                    (csrf_field(&session.csrf))
+                    label for="new_client_secret" { "New client secret" }
+                    input id="new_client_secret" name="client_secret" type="password" autocomplete="off";
+                    label for="new_webhook_secret" { "New webhook secret token" }
+                    input id="new_webhook_secret" name="webhook_secret" type="password" autocomplete="off";
+                    p { button type="submit" { "Rotate" } }
+                }
+                form method="post" action=(format!("/console/apps/{}/delete", app.id)) data-confirm="Delete this app?" {
+                    (csrf_field(&session.csrf))
+                    button.danger type="submit" { "Delete app" }
+                    span.muted { " (only once it has no credentials)" }
+                }
+            }
+        },
+    ))
+}
+
+/// `{"text", "class"}` of the validation badge, for the page's live refresh.
+pub async fn status(_: Session, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let app = apps::get(&state, &id).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("cache-control", "no-store"))
+        .json(serde_json::json!({"text": validation_text(&app), "class": validation_class(&app)})))
+}
+
+#[derive(Deserialize)]
+pub struct RotateForm {
+    csrf: String,
+    #[serde(default)]
+    client_secret: String,
+    #[serde(default)]
+    webhook_secret: String,
+}
+
+pub async fn rotate(
+    session: Session,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: web::Form<RotateForm>,
+) -> HttpResponse {
+    let form = form.into_inner();
+    if !session.csrf_ok(&form.csrf) {
+        return forbidden();
+    }
+    let secret = |s: String| Some(s).filter(|s| !s.is_empty()).map(SecretString::from);
+    let input =
+        RotateSecrets { client_secret: secret(form.client_secret), webhook_secret: secret(form.webhook_secret) };
+    let here = format!("/console/apps/{id}");
+    match apps::rotate_secrets(&state, &id, input).await {
+        Ok(_) => back_to(&here, Some("Secrets rotated.")),
+        Err(e) => back_to(&here, Some(&e.to_string())),
+    }
+}
+
+pub async fn delete(
+    session: Session,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: web::Form<super::CsrfForm>,
+) -> HttpResponse {
+    if !session.csrf_ok(&form.csrf) {
+        return forbidden();
+    }
+    match apps::delete(&state, &id).await {
+        Ok(()) => back_to("/console/apps", Some("App deleted.")),
+        Err(e) => back_to(&format!("/console/apps/{id}"), Some(&e.to_string())),
+    }
+}
+
+pub async fn connect(
+    session: Session,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: web::Form<super::CsrfForm>,
+) -> HttpResponse {
+    if !session.csrf_ok(&form.csrf) {
+        return forbidden();
+    }
+    let here = format!("/console/apps/{id}");
+    match crate::services::connect::server_to_server(&state, &id).await {
+        Ok(_) => back_to(&here, Some("Account connected.")),
+        Err(e) => back_to(&here, Some(&e.to_string())),
+    }
+}
+
+fn kind_label(kind: AppKind) -> &'static str {
+    match kind {
+        AppKind::UserLevel => "User-managed",
+        AppKind::AccountLevel => "Admin-managed",
+        AppKind::ServerToServer => "Server-to-Server",
+    }
+}
+
+fn validation_text(app: &AppView) -> String {
+    match app.webhook_last_validation {
+        Some(at) => format!("Validated by Zoom at {}", at.format("%Y-%m-%d %H:%M:%S UTC")),
+        None => "Waiting for Zoom to validate the URL".into(),
+    }
+}
+
+fn validation_class(app: &AppView) -> &'static str {
+    if app.webhook_last_validation.is_some() { "ok" } else { "wait" }
+}
+
+fn validation_badge(app: &AppView) -> Markup {
+    badge(validation_class(app), &validation_text(app))
+}
+
+fn short(id: &str) -> &str {
+    id.get(..8).unwrap_or(id)
+}

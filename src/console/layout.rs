@@ -1,0 +1,104 @@
+//! The page shell every console page shares: head, navigation, styles and the little script
+//! (copy buttons, live refresh). Embedded in the binary; no build step.
+
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+const STYLE: &str = r#"
+:root { --fg:#1d2330; --muted:#5b6475; --line:#d9dde5; --bg:#f6f7f9; --ok:#137333; --bad:#b3261e; --wait:#8a6d00; --accent:#0b57d0; }
+* { box-sizing: border-box; }
+body { margin:0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color:var(--fg); background:var(--bg); }
+header { background:#fff; border-bottom:1px solid var(--line); padding:.7rem 1.5rem; display:flex; gap:1.5rem; align-items:center; }
+header .brand { font-weight:700; }
+header nav a { margin-right:1rem; color:var(--accent); text-decoration:none; }
+header form { margin-left:auto; }
+main { max-width: 980px; margin: 1.5rem auto; padding: 0 1.5rem; }
+section, .card { background:#fff; border:1px solid var(--line); border-radius:8px; padding:1rem 1.25rem; margin-bottom:1.25rem; }
+h1 { font-size:1.4rem; margin:.2rem 0 1rem; } h2 { font-size:1.1rem; margin:.2rem 0 .8rem; }
+table { width:100%; border-collapse:collapse; } th, td { text-align:left; padding:.45rem .5rem; border-bottom:1px solid var(--line); vertical-align:top; }
+th { color:var(--muted); font-weight:600; font-size:.85rem; }
+code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size:.88rem; }
+.copyrow { display:flex; gap:.5rem; align-items:center; margin:.3rem 0 .8rem; }
+.copyrow code { background:var(--bg); border:1px solid var(--line); border-radius:4px; padding:.3rem .5rem; flex:1; overflow-wrap:anywhere; }
+button, .button { font:inherit; border:1px solid var(--line); background:#fff; border-radius:6px; padding:.35rem .8rem; cursor:pointer; color:var(--fg); text-decoration:none; display:inline-block; }
+button.primary { background:var(--accent); color:#fff; border-color:var(--accent); }
+button.danger { color:var(--bad); }
+label { display:block; font-weight:600; margin:.6rem 0 .2rem; } input, select { font:inherit; padding:.35rem .5rem; width:100%; max-width:28rem; border:1px solid var(--line); border-radius:6px; }
+.badge { display:inline-block; border-radius:999px; padding:.05rem .6rem; font-size:.8rem; font-weight:600; }
+.ok { color:var(--ok); background:#e6f4ea; } .bad { color:var(--bad); background:#fce8e6; } .wait { color:var(--wait); background:#fef7e0; }
+.muted { color:var(--muted); } .flash { border-left:4px solid var(--accent); background:#fff; padding:.6rem 1rem; margin-bottom:1rem; }
+.actions { display:flex; gap:.5rem; flex-wrap:wrap; } .actions form { margin:0; }
+ul.tight { margin:.2rem 0; padding-left:1.2rem; }
+"#;
+
+/// Copy buttons, and polling of `[data-poll]` badges (the webhook validation state).
+const SCRIPT: &str = r#"
+document.addEventListener('click', (e) => {
+  const b = e.target.closest('[data-copy]'); if (!b) return;
+  const text = document.getElementById(b.dataset.copy).textContent;
+  navigator.clipboard && navigator.clipboard.writeText(text);
+  b.textContent = 'Copied'; setTimeout(() => { b.textContent = 'Copy'; }, 1200);
+});
+document.querySelectorAll('[data-poll]').forEach((el) => {
+  const tick = async () => {
+    try {
+      const r = await fetch(el.dataset.poll, { credentials: 'same-origin' });
+      if (r.ok) { const s = await r.json(); el.textContent = s.text; el.className = 'badge ' + s.class; }
+    } catch (_) {}
+  };
+  setInterval(tick, 1500);
+});
+document.querySelectorAll('form[data-confirm]').forEach((f) => f.addEventListener('submit', (e) => {
+  if (!confirm(f.dataset.confirm)) e.preventDefault();
+}));
+"#;
+
+/// A whole page. `signed_in` adds the navigation and the sign-out form (which needs `csrf`).
+pub fn page(title: &str, csrf: Option<&str>, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { "zoomsync: " (title) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                header {
+                    span.brand { "zoomsync" }
+                    @if let Some(csrf) = csrf {
+                        nav {
+                            a href="/console/apps" { "Apps" }
+                            a href="/console/meetings" { "Meetings" }
+                        }
+                        form method="post" action="/console/logout" {
+                            input type="hidden" name="csrf" value=(csrf);
+                            button type="submit" { "Sign out" }
+                        }
+                    }
+                }
+                main { (body) }
+                script { (PreEscaped(SCRIPT)) }
+            }
+        }
+    }
+}
+
+/// A value with a copy button.
+pub fn copyable(id: &str, value: &str) -> Markup {
+    html! {
+        div.copyrow {
+            code id=(id) { (value) }
+            button type="button" data-copy=(id) { "Copy" }
+        }
+    }
+}
+
+/// The hidden CSRF field every form carries.
+pub fn csrf_field(csrf: &str) -> Markup {
+    html! { input type="hidden" name="csrf" value=(csrf); }
+}
+
+pub fn badge(class: &str, text: &str) -> Markup {
+    html! { span class=(format!("badge {class}")) { (text) } }
+}

@@ -1,0 +1,59 @@
+//! Signing in with the admin token, and out.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use maud::html;
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+
+use super::layout::page;
+use super::session::{self, Session};
+use super::{CsrfForm, Notice, forbidden};
+use crate::state::AppState;
+
+pub async fn form(state: web::Data<AppState>, notice: web::Query<Notice>) -> HttpResponse {
+    let (nonce, cookie) = session::login_nonce(&state);
+    let body = page(
+        "Sign in",
+        None,
+        html! {
+            (notice.render())
+            section {
+                h1 { "Sign in" }
+                form method="post" action="/console/login" {
+                    input type="hidden" name="nonce" value=(nonce);
+                    label for="token" { "Admin token" }
+                    input id="token" name="token" type="password" required autocomplete="current-password";
+                    p { button.primary type="submit" id="sign-in" { "Sign in" } }
+                }
+                p.muted { "The admin token is `security.admin_token`; zoomsync printed it on its first start." }
+            }
+        },
+    );
+    HttpResponse::Ok().cookie(cookie).content_type("text/html; charset=utf-8").body(body.into_string())
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    token: String,
+    nonce: String,
+}
+
+pub async fn submit(request: HttpRequest, state: web::Data<AppState>, form: web::Form<LoginForm>) -> HttpResponse {
+    if !session::login_nonce_ok(&request, &form.nonce) {
+        return forbidden();
+    }
+    if !crate::api::secrets_equal(&form.token, state.settings.secrets.admin_token.expose_secret()) {
+        tracing::warn!("console sign-in with a wrong admin token");
+        return HttpResponse::SeeOther()
+            .insert_header(("location", "/console/login?error=That+is+not+the+admin+token."))
+            .finish();
+    }
+    HttpResponse::SeeOther().cookie(session::start(&state)).insert_header(("location", "/console/apps")).finish()
+}
+
+pub async fn logout(session: Session, state: web::Data<AppState>, form: web::Form<CsrfForm>) -> HttpResponse {
+    if !session.csrf_ok(&form.csrf) {
+        return forbidden();
+    }
+    HttpResponse::SeeOther().cookie(session::end(&state)).insert_header(("location", "/console/login")).finish()
+}

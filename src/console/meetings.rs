@@ -1,0 +1,74 @@
+//! Meetings: look up an ID or Zoom URL and see which credential would mint for it, and why.
+//! Nothing is minted from the console.
+
+use actix_web::web;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::layout::{badge, page};
+use super::session::Session;
+use crate::error::AppError;
+use crate::scopes::Capability;
+use crate::services::resolve;
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+pub struct Lookup {
+    meeting: Option<String>,
+}
+
+pub async fn explain(
+    session: Session,
+    state: web::Data<AppState>,
+    query: web::Query<Lookup>,
+) -> Result<Markup, AppError> {
+    let asked = query.meeting.as_deref().map(str::trim).filter(|m| !m.is_empty());
+    let answer = match asked {
+        None => html! {},
+        Some(text) => match crate::cli::parse_meeting(text) {
+            Err(e) => html! { p.bad { (e) } },
+            Ok(meeting) => match resolve::meeting_id(&state, &meeting).await? {
+                None => html! { p.bad { "No known user has that personal link." } },
+                Some(id) => {
+                    let explained = resolve::explain(&resolve::candidates(&state, id, Capability::JoinToken).await?);
+                    html! {
+                        h2 id="explained" { "Meeting " span.mono { (id) } }
+                        @if explained.is_empty() {
+                            p { "No credential is mapped to this meeting: a bot would get 404, unless an account-wide credential finds it by lookup." }
+                        } @else {
+                            table {
+                                tr { th { "#" } th { "Credential" } th { "Kind" } th { "User" } th { "Health" } th { "Source" } th { "Why" } }
+                                @for (i, e) in explained.iter().enumerate() {
+                                    tr {
+                                        td { (i + 1) }
+                                        td.mono { (e.credential.get(..8).unwrap_or(&e.credential)) }
+                                        td { (e.kind.as_str()) }
+                                        td.mono { (e.user_id) }
+                                        td { @if e.status == "healthy" { (badge("ok", "healthy")) } @else { (badge("bad", "unhealthy")) } }
+                                        td { (e.source) }
+                                        td.reason { (e.reason) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            },
+        },
+    };
+    Ok(page(
+        "Meetings",
+        Some(&session.csrf),
+        html! {
+            section {
+                h1 { "Which credential would mint for a meeting?" }
+                form method="get" action="/console/meetings" {
+                    label for="meeting" { "Meeting ID or Zoom URL" }
+                    input id="meeting" name="meeting" value=(asked.unwrap_or_default()) placeholder="857 4606 5123 or https://zoom.us/j/85746065123";
+                    p { button.primary type="submit" id="explain" { "Explain" } }
+                }
+                (answer)
+            }
+        },
+    ))
+}

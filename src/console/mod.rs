@@ -1,0 +1,81 @@
+//! The admin console under `/console/`: server-rendered pages (maud, compiled into the binary),
+//! a little plain JavaScript, no build step. An admin signs in with the admin token, adds an
+//! app, reads what to enter in Zoom's Marketplace, watches Zoom's URL validation arrive, hands
+//! out the connect link, and sees each credential's health, backfills and log, and why a
+//! meeting would (not) get a token. Every form is CSRF-protected; no page shows a secret or a
+//! token. Pages call the same services as the admin API.
+
+mod apps;
+mod credentials;
+mod layout;
+mod login;
+mod meetings;
+pub mod session;
+
+use actix_web::{HttpResponse, web};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource(["/console", "/console/"]).get(home))
+        .service(web::resource("/console/login").get(login::form).post(login::submit))
+        .service(web::resource("/console/logout").post(login::logout))
+        .service(web::resource("/console/apps").get(apps::list).post(apps::create))
+        .service(web::resource("/console/apps/{id}").get(apps::show))
+        .service(web::resource("/console/apps/{id}/status").get(apps::status))
+        .service(web::resource("/console/apps/{id}/rotate").post(apps::rotate))
+        .service(web::resource("/console/apps/{id}/delete").post(apps::delete))
+        .service(web::resource("/console/apps/{id}/connect").post(apps::connect))
+        .service(web::resource("/console/credentials/{id}/sync").post(credentials::sync))
+        .service(web::resource("/console/credentials/{id}/delete").post(credentials::delete))
+        .service(web::resource("/console/meetings").get(meetings::explain));
+}
+
+async fn home(_: session::Session) -> HttpResponse {
+    back_to("/console/apps", None)
+}
+
+/// Every console form carries its session's CSRF token.
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    pub csrf: String,
+    /// Where to go back to, when a form needs it.
+    #[serde(default)]
+    pub app: Option<String>,
+}
+
+/// A message carried across a redirect (`?notice=` or `?error=`); maud escapes it.
+#[derive(Deserialize, Default)]
+pub struct Notice {
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+impl Notice {
+    fn render(&self) -> Markup {
+        html! {
+            @if let Some(text) = &self.error { div.flash.bad role="alert" { (text) } }
+            @if let Some(text) = &self.notice { div.flash role="status" { (text) } }
+        }
+    }
+}
+
+/// A 303 to `path`, with a message for the next page.
+fn back_to(path: &str, message: Option<&str>) -> HttpResponse {
+    let location = match message {
+        Some(text) => {
+            let query: String =
+                url::form_urlencoded::Serializer::new(String::new()).append_pair("notice", text).finish();
+            format!("{path}?{query}")
+        }
+        None => path.to_owned(),
+    };
+    HttpResponse::SeeOther().insert_header(("location", location)).finish()
+}
+
+/// A form posted without its session's CSRF token.
+fn forbidden() -> HttpResponse {
+    HttpResponse::Forbidden()
+        .content_type("text/plain; charset=utf-8")
+        .body("the form's CSRF token is missing or wrong")
+}

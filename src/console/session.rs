@@ -1,0 +1,154 @@
+//! Console sign-in: the admin token buys a session cookie, and every form carries a CSRF token
+//! bound to that session.
+//!
+//! The session is a signed, expiring cookie (`v1.<expiry>.<nonce>.<mac>`), keyed by a key derived
+//! from the admin token: no server-side store, so any replica accepts it, and changing the admin
+//! token signs everyone out. The cookie is HttpOnly, SameSite=Strict, scoped to `/console`, and
+//! Secure when `server.public_url` is https. The CSRF token is a MAC of the session's nonce: a
+//! form posted without it, or with another session's, is refused.
+
+use std::future::{Ready, ready};
+
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use rand::RngCore as _;
+use secrecy::ExposeSecret;
+use sha2::Sha256;
+
+use crate::state::AppState;
+
+pub const SESSION_COOKIE: &str = "zoomsync_session";
+/// A pre-sign-in cookie whose value the login form must echo (login CSRF).
+pub const LOGIN_COOKIE: &str = "zoomsync_login";
+const LIFETIME_SECONDS: i64 = 8 * 3600;
+
+fn key(state: &AppState) -> Vec<u8> {
+    mac_bytes(state.settings.secrets.admin_token.expose_secret().as_bytes(), b"zoomsync console session key v1")
+}
+
+fn mac_bytes(key: &[u8], data: &[u8]) -> Vec<u8> {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC takes any key"));
+    mac.update(data);
+    mac.finalize().into_bytes().to_vec()
+}
+
+fn verify_mac(key: &[u8], data: &[u8], expected: &[u8]) -> bool {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC takes any key"));
+    mac.update(data);
+    mac.verify_slice(expected).is_ok()
+}
+
+fn random() -> String {
+    let mut bytes = [0u8; 18];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn secure(state: &AppState) -> bool {
+    state.settings.public_url.starts_with("https://")
+}
+
+/// A signed-in admin, with the CSRF token for the forms of the page.
+pub struct Session {
+    pub csrf: String,
+}
+
+impl Session {
+    /// True when `presented` is this session's CSRF token.
+    pub fn csrf_ok(&self, presented: &str) -> bool {
+        crate::api::secrets_equal(presented, &self.csrf)
+    }
+}
+
+/// The session cookie for a new sign-in.
+pub fn start(state: &AppState) -> Cookie<'static> {
+    let expires = chrono::Utc::now().timestamp() + LIFETIME_SECONDS;
+    let payload = format!("v1.{expires}.{}", random());
+    let mac = URL_SAFE_NO_PAD.encode(mac_bytes(&key(state), payload.as_bytes()));
+    Cookie::build(SESSION_COOKIE, format!("{payload}.{mac}"))
+        .path("/console")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure(state))
+        .max_age(CookieDuration::seconds(LIFETIME_SECONDS))
+        .finish()
+}
+
+/// A cookie that clears the session.
+pub fn end(state: &AppState) -> Cookie<'static> {
+    let mut cookie = Cookie::build(SESSION_COOKIE, "").path("/console").http_only(true).secure(secure(state)).finish();
+    cookie.make_removal();
+    cookie
+}
+
+/// The login form's anti-CSRF value and its cookie.
+pub fn login_nonce(state: &AppState) -> (String, Cookie<'static>) {
+    let nonce = random();
+    let cookie = Cookie::build(LOGIN_COOKIE, nonce.clone())
+        .path("/console")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure(state))
+        .max_age(CookieDuration::minutes(30))
+        .finish();
+    (nonce, cookie)
+}
+
+pub fn login_nonce_ok(request: &HttpRequest, presented: &str) -> bool {
+    request
+        .cookie(LOGIN_COOKIE)
+        .is_some_and(|c| !presented.is_empty() && crate::api::secrets_equal(c.value(), presented))
+}
+
+fn parse(state: &AppState, value: &str) -> Option<Session> {
+    let mut parts = value.rsplitn(2, '.');
+    let mac = URL_SAFE_NO_PAD.decode(parts.next()?).ok()?;
+    let payload = parts.next()?;
+    let key = key(state);
+    if !verify_mac(&key, payload.as_bytes(), &mac) {
+        return None;
+    }
+    let mut fields = payload.split('.');
+    let (Some("v1"), Some(expires), Some(nonce)) = (fields.next(), fields.next(), fields.next()) else { return None };
+    if expires.parse::<i64>().ok()? < chrono::Utc::now().timestamp() {
+        return None;
+    }
+    let csrf = URL_SAFE_NO_PAD.encode(mac_bytes(&key, format!("csrf.{nonce}").as_bytes()));
+    Some(Session { csrf })
+}
+
+/// Not signed in: the console redirects to its sign-in page.
+#[derive(Debug)]
+pub struct SignInFirst;
+
+impl std::fmt::Display for SignInFirst {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("sign in first")
+    }
+}
+
+impl actix_web::ResponseError for SignInFirst {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        actix_web::http::StatusCode::SEE_OTHER
+    }
+
+    fn error_response(&self) -> actix_web::HttpResponse {
+        actix_web::HttpResponse::SeeOther().insert_header(("location", "/console/login")).finish()
+    }
+}
+
+impl FromRequest for Session {
+    type Error = SignInFirst;
+    type Future = Ready<Result<Self, SignInFirst>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let session = request
+            .app_data::<web::Data<AppState>>()
+            .zip(request.cookie(SESSION_COOKIE))
+            .and_then(|(state, cookie)| parse(state, cookie.value()));
+        ready(session.ok_or(SignInFirst))
+    }
+}
