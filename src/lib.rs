@@ -12,6 +12,7 @@ pub mod console;
 pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod housekeeping;
 pub mod meeting_ref;
 pub mod metrics;
 pub mod pagination;

@@ -132,6 +132,24 @@ impl<T> Page<T> {
     }
 }
 
+/// Every item of a list, page after page (for the CLI, which prints whole lists).
+pub async fn all_pages<T, F, Fut>(mut page: F) -> Result<Vec<T>, AppError>
+where
+    F: FnMut(Option<Cursor>) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, Option<Cursor>), AppError>>,
+{
+    let mut all = Vec::new();
+    let mut cursor = None;
+    loop {
+        let (items, next) = page(cursor).await?;
+        all.extend(items);
+        match next {
+            Some(next) => cursor = Some(next),
+            None => return Ok(all),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,6 +17,7 @@ pub struct Application {
     server: Server,
     state: AppState,
     schedule: Option<tokio_cron_scheduler::JobScheduler>,
+    housekeeping: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -49,7 +50,8 @@ impl Application {
         .run();
         tracing::info!(port, public_url = %state.settings.public_url, "listening");
         let schedule = crate::sync::schedule::start(&state).await?;
-        Ok(Self { port, server, state, schedule })
+        let housekeeping = tokio::spawn(crate::housekeeping::run(state.db.clone()));
+        Ok(Self { port, server, state, schedule, housekeeping })
     }
 
     pub fn port(&self) -> u16 {
@@ -67,6 +69,7 @@ impl Application {
     /// Serves until the server is stopped (see [`Application::handle`]), then stops the schedule.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        self.housekeeping.abort();
         if let Some(mut schedule) = self.schedule
             && let Err(e) = schedule.shutdown().await
         {

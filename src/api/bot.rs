@@ -15,6 +15,43 @@ use crate::recall::SignedRequest;
 use crate::services::mint::{self, MintError, Target, TokenKind};
 use crate::state::AppState;
 
+/// What every bot endpoint takes (documentation only: the query is read by [`query`]).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct BotQuery {
+    /// The bot secret.
+    secret: String,
+    /// A Zoom meeting ID (digits; spaces and dashes tolerated).
+    meeting_id: Option<String>,
+    /// A Zoom join URL (zoom.us, zoom.com, zoomgov.com and their subdomains).
+    meeting_url: Option<String>,
+}
+
+/// What every bot endpoint answers: plain text, the token alone on 200.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+enum BotResponses {
+    #[response(status = 200, description = "The token alone", content_type = "text/plain")]
+    Token(String),
+    #[response(status = 400, description = "Not a meeting ID or Zoom URL", content_type = "text/plain")]
+    BadMeeting(String),
+    #[response(
+        status = 401,
+        description = "Missing or wrong secret, or bad Recall signature",
+        content_type = "text/plain"
+    )]
+    Unauthorized(String),
+    #[response(status = 404, description = "No credential can mint for this meeting", content_type = "text/plain")]
+    NotFound(String),
+    #[response(
+        status = 503,
+        description = "Zoom unavailable or rate budget full; see Retry-After",
+        content_type = "text/plain"
+    )]
+    Unavailable(String),
+}
+
 /// The query string as a map. Parsed by hand so that even a malformed one gets a plain-text
 /// answer; a repeated parameter keeps its first value.
 fn query(request: &HttpRequest) -> HashMap<String, String> {
@@ -27,14 +64,7 @@ fn query(request: &HttpRequest) -> HashMap<String, String> {
 
 /// A join token for local recording, minted now with the host's credential.
 #[utoipa::path(get, path = "/zoom/join-token", operation_id = "join_token", tag = "bots", security(()),
-    params(("secret" = String, Query, description = "The bot secret"),
-        ("meeting_id" = Option<String>, Query, description = "A Zoom meeting ID (digits; spaces and dashes tolerated)"),
-        ("meeting_url" = Option<String>, Query, description = "A Zoom join URL (zoom.us, zoom.com, zoomgov.com)"),
-        ("bypass_waiting_room" = Option<bool>, Query, description = "Default true")), responses((status = 200, description = "The token alone", content_type = "text/plain", body = String),
-        (status = 400, description = "Not a meeting ID or Zoom URL", content_type = "text/plain", body = String),
-        (status = 401, description = "Missing or wrong secret, or bad Recall signature", content_type = "text/plain", body = String),
-        (status = 404, description = "No credential can mint for this meeting", content_type = "text/plain", body = String),
-        (status = 503, description = "Zoom unavailable or rate budget full; see Retry-After", content_type = "text/plain", body = String)))]
+    params(BotQuery, ("bypass_waiting_room" = Option<bool>, Query, description = "Default true")), responses(BotResponses))]
 pub async fn join_token(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let query = query(&request);
     let bypass = match query.get("bypass_waiting_room").map(String::as_str) {
@@ -46,26 +76,16 @@ pub async fn join_token(request: HttpRequest, state: web::Data<AppState>) -> Htt
 }
 
 /// An on-behalf-of (OBF) token for the meeting.
-#[utoipa::path(get, path = "/zoom/obf-token", operation_id = "obf_token", tag = "bots", security(()), params(("secret" = String, Query, description = "The bot secret"),
-        ("meeting_id" = Option<String>, Query, description = "A Zoom meeting ID (digits; spaces and dashes tolerated)"),
-        ("meeting_url" = Option<String>, Query, description = "A Zoom join URL (zoom.us, zoom.com, zoomgov.com)")), responses((status = 200, description = "The token alone", content_type = "text/plain", body = String),
-        (status = 400, description = "Not a meeting ID or Zoom URL", content_type = "text/plain", body = String),
-        (status = 401, description = "Missing or wrong secret, or bad Recall signature", content_type = "text/plain", body = String),
-        (status = 404, description = "No credential can mint for this meeting", content_type = "text/plain", body = String),
-        (status = 503, description = "Zoom unavailable or rate budget full; see Retry-After", content_type = "text/plain", body = String)))]
+#[utoipa::path(get, path = "/zoom/obf-token", operation_id = "obf_token", tag = "bots", security(()), params(BotQuery),
+    responses(BotResponses))]
 pub async fn obf_token(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     handle(&request, &state, &query(&request), TokenKind::Obf).await
 }
 
 /// A ZAK of the meeting's host, or of a credential's own user.
-#[utoipa::path(get, path = "/zoom/zak", operation_id = "zak", tag = "bots", security(()), params(("secret" = String, Query, description = "The bot secret"),
-        ("meeting_id" = Option<String>, Query, description = "A Zoom meeting ID (digits; spaces and dashes tolerated)"),
-        ("meeting_url" = Option<String>, Query, description = "A Zoom join URL (zoom.us, zoom.com, zoomgov.com)"),
-        ("credential" = Option<String>, Query, description = "A credential id, instead of a meeting")), responses((status = 200, description = "The token alone", content_type = "text/plain", body = String),
-        (status = 400, description = "Not a meeting ID or Zoom URL", content_type = "text/plain", body = String),
-        (status = 401, description = "Missing or wrong secret, or bad Recall signature", content_type = "text/plain", body = String),
-        (status = 404, description = "No credential can mint for this meeting", content_type = "text/plain", body = String),
-        (status = 503, description = "Zoom unavailable or rate budget full; see Retry-After", content_type = "text/plain", body = String)))]
+#[utoipa::path(get, path = "/zoom/zak", operation_id = "zak", tag = "bots", security(()),
+    params(BotQuery, ("credential" = Option<String>, Query, description = "A credential id, instead of a meeting")),
+    responses(BotResponses))]
 pub async fn zak(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     handle(&request, &state, &query(&request), TokenKind::Zak).await
 }

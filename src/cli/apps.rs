@@ -6,7 +6,7 @@ use clap::Subcommand;
 use secrecy::SecretString;
 
 use super::output;
-use crate::pagination::MAX_PAGE_SIZE;
+use crate::pagination::{MAX_PAGE_SIZE, all_pages};
 use crate::services::apps::{self, AppView, CreateApp};
 use crate::state::AppState;
 
@@ -60,20 +60,10 @@ pub async fn run(state: &AppState, command: AppCommand) -> ExitCode {
             }
         }
         AppCommand::List { json } => {
-            let mut all = Vec::new();
-            let mut cursor = None;
-            loop {
-                match apps::list(state, cursor, MAX_PAGE_SIZE).await {
-                    Ok((page, next)) => {
-                        all.extend(page);
-                        match next {
-                            Some(next) => cursor = Some(next),
-                            None => break,
-                        }
-                    }
-                    Err(e) => return output::failure(&e),
-                }
-            }
+            let all = match all_pages(|cursor| apps::list(state, cursor, MAX_PAGE_SIZE)).await {
+                Ok(all) => all,
+                Err(e) => return output::failure(&e),
+            };
             if json {
                 output::print_json(&all)
             } else {

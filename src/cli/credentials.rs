@@ -6,7 +6,7 @@ use clap::Subcommand;
 
 use super::output;
 use crate::db::models::credentials::ListFilter;
-use crate::pagination::MAX_PAGE_SIZE;
+use crate::pagination::{MAX_PAGE_SIZE, all_pages};
 use crate::services::credentials::{self, CredentialView};
 use crate::state::AppState;
 
@@ -31,20 +31,10 @@ pub async fn run(state: &AppState, command: CredentialCommand) -> ExitCode {
     match command {
         CredentialCommand::List { app, status, json } => {
             let filter = ListFilter { app_id: app, status, zoom_user_id: None };
-            let mut all = Vec::new();
-            let mut cursor = None;
-            loop {
-                match credentials::list(state, filter.clone(), cursor, MAX_PAGE_SIZE).await {
-                    Ok((page, next)) => {
-                        all.extend(page);
-                        match next {
-                            Some(next) => cursor = Some(next),
-                            None => break,
-                        }
-                    }
-                    Err(e) => return output::failure(&e),
-                }
-            }
+            let all = match all_pages(|cursor| credentials::list(state, filter.clone(), cursor, MAX_PAGE_SIZE)).await {
+                Ok(all) => all,
+                Err(e) => return output::failure(&e),
+            };
             if json {
                 return output::print_json(&all);
             }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::layout::{badge, copyable, csrf_field, page};
 use super::session::Session;
-use super::{Notice, back_to, forbidden};
+use super::{Notice, after, back_to, forbidden};
 use crate::db::models::apps::AppKind;
 use crate::error::AppError;
 use crate::pagination::MAX_PAGE_SIZE;
@@ -219,10 +219,7 @@ pub async fn rotate(
     let input =
         RotateSecrets { client_secret: secret(form.client_secret), webhook_secret: secret(form.webhook_secret) };
     let here = format!("/console/apps/{id}");
-    match apps::rotate_secrets(&state, &id, input).await {
-        Ok(_) => back_to(&here, Some("Secrets rotated.")),
-        Err(e) => back_to(&here, Some(&e.to_string())),
-    }
+    after(apps::rotate_secrets(&state, &id, input).await, &here, "Secrets rotated.", &here)
 }
 
 pub async fn delete(
@@ -234,10 +231,7 @@ pub async fn delete(
     if !session.csrf_ok(&form.csrf) {
         return forbidden();
     }
-    match apps::delete(&state, &id).await {
-        Ok(()) => back_to("/console/apps", Some("App deleted.")),
-        Err(e) => back_to(&format!("/console/apps/{id}"), Some(&e.to_string())),
-    }
+    after(apps::delete(&state, &id).await, "/console/apps", "App deleted.", &format!("/console/apps/{id}"))
 }
 
 pub async fn connect(
@@ -250,10 +244,7 @@ pub async fn connect(
         return forbidden();
     }
     let here = format!("/console/apps/{id}");
-    match crate::services::connect::server_to_server(&state, &id).await {
-        Ok(_) => back_to(&here, Some("Account connected.")),
-        Err(e) => back_to(&here, Some(&e.to_string())),
-    }
+    after(crate::services::connect::server_to_server(&state, &id).await, &here, "Account connected.", &here)
 }
 
 fn kind_label(kind: AppKind) -> &'static str {

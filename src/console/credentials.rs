@@ -6,7 +6,7 @@ use maud::{Markup, html};
 
 use super::layout::{badge, csrf_field};
 use super::session::Session;
-use super::{CsrfForm, back_to, forbidden};
+use super::{CsrfForm, after, back_to, forbidden};
 use crate::db::models::credentials::ListFilter;
 use crate::error::AppError;
 use crate::pagination::MAX_PAGE_SIZE;
@@ -105,8 +105,5 @@ pub async fn delete(
     }
     let app = form.app.clone().unwrap_or_default();
     let back = if app.is_empty() { "/console/apps".to_owned() } else { format!("/console/apps/{app}") };
-    match credentials::delete(&state, &id).await {
-        Ok(()) => back_to(&back, Some("Credential revoked and removed.")),
-        Err(e) => back_to(&back, Some(&e.to_string())),
-    }
+    after(credentials::delete(&state, &id).await, &back, "Credential revoked and removed.", &back)
 }

@@ -73,6 +73,14 @@ fn back_to(path: &str, message: Option<&str>) -> HttpResponse {
     HttpResponse::SeeOther().insert_header(("location", location)).finish()
 }
 
+/// After a form's action: to `success` with `message`, or back to `failure` with the error.
+fn after<T>(result: Result<T, crate::error::AppError>, success: &str, message: &str, failure: &str) -> HttpResponse {
+    match result {
+        Ok(_) => back_to(success, Some(message)),
+        Err(e) => back_to(failure, Some(&e.to_string())),
+    }
+}
+
 /// A form posted without its session's CSRF token.
 fn forbidden() -> HttpResponse {
     HttpResponse::Forbidden()

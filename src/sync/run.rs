@@ -93,18 +93,6 @@ pub async fn run(
     let result = result.and(removed.map(|removed| figures.removed = removed as i64));
 
     let error = result.as_ref().err().map(ToString::to_string);
-    let (id, owner_owned, figures_owned, error_owned) =
-        (credential.id.clone(), owner.to_owned(), figures.clone(), error.clone());
-    let status = if error.is_some() { SyncStatus::Failed } else { SyncStatus::Completed };
-    state
-        .db
-        .write(move |conn| {
-            let now = time::now();
-            let synced_at = error_owned.is_none().then_some(now);
-            credentials::set_sync_status(conn, &id, &owner_owned, status, synced_at, true)?;
-            sync_runs::finish(conn, run_id, &figures_owned, error_owned.as_deref(), now).map_err(AppError::from)
-        })
-        .await?;
     let took = clock.elapsed().as_secs_f64();
     state.metrics.sync_run(
         if error.is_some() { "failed" } else { "completed" },
@@ -113,6 +101,8 @@ pub async fn run(
         figures.added,
         figures.removed,
     );
+    // The log line goes out before the final status is stored, so that whoever sees the run
+    // finished also finds it in the credential log.
     match &error {
         None => {
             state.log.info(
@@ -129,6 +119,18 @@ pub async fn run(
             tracing::warn!(credential = %credential.id, error = %e, "backfill failed");
         }
     }
+    let (id, owner_owned, figures_owned, error_owned) =
+        (credential.id.clone(), owner.to_owned(), figures.clone(), error.clone());
+    let status = if error.is_some() { SyncStatus::Failed } else { SyncStatus::Completed };
+    state
+        .db
+        .write(move |conn| {
+            let now = time::now();
+            let synced_at = error_owned.is_none().then_some(now);
+            credentials::set_sync_status(conn, &id, &owner_owned, status, synced_at, true)?;
+            sync_runs::finish(conn, run_id, &figures_owned, error_owned.as_deref(), now).map_err(AppError::from)
+        })
+        .await?;
     result.map(|()| figures)
 }
 

@@ -12,6 +12,7 @@ mod cli;
 mod config;
 mod connect;
 mod console;
+mod housekeeping;
 mod keys;
 mod metrics;
 mod migrations;

@@ -161,7 +161,7 @@ both_backends! {
 
     async fn transient_zoom_failures_are_retried_or_answered_503(backend) {
         let world = World::start(backend).await;
-        let (_, meeting_id, _) = host_with_meeting(&world).await;
+        let (credential, meeting_id, _) = host_with_meeting(&world).await;
         // Zoom answering 500 twice, then normally: the bot still gets its token.
         world
             .sim
@@ -191,7 +191,10 @@ both_backends! {
             .await
             .unwrap();
         assert_eq!(world.bot("join-token", &format!("meeting_id={meeting_id}")).await.status(), StatusCode::NOT_FOUND);
-        // Zoom down: 503 with Retry-After, within the 15 s bound.
+        // Zoom down, just when the token needs a refresh: 503 with Retry-After, within the 15 s
+        // bound, and the credential stays healthy (Zoom being down is not its fault).
+        world.expire_access_tokens(true).await;
+        let world = world.restart_daemon(|_| {}).await;
         let World { daemon, sim: _, zoom } = world;
         zoom.stop();
         let started = Instant::now();
@@ -199,6 +202,8 @@ both_backends! {
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert!(response.headers().contains_key("retry-after"));
         assert!(started.elapsed() < Duration::from_secs(15));
+        let credential = json(daemon.admin(Method::GET, &format!("/api/v2/zoom-oauth-credentials/{credential}/")).send().await.unwrap()).await;
+        assert_eq!(credential["status"], "healthy", "{credential}");
     }
 
     async fn no_token_or_secret_is_ever_logged(backend) {

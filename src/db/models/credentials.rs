@@ -346,7 +346,19 @@ pub fn renew_sync_lease(conn: &mut AnyConnection, id: &str, owner: &str, until: 
     Ok(renewed == 1)
 }
 
-/// Records a backfill's state and releases the lease.
+#[derive(AsChangeset)]
+#[diesel(table_name = credentials)]
+struct SyncState<'a> {
+    meeting_sync_status: &'a str,
+    /// Left alone when `None`.
+    last_synced_at: Option<NaiveDateTime>,
+    /// `Some(None)` clears the lease; `None` leaves it.
+    sync_lease_owner: Option<Option<&'a str>>,
+    sync_lease_until: Option<Option<NaiveDateTime>>,
+}
+
+/// Records a backfill's state (and its time, when it completed). With `release`, also releases
+/// the lease, and only if `owner` still holds it.
 pub fn set_sync_status(
     conn: &mut AnyConnection,
     id: &str,
@@ -355,24 +367,17 @@ pub fn set_sync_status(
     synced_at: Option<NaiveDateTime>,
     release: bool,
 ) -> QueryResult<usize> {
+    let change = SyncState {
+        meeting_sync_status: status.as_str(),
+        last_synced_at: synced_at,
+        sync_lease_owner: release.then_some(None),
+        sync_lease_until: release.then_some(None),
+    };
     let target = credentials::table.find(id);
-    match (synced_at, release) {
-        (Some(at), true) => diesel::update(target.filter(credentials::sync_lease_owner.eq(owner)))
-            .set((
-                credentials::meeting_sync_status.eq(status.as_str()),
-                credentials::last_synced_at.eq(Some(at)),
-                credentials::sync_lease_owner.eq(None::<String>),
-                credentials::sync_lease_until.eq(None::<NaiveDateTime>),
-            ))
-            .execute(conn),
-        (None, true) => diesel::update(target.filter(credentials::sync_lease_owner.eq(owner)))
-            .set((
-                credentials::meeting_sync_status.eq(status.as_str()),
-                credentials::sync_lease_owner.eq(None::<String>),
-                credentials::sync_lease_until.eq(None::<NaiveDateTime>),
-            ))
-            .execute(conn),
-        (_, false) => diesel::update(target).set(credentials::meeting_sync_status.eq(status.as_str())).execute(conn),
+    if release {
+        diesel::update(target.filter(credentials::sync_lease_owner.eq(owner))).set(&change).execute(conn)
+    } else {
+        diesel::update(target).set(&change).execute(conn)
     }
 }
 

@@ -49,18 +49,25 @@ pub fn upsert_from_api(
         ))
         .execute(conn)?;
     if updated == 0 {
-        diesel::insert_into(zoom_users::table)
-            .values((
-                zoom_users::user_id.eq(user_id),
-                zoom_users::account_id.eq(account_id),
-                zoom_users::email.eq(email),
-                zoom_users::pmi.eq(pmi),
-                zoom_users::vanity_name.eq(vanity_name),
-                zoom_users::updated_at.eq(now),
-            ))
-            .execute(conn)?;
+        insert(conn, &NewUser { user_id, account_id, email, pmi, vanity_name, event_ts: None, updated_at: now })?;
     }
     Ok(())
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = zoom_users)]
+struct NewUser<'a> {
+    user_id: &'a str,
+    account_id: &'a str,
+    email: Option<&'a str>,
+    pmi: Option<i64>,
+    vanity_name: Option<&'a str>,
+    event_ts: Option<i64>,
+    updated_at: NaiveDateTime,
+}
+
+fn insert(conn: &mut AnyConnection, user: &NewUser<'_>) -> QueryResult<usize> {
+    diesel::insert_into(zoom_users::table).values(user).execute(conn)
 }
 
 /// Applies what a `user.updated` event says, unless a newer event already did. Returns false
@@ -88,16 +95,16 @@ pub fn apply_event(
             Ok(true)
         }
         None => {
-            diesel::insert_into(zoom_users::table)
-                .values((
-                    zoom_users::user_id.eq(user_id),
-                    zoom_users::account_id.eq(account_id),
-                    zoom_users::pmi.eq(pmi),
-                    zoom_users::vanity_name.eq(vanity_name),
-                    zoom_users::event_ts.eq(event_ts),
-                    zoom_users::updated_at.eq(now),
-                ))
-                .execute(conn)?;
+            let user = NewUser {
+                user_id,
+                account_id,
+                email: None,
+                pmi,
+                vanity_name,
+                event_ts: Some(event_ts),
+                updated_at: now,
+            };
+            insert(conn, &user)?;
             Ok(true)
         }
     }

@@ -1,0 +1,66 @@
+//! Housekeeping prunes what grows with use, by age, and nothing recent.
+
+use diesel::prelude::*;
+use zoom_sim::control::types::Role;
+use zoomsync::db::schema::{credential_logs, meeting_tombstones, sync_runs, webhook_events};
+
+use crate::both_backends;
+use crate::helpers::World;
+
+both_backends! {
+    async fn old_rows_go_and_recent_ones_stay(backend) {
+        let world = World::start(backend).await;
+        let account = world.account().await;
+        let host = world.user(&account, Role::Member).await;
+        let app = world.app("user_level", None).await;
+        world.connect(&app, &host.id).await;
+        let meeting = world.meeting(&host.id).await;
+        assert_eq!(world.wait_for_mappings(meeting.id, 1).await.len(), 1);
+        world.daemon.eventually_json(
+            &format!("/api/v2/zoom-oauth-credentials/{}/logs/", world.credential_of(&app, &host.id).await["id"].as_str().unwrap()),
+            |l| l["results"].as_array().is_some_and(|r| r.len() >= 2),
+        ).await;
+
+        let db = world.db();
+        let now = chrono::Utc::now().naive_utc();
+        let days = |n: i64| now - chrono::Duration::days(n);
+        {
+            let mut conn = db.get().unwrap();
+            let conn = &mut *conn;
+            diesel::update(credential_logs::table).set(credential_logs::created_at.eq(days(15))).execute(conn).unwrap();
+            diesel::update(webhook_events::table).set(webhook_events::received_at.eq(days(8))).execute(conn).unwrap();
+            diesel::update(sync_runs::table).set(sync_runs::started_at.eq(days(31))).execute(conn).unwrap();
+            diesel::insert_into(meeting_tombstones::table)
+                .values((meeting_tombstones::meeting_id.eq(1_234_567_890i64), meeting_tombstones::event_ts.eq(1i64), meeting_tombstones::deleted_at.eq(days(91))))
+                .execute(conn)
+                .unwrap();
+            diesel::insert_into(meeting_tombstones::table)
+                .values((meeting_tombstones::meeting_id.eq(1_234_567_891i64), meeting_tombstones::event_ts.eq(2i64), meeting_tombstones::deleted_at.eq(days(1))))
+                .execute(conn)
+                .unwrap();
+        }
+        // Something recent: a minted token's log line.
+        assert_eq!(world.bot("join-token", &format!("meeting_id={}", meeting.id)).await.status(), reqwest::StatusCode::OK);
+        world.eventually("the mint's log line", || async {
+            let mut conn = db.get().unwrap();
+            credential_logs::table.filter(credential_logs::created_at.gt(days(1))).count().get_result::<i64>(&mut *conn).unwrap() >= 1
+        }).await;
+
+        let removed = zoomsync::housekeeping::prune(&db).await.unwrap();
+        assert!(removed >= 5, "{removed}");
+        let mut conn = db.get().unwrap();
+        let conn = &mut *conn;
+        let count = |table: &str, n: i64| (table.to_owned(), n);
+        let left = [
+            count("old log lines", credential_logs::table.filter(credential_logs::created_at.lt(days(14))).count().get_result(conn).unwrap()),
+            count("recent log lines", credential_logs::table.filter(credential_logs::created_at.gt(days(1))).count().get_result(conn).unwrap()),
+            count("events", webhook_events::table.count().get_result(conn).unwrap()),
+            count("runs", sync_runs::table.count().get_result(conn).unwrap()),
+            count("tombstones", meeting_tombstones::table.count().get_result(conn).unwrap()),
+        ];
+        assert_eq!(left[0].1, 0, "{left:?}");
+        assert!(left[1].1 >= 1, "{left:?}");
+        assert_eq!((left[2].1, left[3].1, left[4].1), (0, 0, 1), "{left:?}");
+        assert_eq!(zoomsync::housekeeping::prune(&db).await.unwrap(), 0, "a second pass finds nothing");
+    }
+}
