@@ -156,6 +156,23 @@ both_backends! {
         assert_eq!(results[0]["id"], id.as_str());
     }
 
+    async fn the_whole_admin_api_needs_the_token(backend) {
+        // Every admin route of the route table (which the OpenAPI document mirrors).
+        let app = TestApp::spawn(backend).await;
+        let admin_routes: Vec<&(&str, &str)> = zoomsync::api::ROUTES
+            .iter()
+            .filter(|(_, path)| path.starts_with("/api/v2/zoom-") && !path.ends_with("/webhook"))
+            .collect();
+        assert!(admin_routes.len() >= 13, "{admin_routes:?}");
+        for (method, path) in admin_routes {
+            let path = path.replace("{id}", "some-id");
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let response = app.client.request(method.clone(), app.url(&path)).json(&json!({})).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{method} {path}");
+            assert_eq!(json(response).await["error"], "unauthorized", "{method} {path}");
+        }
+    }
+
     async fn lists_are_cursor_paginated(backend) {
         let app = TestApp::spawn(backend).await;
         let mut created = Vec::new();

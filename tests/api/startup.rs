@@ -80,3 +80,24 @@ async fn three_replicas_starting_together_on_postgres_migrate_once() {
         assert!(replica.terminate().success());
     }
 }
+
+#[test]
+fn logs_are_one_json_object_per_line_with_the_flag() {
+    use crate::helpers::process::{db_env, run_cli};
+    let db = TestDb::new(Backend::Sqlite);
+    for args in [&["--log-json", "migrate"][..], &["migrate", "--log-json"]] {
+        let output = run_cli(db.dir.path(), &db_env(&db), args);
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert!(!lines.is_empty());
+        for line in lines {
+            let value: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}"));
+            assert!(value["level"].is_string() && value["timestamp"].is_string(), "{value}");
+        }
+    }
+    let mut env = db_env(&db);
+    env.push(("ZOOMSYNC_LOG_FORMAT".into(), "json".into()));
+    let output = run_cli(db.dir.path(), &env, &["migrate"]);
+    assert!(String::from_utf8_lossy(&output.stderr).lines().all(|l| l.starts_with('{')));
+}
