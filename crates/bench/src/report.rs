@@ -1,0 +1,334 @@
+//! The printed report: per backend, one Markdown table per figure and one of the targets (met
+//! or missed), readable on a terminal and pasteable into BENCHMARKS.md as it is.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use anyhow::Result;
+
+use crate::options::{Backend, Sizes};
+use crate::scenarios::BackendResults;
+use crate::scenarios::{backfill, burst, herd, join, memory, webhooks};
+use crate::stats::ms;
+
+/// One target of the issue, checked against a figure.
+struct Check {
+    what: &'static str,
+    goal: String,
+    measured: String,
+    met: bool,
+}
+
+pub fn render(backend: Backend, sizes: &Sizes, quick: bool, results: &BackendResults) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "### {}{} ({:.0} s)\n",
+        backend.name(),
+        if quick { ", quick sizes" } else { "" },
+        results.took.as_secs_f64()
+    );
+    let mut checks = Vec::new();
+    section(&mut out, &results.join, |out, r| join_table(out, sizes, r, &mut checks));
+    section(&mut out, &results.herd, |out, r| herd_table(out, r, &mut checks));
+    section(&mut out, &results.burst, |out, r| burst_table(out, r, &mut checks));
+    section(&mut out, &results.webhooks, |out, r| webhook_table(out, r, backend, &mut checks));
+    section(&mut out, &results.backfill, |out, r| backfill_table(out, r, &mut checks));
+    section(&mut out, &results.memory, |out, r| memory_table(out, r, &mut checks));
+    if !checks.is_empty() {
+        let _ = writeln!(out, "**Targets ({})**\n", backend.name());
+        let _ = writeln!(out, "| target | goal | measured | |\n|---|---|---|---|");
+        for check in &checks {
+            let verdict = if check.met { "met" } else { "**missed**" };
+            let _ = writeln!(out, "| {} | {} | {} | {verdict} |", check.what, check.goal, check.measured);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn section<T>(out: &mut String, result: &Option<Result<T>>, table: impl FnOnce(&mut String, &T)) {
+    match result {
+        None => {}
+        Some(Ok(result)) => table(out, result),
+        Some(Err(e)) => {
+            let _ = writeln!(out, "**FAILED**: {e:#}\n");
+        }
+    }
+}
+
+fn ms2(d: Duration) -> String {
+    format!("{:.2}", ms(d))
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.2} s", d.as_secs_f64())
+}
+
+fn join_table(out: &mut String, sizes: &Sizes, r: &join::JoinResult, checks: &mut Vec<Check>) {
+    let j = &sizes.join;
+    let _ = writeln!(
+        out,
+        "**1. Join-token endpoint**: {} meetings of {} credentials; per level {} round(s) of a {:.1} s segment \
+         straight at zoom-sim, then one through zoomsync\n",
+        r.meetings,
+        r.credentials,
+        j.rounds,
+        j.segment.as_secs_f64()
+    );
+    let _ = writeln!(
+        out,
+        "| concurrency | direct tokens/s | direct p50 ms | direct p99 ms | zoomsync tokens/s | zoomsync p50 ms | \
+         zoomsync p99 ms | throughput ratio | p50 overhead ms | failed |\n|---|---|---|---|---|---|---|---|---|---|"
+    );
+    for level in &r.levels {
+        let (d, z) = (&level.direct, &level.daemon);
+        let _ = writeln!(
+            out,
+            "| {} | {:.0} | {} | {} | {:.0} | {} | {} | {:.2} | {:.3} | {} / {} |",
+            level.concurrency,
+            d.per_second,
+            ms2(d.p50),
+            ms2(d.p99),
+            z.per_second,
+            ms2(z.p50),
+            ms2(z.p99),
+            z.per_second / d.per_second,
+            ms(z.p50) - ms(d.p50),
+            d.failed,
+            z.failed,
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nCPU time per token, in microseconds (from /proc/<pid>/stat over the same segments; the three processes \
+         share {} cores):\n",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0)
+    );
+    let _ = writeln!(
+        out,
+        "| concurrency | direct: bench | direct: zoom-sim | via zoomsync: bench | via zoomsync: zoom-sim | via zoomsync: \
+         zoomsync | cores busy direct / via zoomsync |\n|---|---|---|---|---|---|---|"
+    );
+    for level in &r.levels {
+        let per = |cpu: Duration, tokens: u64| if tokens == 0 { 0.0 } else { cpu.as_secs_f64() * 1e6 / tokens as f64 };
+        let busy = |cpu: &crate::setup::Cpu, elapsed: f64| {
+            if elapsed > 0.0 { (cpu.bench + cpu.sim + cpu.daemon).as_secs_f64() / elapsed } else { 0.0 }
+        };
+        let (d, z) = (&level.direct_cpu, &level.daemon_cpu);
+        let _ = writeln!(
+            out,
+            "| {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.2} / {:.2} |",
+            level.concurrency,
+            per(d.bench, level.direct.ok),
+            per(d.sim, level.direct.ok),
+            per(z.bench, level.daemon.ok),
+            per(z.sim, level.daemon.ok),
+            per(z.daemon, level.daemon.ok),
+            busy(d, level.direct.elapsed.as_secs_f64()),
+            busy(z, level.daemon.elapsed.as_secs_f64()),
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nZoom calls per minted token in steady state: **{:.3}** ({} calls for {} tokens)\n",
+        r.calls_per_token(),
+        r.zoom_calls,
+        r.tokens
+    );
+    checks.push(Check {
+        what: "Zoom calls per token",
+        goal: "1.00".into(),
+        measured: format!("{:.3}", r.calls_per_token()),
+        met: r.calls_per_token() < 1.005,
+    });
+    if let Some(level) = r.level(1) {
+        let overhead = ms(level.daemon.p50) - ms(level.direct.p50);
+        checks.push(Check {
+            what: "daemon overhead p50, concurrency 1",
+            goal: "<= 0.3 ms".into(),
+            measured: format!("{overhead:.3} ms ({} - {})", ms2(level.daemon.p50), ms2(level.direct.p50)),
+            met: overhead <= 0.3,
+        });
+    }
+    if let Some(level) = r.level(64) {
+        let ratio = level.daemon.per_second / level.direct.per_second;
+        checks.push(Check {
+            what: "throughput through zoomsync / direct, concurrency 64",
+            goal: ">= 0.50".into(),
+            measured: format!("{ratio:.2} ({:.0} / {:.0} tokens/s)", level.daemon.per_second, level.direct.per_second),
+            met: ratio >= 0.5,
+        });
+    }
+}
+
+fn herd_table(out: &mut String, r: &herd::HerdResult, checks: &mut Vec<Check>) {
+    let o = &r.outcomes;
+    let _ = writeln!(
+        out,
+        "**2. Thundering herd**: {} bots for {} meetings of {} credentials, every access token expired, arriving \
+         within 1 s\n",
+        o.requested, o.requested, r.credentials
+    );
+    let _ = writeln!(
+        out,
+        "| success | refreshes | invalid_grant | expired tokens used (401) | time until last token | p50 ms | p99 ms | \
+         other answers |\n|---|---|---|---|---|---|---|---|"
+    );
+    let _ = writeln!(
+        out,
+        "| {}/{} ({:.1}%) | {} | {} | {} | {} | {} | {} | {} |\n",
+        o.ok,
+        o.requested,
+        100.0 * o.success_rate(),
+        r.refreshes,
+        r.invalid_grants,
+        r.rejected_tokens,
+        secs(o.time_to_last),
+        ms2(o.p50),
+        ms2(o.p99),
+        o.others_text()
+    );
+    checks.push(Check {
+        what: "herd: success, refreshes",
+        goal: format!("100%, exactly {} (one per credential)", r.credentials),
+        measured: format!("{:.1}%, {}", 100.0 * o.success_rate(), r.refreshes),
+        met: o.ok == o.requested && r.refreshes == r.credentials as u64 && r.invalid_grants == 0,
+    });
+}
+
+fn burst_table(out: &mut String, r: &burst::BurstResult, checks: &mut Vec<Check>) {
+    let o = &r.outcomes;
+    let _ = writeln!(
+        out,
+        "**3. Rate-limited burst**: {} join tokens for meetings of one Pro account (Light: 30/s), arriving within 1 s\n",
+        o.requested
+    );
+    let _ = writeln!(
+        out,
+        "| served | other answers | 429s from Zoom | Zoom calls | time until last token | bound ({}/30 s) | ratio |\n\
+         |---|---|---|---|---|---|---|",
+        o.requested
+    );
+    let _ = writeln!(
+        out,
+        "| {}/{} | {} | {} | {} | {} | {} | {:.2} |\n",
+        o.ok,
+        o.requested,
+        o.others_text(),
+        r.rate_limited,
+        r.zoom_calls,
+        secs(o.time_to_last),
+        secs(r.bound),
+        r.ratio()
+    );
+    checks.push(Check {
+        what: "burst: served, time vs bound",
+        goal: "100%, <= 1.2x".into(),
+        measured: format!("{:.1}%, {:.2}x ({} 429s)", 100.0 * o.success_rate(), r.ratio(), r.rate_limited),
+        met: o.ok == o.requested && r.ratio() <= 1.2 && r.rate_limited == 0,
+    });
+}
+
+fn webhook_table(out: &mut String, r: &webhooks::WebhookResult, backend: Backend, checks: &mut Vec<Check>) {
+    let a = &r.acked;
+    let _ = writeln!(
+        out,
+        "**4. Webhook ingest**: {} signed meeting.created deliveries from {} senders\n",
+        a.ok + a.failed,
+        r.senders
+    );
+    let _ = writeln!(
+        out,
+        "| acknowledged | events/s | p50 ms | p99 ms | max ms | time to last ack | applied | time until all applied |\n\
+         |---|---|---|---|---|---|---|---|"
+    );
+    let _ = writeln!(
+        out,
+        "| {}/{} | {:.0} | {} | {} | {} | {} | {} | {} |\n",
+        a.ok,
+        a.ok + a.failed,
+        a.per_second,
+        ms2(a.p50),
+        ms2(a.p99),
+        ms2(a.max),
+        secs(r.time_to_last_ack),
+        r.applied,
+        secs(r.time_to_applied)
+    );
+    let per_event = |cpu: Duration| if a.ok == 0 { 0.0 } else { cpu.as_secs_f64() * 1e6 / a.ok as f64 };
+    let _ = writeln!(
+        out,
+        "CPU time per event: zoomsync {:.0} us (of which its webhook writer thread {:.0} us, busy {:.0}% of the \
+         time), bench (senders) {:.0} us; cores busy {:.2}\n",
+        per_event(r.cpu.daemon),
+        per_event(r.writer_cpu),
+        100.0 * r.writer_cpu.as_secs_f64() / r.time_to_last_ack.as_secs_f64().max(1e-9),
+        per_event(r.cpu.bench),
+        (r.cpu.daemon + r.cpu.bench + r.cpu.sim).as_secs_f64() / r.time_to_last_ack.as_secs_f64().max(1e-9)
+    );
+    let goal = match backend {
+        Backend::Sqlite => 10_000.0,
+        Backend::Postgres => 5_000.0,
+    };
+    checks.push(Check {
+        what: "webhooks acknowledged durably",
+        goal: format!(">= {goal:.0}/s"),
+        measured: format!("{:.0}/s (p99 {} ms)", a.per_second, ms2(a.p99)),
+        met: a.per_second >= goal && a.failed == 0,
+    });
+}
+
+fn backfill_table(out: &mut String, r: &backfill::BackfillResult, checks: &mut Vec<Check>) {
+    let _ = writeln!(
+        out,
+        "**5. Backfill**: an account-level credential of a Pro account (Medium: 20/s) with {} users and {} meetings\n",
+        r.users + 1,
+        r.meetings
+    );
+    let _ = writeln!(
+        out,
+        "| mapped | Medium calls needed / made | 429s | wall time | bound (calls / 20 per s) | ratio |\n|---|---|---|---|---|---|"
+    );
+    let _ = writeln!(
+        out,
+        "| {} | {} / {} | {} | {} | {} | {:.2} |\n",
+        r.mappings,
+        r.medium_calls_needed,
+        r.medium_calls,
+        r.rate_limited,
+        secs(r.took),
+        secs(r.bound),
+        r.ratio()
+    );
+    checks.push(Check {
+        what: "backfill wall time vs bound",
+        goal: "<= 1.25x".into(),
+        measured: format!("{:.2}x ({} / {})", r.ratio(), secs(r.took), secs(r.bound)),
+        met: r.ratio() <= 1.25,
+    });
+}
+
+fn memory_table(out: &mut String, r: &memory::MemoryResult, checks: &mut Vec<Check>) {
+    let mb = |kib: u64| kib as f64 * 1024.0 / 1e6;
+    let _ = writeln!(out, "**6. Memory**: {} mappings, then join tokens at concurrency 1\n", r.mappings);
+    let _ = writeln!(
+        out,
+        "| mappings | backfill | tokens/s at concurrency 1 | peak RSS (VmHWM) | RSS after the load |\n|---|---|---|---|---|"
+    );
+    let _ = writeln!(
+        out,
+        "| {} | {} | {:.0} | {:.1} MB | {:.1} MB |\n",
+        r.mappings,
+        secs(r.backfill),
+        r.load.per_second,
+        mb(r.peak_kib),
+        mb(r.rss_kib)
+    );
+    checks.push(Check {
+        what: "daemon peak RSS",
+        goal: "< 64 MB".into(),
+        measured: format!("{:.1} MB ({} mappings)", mb(r.peak_kib), r.mappings),
+        met: mb(r.peak_kib) < 64.0,
+    });
+}

@@ -1,0 +1,113 @@
+//! Figure 1: the join-token endpoint. Throughput and p50/p99 latency at several concurrency
+//! levels over `credentials x meetings_per_credential` meetings, each level measured in
+//! alternating segments straight at zoom-sim and through the daemon (so both see the same
+//! machine noise), and the Zoom calls the daemon makes per minted token in steady state.
+
+use std::sync::Arc;
+
+use anyhow::{Result, bail};
+use zoom_sim::control::types::{AppKind, Role};
+
+use super::Context;
+use crate::load::{self, Get};
+use crate::options::JoinSizes;
+use crate::setup::{Cpu, World, WorldConfig};
+use crate::stats::{Samples, Summary};
+
+#[derive(Clone, Debug)]
+pub struct Level {
+    pub concurrency: usize,
+    pub direct: Summary,
+    pub daemon: Summary,
+    /// CPU used by each process during the direct segments, and during the daemon's.
+    pub direct_cpu: Cpu,
+    pub daemon_cpu: Cpu,
+}
+
+#[derive(Clone, Debug)]
+pub struct JoinResult {
+    pub credentials: usize,
+    pub meetings: usize,
+    pub levels: Vec<Level>,
+    /// Zoom calls (any endpoint) while the daemon minted `tokens` tokens in steady state.
+    pub zoom_calls: u64,
+    pub tokens: u64,
+}
+
+impl JoinResult {
+    pub fn calls_per_token(&self) -> f64 {
+        if self.tokens == 0 { f64::NAN } else { self.zoom_calls as f64 / self.tokens as f64 }
+    }
+
+    pub fn level(&self, concurrency: usize) -> Option<&Level> {
+        self.levels.iter().find(|l| l.concurrency == concurrency)
+    }
+}
+
+pub async fn run(ctx: &Context<'_>, sizes: &JoinSizes) -> Result<JoinResult> {
+    let world = ctx.world("join", WorldConfig::UNLIMITED).await?;
+    let account = world.account().await?;
+    let owner = world.user(&account, Role::Owner).await?;
+    let bulk = world.bulk(&account, sizes.credentials, sizes.meetings_per_credential).await?;
+    let app = world.app(AppKind::UserLevel).await?;
+    let users: Vec<String> = bulk.users.iter().map(|u| u.id.clone()).collect();
+    world.connect_all(&app, &users).await?;
+    world.wait_for_backfills(&app, users.len(), std::time::Duration::from_secs(120)).await?;
+    let meetings = bulk.meetings;
+    let mapped = world.db.count("meeting_mappings WHERE source = 'sync'")?;
+    if mapped != meetings.len() as u64 {
+        bail!("the backfills mapped {mapped} meetings, expected {}", meetings.len());
+    }
+
+    let direct = Get {
+        urls: Arc::new(meetings.iter().map(|m| world.direct_join_token_url(*m)).collect()),
+        bearer: Some(world.direct_access_token(&owner).await?),
+    };
+    let daemon = Get { urls: Arc::new(meetings.iter().map(|m| world.join_token_url(*m)).collect()), bearer: None };
+    warm_up(&world, &daemon, &meetings).await?;
+    // Connections for the highest level, both ways, before anything is measured.
+    let widest = sizes.concurrency.iter().copied().max().unwrap_or(1);
+    load::closed_loop(&world.http, &direct, widest, std::time::Duration::from_millis(300)).await;
+    load::closed_loop(&world.http, &daemon, widest, std::time::Duration::from_millis(300)).await;
+
+    let mut levels = Vec::new();
+    let (mut zoom_calls, mut tokens) = (0, 0);
+    for &concurrency in &sizes.concurrency {
+        let (mut on_direct, mut on_daemon) = (Samples::default(), Samples::default());
+        let (mut direct_cpu, mut daemon_cpu) = (Cpu::default(), Cpu::default());
+        for _ in 0..sizes.rounds {
+            let cpu = world.cpu()?;
+            on_direct.merge(load::closed_loop(&world.http, &direct, concurrency, sizes.segment).await);
+            direct_cpu.add(world.cpu()?.since(cpu));
+            let before = world.zoom_calls().await?;
+            let cpu = world.cpu()?;
+            let segment = load::closed_loop(&world.http, &daemon, concurrency, sizes.segment).await;
+            daemon_cpu.add(world.cpu()?.since(cpu));
+            zoom_calls += world.zoom_calls().await? - before;
+            tokens += segment.ok();
+            on_daemon.merge(segment);
+        }
+        levels.push(Level {
+            concurrency,
+            direct: on_direct.summary(),
+            daemon: on_daemon.summary(),
+            direct_cpu,
+            daemon_cpu,
+        });
+    }
+    Ok(JoinResult { credentials: users.len(), meetings: meetings.len(), levels, zoom_calls, tokens })
+}
+
+/// One token per meeting through the daemon (every credential's access token is then in its
+/// cache), a sample of them checked against zoom-sim.
+async fn warm_up(world: &World, daemon: &Get, meetings: &[u64]) -> Result<()> {
+    let answers = load::arrivals(&world.http, daemon, meetings.len(), std::time::Duration::ZERO).await;
+    let failed: Vec<_> = answers.iter().filter(|a| a.status != Some(200)).collect();
+    if let Some(first) = failed.first() {
+        bail!("{} of {} warm-up mints failed, e.g. {:?}: {}", failed.len(), meetings.len(), first.status, first.body);
+    }
+    for (answer, meeting) in answers.iter().zip(meetings).step_by(97) {
+        world.check_minted(&answer.body, *meeting).await?;
+    }
+    Ok(())
+}

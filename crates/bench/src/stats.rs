@@ -1,0 +1,80 @@
+//! Latency percentiles and throughput from raw per-request durations.
+
+use std::time::Duration;
+
+/// Requests of one kind over a stretch of time.
+#[derive(Clone, Debug, Default)]
+pub struct Samples {
+    /// Durations of successful requests.
+    pub latencies: Vec<Duration>,
+    /// Requests that did not succeed.
+    pub failed: u64,
+    /// Wall time they were measured over.
+    pub elapsed: Duration,
+}
+
+impl Samples {
+    pub fn merge(&mut self, other: Samples) {
+        self.latencies.extend(other.latencies);
+        self.failed += other.failed;
+        self.elapsed += other.elapsed;
+    }
+
+    pub fn ok(&self) -> u64 {
+        self.latencies.len() as u64
+    }
+
+    pub fn summary(&self) -> Summary {
+        let mut sorted = self.latencies.clone();
+        sorted.sort_unstable();
+        let seconds = self.elapsed.as_secs_f64();
+        Summary {
+            ok: self.ok(),
+            failed: self.failed,
+            per_second: if seconds > 0.0 { self.ok() as f64 / seconds } else { 0.0 },
+            p50: percentile(&sorted, 50.0),
+            p99: percentile(&sorted, 99.0),
+            max: sorted.last().copied().unwrap_or_default(),
+            elapsed: self.elapsed,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Summary {
+    pub ok: u64,
+    pub failed: u64,
+    pub per_second: f64,
+    pub p50: Duration,
+    pub p99: Duration,
+    pub max: Duration,
+    pub elapsed: Duration,
+}
+
+/// Nearest-rank percentile of sorted durations (zero when empty).
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+pub fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank() {
+        let sorted: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
+        assert_eq!(percentile(&sorted, 50.0), Duration::from_millis(50));
+        assert_eq!(percentile(&sorted, 99.0), Duration::from_millis(99));
+        assert_eq!(percentile(&sorted, 100.0), Duration::from_millis(100));
+        assert_eq!(percentile(&sorted[..1], 99.0), Duration::from_millis(1));
+        assert_eq!(percentile(&[], 50.0), Duration::ZERO);
+    }
+}
