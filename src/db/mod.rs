@@ -102,6 +102,10 @@ impl Db {
             // background top-up still connecting when the process exits crashes inside libpq's
             // TLS/Kerberos clean-up; on demand, every connect is awaited by its caller.
             .min_idle(Some(0))
+            // No `SELECT 1` before every use: that is a round trip per query on PostgreSQL. A
+            // connection that died is found by the query that fails on it (a 503) and dropped by
+            // `has_broken`.
+            .test_on_check_out(false)
             .connection_timeout(options.connection_timeout)
             .build(conn::Manager::new(target.clone()))
             .map_err(|e| DbError::Unavailable(e.to_string()))?;

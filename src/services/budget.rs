@@ -58,10 +58,21 @@ impl Budget {
     }
 
     /// Waits for this account's turn in `category`, or refuses if it would come after `deadline`.
-    pub async fn acquire(&self, account_id: &str, category: Category, deadline: Instant) -> Result<(), OverBudget> {
-        let at = self.reserve(account_id, category, Instant::now(), deadline)?;
-        tokio::time::sleep_until(at.into()).await;
-        Ok(())
+    /// Returns how long it waited.
+    pub async fn acquire(
+        &self,
+        account_id: &str,
+        category: Category,
+        deadline: Instant,
+    ) -> Result<Duration, OverBudget> {
+        let now = Instant::now();
+        let at = self.reserve(account_id, category, now, deadline)?;
+        // A turn due now must not sleep: tokio's timer would park the call until its next
+        // millisecond tick, on every token.
+        if at > now {
+            tokio::time::sleep_until(at.into()).await;
+        }
+        Ok(at.saturating_duration_since(now))
     }
 
     /// Books the earliest allowed slot at or after `now`; the caller sleeps until it.

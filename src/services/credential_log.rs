@@ -89,20 +89,25 @@ fn write(db: &Db, lines: &[(String, Level, String, NaiveDateTime)]) {
     if lines.is_empty() {
         return;
     }
-    let batch = db.write_blocking(|conn| {
-        for (credential_id, level, message, at) in lines {
-            credential_logs::append_at(conn, credential_id, *level, message, *at)?;
-        }
-        Ok::<_, crate::db::DbError>(())
-    });
+    let rows: Vec<credential_logs::NewLine<'_>> = lines
+        .iter()
+        .map(|(credential_id, level, message, at)| credential_logs::NewLine {
+            credential_id,
+            level: level.as_str(),
+            message,
+            created_at: *at,
+        })
+        .collect();
+    // One statement for the batch.
+    let batch = db.write_blocking(|conn| credential_logs::append_all(conn, &rows).map_err(crate::db::DbError::from));
     if batch.is_err() {
         // One line for a credential deleted meanwhile fails the batch: write the rest singly.
-        for (credential_id, level, message, at) in lines {
+        for row in &rows {
             let single = db.write_blocking(|conn| {
-                credential_logs::append_at(conn, credential_id, *level, message, *at).map_err(crate::db::DbError::from)
+                credential_logs::append_all(conn, std::slice::from_ref(row)).map_err(crate::db::DbError::from)
             });
             if let Err(e) = single {
-                tracing::debug!(credential = %credential_id, error = %e, "credential log line dropped");
+                tracing::debug!(credential = %row.credential_id, error = %e, "credential log line dropped");
             }
         }
     }

@@ -175,18 +175,23 @@ async fn attempt(
     // credential, the meeting's host.
     let user =
         if ranked.kind == AppKind::UserLevel || meeting_id.is_none() { "me" } else { candidate.host_user_id.as_str() };
+    let mut zoom_deadline = deadlines.zoom;
     for round in 0..2 {
-        state
+        let waited = state
             .budget
             .acquire(&candidate.credential_account_id, Category::Light, deadlines.queue)
             .await
             .map_err(|over| Failure::OverBudget(over.retry_after))?;
-        let remaining = deadlines.zoom.saturating_duration_since(Instant::now());
+        // Waiting for a turn in the account's budget is bounded separately (max_queue_seconds);
+        // the Zoom deadline covers Zoom's own slowness, so the wait does not count against it.
+        zoom_deadline += waited;
+        let remaining = zoom_deadline.saturating_duration_since(Instant::now());
         let result = with_retries(remaining, || call(state, &access.token, kind, meeting_id, user)).await;
         match result {
             Ok(token) => return Ok(token),
             // The access token was refused: take a newer one (or a refreshed one) once.
             Err(e) if e.is_token_rejected() && round == 0 => {
+                let deadlines = Deadlines { zoom: zoom_deadline, ..deadlines };
                 access = fresh_after_rejection(state, &candidate.credential_id, &access, deadlines).await?;
             }
             Err(e) if e.is_transient() => return Err(Failure::Transient(e.summary())),

@@ -55,6 +55,7 @@ impl<'a> Caller<'a> {
                 .acquire(self.account_id, category, Instant::now() + self.patience)
                 .await
                 .map_err(|_| CallError::OverBudget)?;
+            // (The retry budget starts now, after the turn came.)
             let token = self.access.lock().await.clone();
             match with_retries(self.retry_budget, || f(token.token.clone())).await {
                 Ok(value) => return Ok(value),

@@ -3,6 +3,11 @@
 //! applied. Events are applied by their Zoom time: an event older than the state it would
 //! change leaves that state alone, and a late retry never brings back what a later event
 //! removed (deletes leave a tombstone).
+//!
+//! Events are applied a batch at a time (see `ingest`); [`Batch`] holds what the batch's events
+//! share, read once: the tombstones of its meetings and which credentials can mint for a host.
+
+use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 
@@ -46,8 +51,43 @@ impl From<Outcome> for Applied {
     }
 }
 
+/// What a batch's events share, read once per batch.
+#[derive(Default)]
+pub struct Batch {
+    /// (host, account) -> the credentials that can mint for that host.
+    able: HashMap<(String, String), Vec<String>>,
+    /// meeting id -> event time of its newest delete, for every meeting the batch names.
+    tombstones: HashMap<i64, i64>,
+}
+
+impl Batch {
+    /// Reads the tombstones of every meeting `changes` name.
+    pub fn load<'a>(conn: &mut AnyConnection, changes: impl Iterator<Item = &'a Change>) -> Result<Self, DbError> {
+        let ids: Vec<i64> = changes
+            .filter_map(|c| match c {
+                Change::MeetingCreated { meeting_id, .. }
+                | Change::MeetingUpdated { meeting_id, .. }
+                | Change::MeetingDeleted { meeting_id, .. } => Some(*meeting_id),
+                _ => None,
+            })
+            .collect();
+        Ok(Self { able: HashMap::new(), tombstones: tombstones::for_meetings(conn, &ids)?.into_iter().collect() })
+    }
+
+    fn able(&mut self, conn: &mut AnyConnection, host: &str, account: &str) -> Result<Vec<String>, DbError> {
+        let key = (host.to_owned(), account.to_owned());
+        if let Some(ids) = self.able.get(&key) {
+            return Ok(ids.clone());
+        }
+        let ids = credentials::able_to_mint_for(conn, host, account)?;
+        self.able.insert(key, ids.clone());
+        Ok(ids)
+    }
+}
+
 pub fn apply(
     conn: &mut AnyConnection,
+    batch: &mut Batch,
     app: &AppRow,
     change: &Change,
     event_ts: i64,
@@ -55,10 +95,10 @@ pub fn apply(
 ) -> Result<Applied, DbError> {
     Ok(match change {
         Change::MeetingCreated { meeting_id, host_id, account_id } => {
-            map_to_host(conn, *meeting_id, host_id, account_id, event_ts, now, false)?.into()
+            map_to_host(conn, batch, *meeting_id, host_id, account_id, event_ts, now, false)?.into()
         }
         Change::MeetingUpdated { meeting_id, host_id: Some(host_id), account_id } => {
-            map_to_host(conn, *meeting_id, host_id, account_id, event_ts, now, true)?.into()
+            map_to_host(conn, batch, *meeting_id, host_id, account_id, event_ts, now, true)?.into()
         }
         Change::MeetingUpdated { meeting_id, host_id: None, .. } => {
             let touched = mappings::touch(conn, *meeting_id, event_ts, now)?;
@@ -74,10 +114,13 @@ pub fn apply(
         Change::MeetingDeleted { meeting_id, .. } => {
             let removed = mappings::delete_meeting(conn, *meeting_id, Some(event_ts))?;
             tombstones::record(conn, *meeting_id, event_ts, now)?;
+            let newest = batch.tombstones.entry(*meeting_id).or_insert(event_ts);
+            *newest = (*newest).max(event_ts);
             Outcome::Applied(format!("removed {removed} mapping(s)")).into()
         }
         Change::UserUpdated { user_id, account_id, pmi, old_pmi, vanity_name } => {
-            user_updated(conn, user_id, account_id, *pmi, *old_pmi, vanity_name.as_deref(), event_ts, now)?.into()
+            user_updated(conn, batch, user_id, account_id, *pmi, *old_pmi, vanity_name.as_deref(), event_ts, now)?
+                .into()
         }
         Change::UserGone { user_id, deleted, .. } => {
             let removed = mappings::delete_host(conn, user_id)?;
@@ -104,6 +147,8 @@ pub fn apply(
             match credentials::find_by_subject(conn, &app.id, subject)? {
                 Some(credential) => {
                     credentials::delete(conn, &credential.id)?;
+                    // Later events of the batch must not map to the deleted credential.
+                    batch.able.clear();
                     tracing::info!(credential = %credential.id, app = %app.id, "credential deleted: the app was deauthorized at Zoom");
                     Applied {
                         outcome: Outcome::Applied(format!("deleted credential {} (app deauthorized)", credential.id)),
@@ -119,8 +164,10 @@ pub fn apply(
 
 /// Maps a meeting to every credential that can mint for its host, and (for a host change)
 /// drops its mappings to credentials that no longer can.
+#[allow(clippy::too_many_arguments)]
 fn map_to_host(
     conn: &mut AnyConnection,
+    batch: &mut Batch,
     meeting_id: i64,
     host_id: &str,
     account_id: &str,
@@ -128,12 +175,10 @@ fn map_to_host(
     now: NaiveDateTime,
     moving: bool,
 ) -> Result<Outcome, DbError> {
-    if let Some(deleted) = tombstones::deleted_at(conn, meeting_id)?
-        && deleted >= event_ts
-    {
+    if batch.tombstones.get(&meeting_id).is_some_and(|deleted| *deleted >= event_ts) {
         return Ok(Outcome::Ignored("the meeting was deleted by a later event".into()));
     }
-    let credential_ids = credentials::able_to_mint_for(conn, host_id, account_id)?;
+    let credential_ids = batch.able(conn, host_id, account_id)?;
     let moved = if moving { mappings::delete_meeting_except(conn, meeting_id, &credential_ids, event_ts)? } else { 0 };
     if credential_ids.is_empty() {
         return Ok(if moved > 0 {
@@ -161,6 +206,7 @@ fn map_to_host(
 #[allow(clippy::too_many_arguments)]
 fn user_updated(
     conn: &mut AnyConnection,
+    batch: &mut Batch,
     user_id: &str,
     account_id: &str,
     pmi: Option<i64>,
@@ -182,7 +228,7 @@ fn user_updated(
     };
     // Exactly one PMI mapping per user: drop every other, then map the new one.
     let dropped = mappings::delete_pmis_except(conn, user_id, new_pmi)?;
-    let credential_ids = credentials::able_to_mint_for(conn, user_id, account_id)?;
+    let credential_ids = batch.able(conn, user_id, account_id)?;
     for credential_id in &credential_ids {
         mappings::upsert(
             conn,

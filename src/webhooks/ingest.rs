@@ -4,9 +4,15 @@
 //! queued up in a single transaction (one commit for many events), then answers each waiting
 //! request. A delivery is acknowledged only after its commit, so an acknowledged event survives
 //! a crash; a repeated delivery finds its dedupe key taken and is acknowledged without being
-//! applied again. Within a batch each event is applied in a savepoint: one that fails is
-//! recorded as failed without losing the others.
+//! applied again.
+//!
+//! A batch costs few round trips to the database, which matters on PostgreSQL: one query finds
+//! the repeated deliveries, one the tombstones, the host-to-credential lookups are shared, and
+//! one multi-row insert records every event with its outcome. If anything in a batch fails, its
+//! deliveries are retried one transaction each, so one bad event cannot sink the others; one
+//! that still fails is recorded as failed.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
@@ -84,52 +90,90 @@ fn run(db: &Db, mut rx: mpsc::Receiver<Job>) {
             }
         }
         let now = time::now();
-        let result = db
-            .write_blocking(|conn| batch.iter().map(|job| record(conn, job, now)).collect::<Result<Vec<_>, DbError>>());
-        match result {
-            Ok(receipts) => {
-                for (job, receipt) in batch.into_iter().zip(receipts) {
-                    let _ = job.reply.send(Ok(receipt));
-                }
-            }
-            Err(e) => {
-                let message = e.to_string();
-                for job in batch {
-                    let _ = job.reply.send(Err(message.clone()));
-                }
-            }
+        let receipts = match db.write_blocking(|conn| record(conn, &batch, now)) {
+            Ok(receipts) => receipts.into_iter().map(Ok).collect(),
+            Err(_) if batch.len() > 1 => batch.iter().map(|job| record_alone(db, job, now)).collect(),
+            Err(e) => vec![record_failed(db, &batch[0], now, &e)],
+        };
+        for (job, receipt) in batch.into_iter().zip(receipts) {
+            let _ = job.reply.send(receipt);
         }
     }
 }
 
-fn record(conn: &mut crate::db::AnyConnection, job: &Job, now: chrono::NaiveDateTime) -> Result<Receipt, DbError> {
-    let delivery = &job.delivery;
-    let key = delivery.dedupe_key(&job.app.id);
-    let payload = serde_json::to_string(&delivery.change).unwrap_or_default();
-    let new = NewEvent {
+/// One delivery in a transaction of its own (after its batch failed).
+fn record_alone(db: &Db, job: &Job, now: chrono::NaiveDateTime) -> Result<Receipt, String> {
+    match db.write_blocking(|conn| record(conn, std::slice::from_ref(job), now)) {
+        Ok(mut receipts) => receipts.pop().ok_or_else(|| "no receipt".to_owned()),
+        Err(e) => record_failed(db, job, now, &e),
+    }
+}
+
+/// A delivery that cannot be applied is still recorded (as failed), so it is acknowledged and
+/// not retried forever. If even that fails, the database is down: the caller answers 503.
+fn record_failed(db: &Db, job: &Job, now: chrono::NaiveDateTime, error: &DbError) -> Result<Receipt, String> {
+    if error.is_unavailable() {
+        return Err(error.to_string());
+    }
+    tracing::warn!(event = %job.delivery.event, error = %error, "applying a webhook event failed");
+    let key = job.delivery.dedupe_key(&job.app.id);
+    let payload = serde_json::to_string(&job.delivery.change).unwrap_or_default();
+    let detail = error.to_string();
+    let row = NewEvent {
         app_id: &job.app.id,
         dedupe_key: &key,
-        event: &delivery.event,
-        event_ts: delivery.event_ts,
+        event: &job.delivery.event,
+        event_ts: job.delivery.event_ts,
         payload: &payload,
-        status: "pending",
+        status: "failed",
+        outcome: Some(&detail),
         received_at: now,
+        applied_at: Some(now),
     };
-    if !webhook_events::insert_new(conn, &new)? {
-        return Ok(Receipt::Duplicate);
+    db.write_blocking(|conn| webhook_events::insert_all(conn, std::slice::from_ref(&row)).map_err(DbError::from))
+        .map(|_| Receipt::Recorded {
+            outcome: Outcome::Ignored(format!("failed: {detail}")),
+            deleted_credentials: Vec::new(),
+        })
+        .map_err(|e| e.to_string())
+}
+
+/// Records and applies a batch in the caller's transaction; one receipt per job, in order.
+fn record(
+    conn: &mut crate::db::AnyConnection,
+    jobs: &[Job],
+    now: chrono::NaiveDateTime,
+) -> Result<Vec<Receipt>, DbError> {
+    let keys: Vec<String> = jobs.iter().map(|job| job.delivery.dedupe_key(&job.app.id)).collect();
+    let mut seen: HashSet<String> = webhook_events::existing_keys(conn, &keys)?.into_iter().collect();
+    let mut shared = apply::Batch::load(conn, jobs.iter().map(|job| &job.delivery.change))?;
+    let mut receipts = Vec::with_capacity(jobs.len());
+    let mut recorded = Vec::with_capacity(jobs.len());
+    for (job, key) in jobs.iter().zip(&keys) {
+        // Repeated: recorded before, or earlier in this batch.
+        if !seen.insert(key.clone()) {
+            receipts.push(Receipt::Duplicate);
+            continue;
+        }
+        let delivery = &job.delivery;
+        let applied = apply::apply(conn, &mut shared, &job.app, &delivery.change, delivery.event_ts, now)?;
+        recorded.push((job, key, serde_json::to_string(&delivery.change).unwrap_or_default(), applied.outcome.clone()));
+        receipts.push(Receipt::Recorded { outcome: applied.outcome, deleted_credentials: applied.deleted_credentials });
     }
-    let applied =
-        diesel::Connection::transaction(conn, |c| apply::apply(c, &job.app, &delivery.change, delivery.event_ts, now));
-    let receipt = match applied {
-        Ok(applied) => {
-            webhook_events::set_result(conn, &key, applied.outcome.status(), applied.outcome.detail(), now)?;
-            Receipt::Recorded { outcome: applied.outcome, deleted_credentials: applied.deleted_credentials }
-        }
-        Err(e) => {
-            tracing::warn!(event = %delivery.event, error = %e, "applying a webhook event failed");
-            webhook_events::set_result(conn, &key, "failed", &e.to_string(), now)?;
-            Receipt::Recorded { outcome: Outcome::Ignored(format!("failed: {e}")), deleted_credentials: Vec::new() }
-        }
-    };
-    Ok(receipt)
+    let rows: Vec<NewEvent<'_>> = recorded
+        .iter()
+        .map(|(job, key, payload, outcome)| NewEvent {
+            app_id: &job.app.id,
+            dedupe_key: key,
+            event: &job.delivery.event,
+            event_ts: job.delivery.event_ts,
+            payload,
+            status: outcome.status(),
+            outcome: Some(outcome.detail()),
+            received_at: now,
+            applied_at: Some(now),
+        })
+        .collect();
+    webhook_events::insert_all(conn, &rows)?;
+    Ok(receipts)
 }

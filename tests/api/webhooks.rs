@@ -265,6 +265,54 @@ both_backends! {
             .unwrap();
     }
 
+    async fn one_bad_event_does_not_sink_its_batch(backend) {
+        let world = World::start(backend).await;
+        let account = world.account().await;
+        let host = world.user(&account, Role::Member).await;
+        let app = world.app("user_level", None).await;
+        world.connect(&app, &host.id).await;
+        // A poison event: the database refuses its mapping (a trigger stands in for any failure
+        // of one event's own making).
+        let poison = 87_000_000_013u64;
+        {
+            use diesel::connection::SimpleConnection as _;
+            let mut conn = world.db().get().unwrap();
+            let sql = match backend {
+                crate::helpers::Backend::Sqlite => format!(
+                    "CREATE TRIGGER poison BEFORE INSERT ON meeting_mappings WHEN NEW.meeting_id = {poison} \
+                     BEGIN SELECT RAISE(ABORT, 'poisoned'); END;"
+                ),
+                crate::helpers::Backend::Postgres => format!(
+                    "CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN \
+                     IF NEW.meeting_id = {poison} THEN RAISE EXCEPTION 'poisoned'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql; \
+                     CREATE TRIGGER poison BEFORE INSERT ON meeting_mappings FOR EACH ROW EXECUTE FUNCTION poison();"
+                ),
+            };
+            conn.batch_execute(&sql).unwrap();
+        }
+        let mut sends = Vec::new();
+        for i in 0..32u64 {
+            let body = created(87_000_000_000 + i, &host.id, &account, 5_000 + i as i64);
+            let (world, app) = (&world, &app);
+            sends.push(async move { world.deliver(&app.id, &app.webhook_secret, now(), &body).await });
+        }
+        let responses = futures_util::future::join_all(sends).await;
+        for response in responses {
+            assert_eq!(response.status(), StatusCode::OK, "every delivery is acknowledged");
+        }
+        for i in 0..32u64 {
+            let mapped = world.mappings(87_000_000_000 + i).await.len();
+            assert_eq!(mapped, usize::from(87_000_000_000 + i != poison), "meeting {i}");
+        }
+        use diesel::prelude::*;
+        use zoomsync::db::schema::webhook_events;
+        let mut conn = world.db().get().unwrap();
+        let failed: Vec<String> =
+            webhook_events::table.filter(webhook_events::status.eq("failed")).select(webhook_events::dedupe_key).load(&mut *conn).unwrap();
+        assert_eq!(failed.len(), 1, "the poison event is recorded as failed: {failed:?}");
+        assert!(failed[0].contains(&poison.to_string()));
+    }
+
     async fn a_burst_from_32_senders_is_acknowledged_and_fully_applied(backend) {
         let world = World::start(backend).await;
         let account = world.account().await;

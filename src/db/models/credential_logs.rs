@@ -32,6 +32,21 @@ pub struct LogRow {
     pub created_at: NaiveDateTime,
 }
 
+#[derive(Insertable)]
+#[diesel(table_name = credential_logs)]
+pub struct NewLine<'a> {
+    pub credential_id: &'a str,
+    pub level: &'a str,
+    pub message: &'a str,
+    pub created_at: NaiveDateTime,
+}
+
+/// Appends many lines in one statement (a multi-row insert: per backend, as the
+/// MultiConnection derive cannot express it).
+pub fn append_all(conn: &mut AnyConnection, lines: &[NewLine<'_>]) -> QueryResult<usize> {
+    crate::per_backend!(conn, |c| diesel::insert_into(credential_logs::table).values(lines).execute(c))
+}
+
 /// Appends one line to a credential's log. Messages are written by our code, never copied from
 /// a token or secret.
 pub fn append_at(

@@ -27,6 +27,17 @@ pub fn record(conn: &mut AnyConnection, meeting_id: i64, event_ts: i64, now: Nai
     Ok(())
 }
 
+/// The newest delete time of each of `meeting_ids` that was deleted: (meeting id, event_ts).
+pub fn for_meetings(conn: &mut AnyConnection, meeting_ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
+    if meeting_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    meeting_tombstones::table
+        .filter(meeting_tombstones::meeting_id.eq_any(meeting_ids))
+        .select((meeting_tombstones::meeting_id, meeting_tombstones::event_ts))
+        .load(conn)
+}
+
 /// Which of `meeting_ids` a webhook deleted at or after `since` (event time, ms): a backfill that
 /// began before the delete must not bring them back.
 pub fn deleted_since(conn: &mut AnyConnection, meeting_ids: &[i64], since: i64) -> QueryResult<Vec<i64>> {

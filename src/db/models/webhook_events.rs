@@ -3,7 +3,6 @@ use diesel::prelude::*;
 
 use crate::db::AnyConnection;
 use crate::db::schema::webhook_events;
-use crate::per_backend;
 
 #[derive(Insertable)]
 #[diesel(table_name = webhook_events)]
@@ -14,34 +13,34 @@ pub struct NewEvent<'a> {
     pub event_ts: i64,
     pub payload: &'a str,
     pub status: &'a str,
+    pub outcome: Option<&'a str>,
     pub received_at: NaiveDateTime,
+    pub applied_at: Option<NaiveDateTime>,
 }
 
-/// Records an event unless one with the same dedupe key was recorded before: false for a
-/// repeated delivery.
-pub fn insert_new(conn: &mut AnyConnection, event: &NewEvent<'_>) -> QueryResult<bool> {
-    let inserted = per_backend!(conn, |c| diesel::insert_into(webhook_events::table)
-        .values(event)
-        .on_conflict(webhook_events::dedupe_key)
-        .do_nothing()
-        .execute(c))?;
-    Ok(inserted == 1)
+/// Which of `keys` are recorded already (repeated deliveries).
+pub fn existing_keys(conn: &mut AnyConnection, keys: &[String]) -> QueryResult<Vec<String>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    webhook_events::table.filter(webhook_events::dedupe_key.eq_any(keys)).select(webhook_events::dedupe_key).load(conn)
 }
 
-pub fn set_result(
-    conn: &mut AnyConnection,
-    dedupe_key: &str,
-    status: &str,
-    outcome: &str,
-    at: NaiveDateTime,
-) -> QueryResult<usize> {
-    diesel::update(webhook_events::table.filter(webhook_events::dedupe_key.eq(dedupe_key)))
-        .set((
-            webhook_events::status.eq(status),
-            webhook_events::outcome.eq(Some(outcome)),
-            webhook_events::applied_at.eq(Some(at)),
-        ))
-        .execute(conn)
+/// Records events in one statement; one whose key another process recorded meanwhile is skipped.
+pub fn insert_all(conn: &mut AnyConnection, events: &[NewEvent<'_>]) -> QueryResult<usize> {
+    if events.is_empty() {
+        return Ok(0);
+    }
+    match conn {
+        // diesel's SQLite batch insert takes no ON CONFLICT clause, so OR IGNORE. (It would
+        // also skip a row breaking the status CHECK, but statuses here are our own constants.)
+        AnyConnection::Sqlite(c) => diesel::insert_or_ignore_into(webhook_events::table).values(events).execute(c),
+        AnyConnection::Postgresql(c) => diesel::insert_into(webhook_events::table)
+            .values(events)
+            .on_conflict(webhook_events::dedupe_key)
+            .do_nothing()
+            .execute(c),
+    }
 }
 
 #[derive(Debug, Queryable, Selectable)]
