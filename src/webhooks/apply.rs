@@ -51,13 +51,16 @@ impl From<Outcome> for Applied {
     }
 }
 
-/// What a batch's events share, read once per batch.
+/// What a batch's events share, read once per batch, and the new mappings of its
+/// `meeting.created` events, written together (see [`Batch::flush`]).
 #[derive(Default)]
 pub struct Batch {
     /// (host, account) -> the credentials that can mint for that host.
     able: HashMap<(String, String), Vec<String>>,
     /// meeting id -> event time of its newest delete, for every meeting the batch names.
     tombstones: HashMap<i64, i64>,
+    /// Mappings `meeting.created` events asked for, not written yet.
+    pending: Vec<MappingRow>,
 }
 
 impl Batch {
@@ -71,7 +74,21 @@ impl Batch {
                 _ => None,
             })
             .collect();
-        Ok(Self { able: HashMap::new(), tombstones: tombstones::for_meetings(conn, &ids)?.into_iter().collect() })
+        Ok(Self {
+            able: HashMap::new(),
+            tombstones: tombstones::for_meetings(conn, &ids)?.into_iter().collect(),
+            pending: Vec::new(),
+        })
+    }
+
+    /// Writes the pending mappings. Called before any event that reads or removes mappings, and
+    /// at the end of the batch, so the order of effects is the order of the events.
+    pub fn flush(&mut self, conn: &mut AnyConnection) -> Result<(), DbError> {
+        if !self.pending.is_empty() {
+            mappings::upsert_many(conn, &self.pending)?;
+            self.pending.clear();
+        }
+        Ok(())
     }
 
     fn able(&mut self, conn: &mut AnyConnection, host: &str, account: &str) -> Result<Vec<String>, DbError> {
@@ -93,6 +110,10 @@ pub fn apply(
     event_ts: i64,
     now: NaiveDateTime,
 ) -> Result<Applied, DbError> {
+    // Only a creation may wait in the batch's buffer; anything else sees every earlier write.
+    if !matches!(change, Change::MeetingCreated { .. }) {
+        batch.flush(conn)?;
+    }
     Ok(match change {
         Change::MeetingCreated { meeting_id, host_id, account_id } => {
             map_to_host(conn, batch, *meeting_id, host_id, account_id, event_ts, now, false)?.into()
@@ -188,17 +209,19 @@ fn map_to_host(
         });
     }
     for credential_id in &credential_ids {
-        mappings::upsert(
-            conn,
-            &MappingRow {
-                meeting_id,
-                credential_id: credential_id.clone(),
-                host_user_id: host_id.to_owned(),
-                source: Source::Webhook.as_str().into(),
-                synced_at: now,
-                event_ts: Some(event_ts),
-            },
-        )?;
+        let row = MappingRow {
+            meeting_id,
+            credential_id: credential_id.clone(),
+            host_user_id: host_id.to_owned(),
+            source: Source::Webhook.as_str().into(),
+            synced_at: now,
+            event_ts: Some(event_ts),
+        };
+        if moving {
+            mappings::upsert(conn, &row)?;
+        } else {
+            batch.pending.push(row);
+        }
     }
     Ok(Outcome::Applied(format!("mapped to {} credential(s)", credential_ids.len())))
 }

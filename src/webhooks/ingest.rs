@@ -160,6 +160,7 @@ fn record(
         recorded.push((job, key, serde_json::to_string(&delivery.change).unwrap_or_default(), applied.outcome.clone()));
         receipts.push(Receipt::Recorded { outcome: applied.outcome, deleted_credentials: applied.deleted_credentials });
     }
+    shared.flush(conn)?;
     let rows: Vec<NewEvent<'_>> = recorded
         .iter()
         .map(|(job, key, payload, outcome)| NewEvent {

@@ -322,7 +322,7 @@ mod extras {
             let path = format!("/api/v2/zoom-oauth-credentials/{credential}/logs/");
             let lines = world
                 .daemon
-                .eventually_json(&path, |page| page["results"].as_array().is_some_and(|r| r.len() >= 2))
+                .eventually_json(&path, |page| page["results"][0]["message"].as_str().is_some_and(|m| m.starts_with("minted")))
                 .await;
             let messages: Vec<&str> = lines["results"].as_array().unwrap().iter().map(|l| l["message"].as_str().unwrap()).collect();
             assert!(messages[0].starts_with(&format!("minted join token for meeting {}", host.pmi)), "{messages:?}");

@@ -66,6 +66,29 @@ pub fn upsert(conn: &mut AnyConnection, row: &MappingRow) -> QueryResult<bool> {
     Ok(false)
 }
 
+/// [`upsert`] for many rows. On PostgreSQL the new ones go in one statement (a round trip each
+/// is what costs there) and only those that existed are updated one by one.
+pub fn upsert_many(conn: &mut AnyConnection, rows: &[MappingRow]) -> QueryResult<()> {
+    let existing: Vec<&MappingRow> = match conn {
+        AnyConnection::Postgresql(c) if rows.len() > 1 => {
+            let inserted: std::collections::HashSet<(i64, String)> = diesel::insert_into(meeting_mappings::table)
+                .values(rows)
+                .on_conflict((meeting_mappings::meeting_id, meeting_mappings::credential_id))
+                .do_nothing()
+                .returning((meeting_mappings::meeting_id, meeting_mappings::credential_id))
+                .get_results(c)?
+                .into_iter()
+                .collect();
+            rows.iter().filter(|r| !inserted.contains(&(r.meeting_id, r.credential_id.clone()))).collect()
+        }
+        _ => rows.iter().collect(),
+    };
+    for row in existing {
+        upsert(conn, row)?;
+    }
+    Ok(())
+}
+
 /// Removes every mapping of a meeting that no event newer than `event_ts` wrote (all of them
 /// when `event_ts` is `None`). Returns how many went.
 pub fn delete_meeting(conn: &mut AnyConnection, meeting_id: i64, event_ts: Option<i64>) -> QueryResult<usize> {
