@@ -63,6 +63,12 @@ PRAGMA synchronous = NORMAL;
 PRAGMA busy_timeout = 10000;
 PRAGMA foreign_keys = ON;";
 
+/// Per-connection PostgreSQL settings. Diesel prepares its statements, and PostgreSQL may then
+/// keep a generic plan made while a table was still empty: the webhook dedupe lookup stayed a
+/// sequential scan as `webhook_events` grew (13 ms a query at 50,000 rows, measured). Custom
+/// plans cost a little planning per query and never go stale.
+const POSTGRES_SETTINGS: &str = "SET plan_cache_mode = force_custom_plan;";
+
 pub struct Manager {
     target: DbTarget,
 }
@@ -82,7 +88,11 @@ impl Manager {
                 conn.batch_execute(SQLITE_PRAGMAS).map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
                 Ok(AnyConnection::Sqlite(conn))
             }
-            DbTarget::Postgres(url) => Ok(AnyConnection::Postgresql(PgConnection::establish(url)?)),
+            DbTarget::Postgres(url) => {
+                let mut conn = PgConnection::establish(url)?;
+                conn.batch_execute(POSTGRES_SETTINGS).map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(AnyConnection::Postgresql(conn))
+            }
         }
     }
 }

@@ -92,10 +92,6 @@ pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<AppRow>> {
     oauth_apps::table.find(id).select(AppRow::as_select()).first(conn).optional()
 }
 
-pub fn find_by_client_id(conn: &mut AnyConnection, client_id: &str) -> QueryResult<Option<AppRow>> {
-    oauth_apps::table.filter(oauth_apps::client_id.eq(client_id)).select(AppRow::as_select()).first(conn).optional()
-}
-
 /// One page in creation order, starting after `after` (the previous page's last row).
 pub fn list(conn: &mut AnyConnection, after: Option<(NaiveDateTime, String)>, limit: i64) -> QueryResult<Vec<AppRow>> {
     let mut query = oauth_apps::table.select(AppRow::as_select()).into_boxed();

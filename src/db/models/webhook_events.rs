@@ -43,21 +43,6 @@ pub fn insert_all(conn: &mut AnyConnection, events: &[NewEvent<'_>]) -> QueryRes
     }
 }
 
-#[derive(Debug, Queryable, Selectable)]
-#[diesel(table_name = webhook_events)]
-pub struct EventRow {
-    pub id: i64,
-    pub app_id: String,
-    pub dedupe_key: String,
-    pub event: String,
-    pub event_ts: i64,
-    pub payload: String,
-    pub status: String,
-    pub outcome: Option<String>,
-    pub received_at: NaiveDateTime,
-    pub applied_at: Option<NaiveDateTime>,
-}
-
 pub fn count(conn: &mut AnyConnection) -> QueryResult<i64> {
     webhook_events::table.count().get_result(conn)
 }
