@@ -17,6 +17,7 @@ pub mod meeting_ref;
 pub mod metrics;
 pub mod pagination;
 pub mod recall;
+pub mod replicas;
 pub mod scopes;
 pub mod services;
 pub mod startup;

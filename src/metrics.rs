@@ -86,6 +86,7 @@ pub struct Metrics {
     sync_meetings: Family<OutcomeLabel, Counter>,
     pub mappings: Gauge,
     pub credentials: Family<StatusLabel, Gauge>,
+    pub replicas: Gauge,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -125,6 +126,8 @@ impl Default for Metrics {
         registry.register("mappings", "Meeting-to-credential mappings", mappings.clone());
         let credentials = Family::default();
         registry.register("credentials", "Credentials, by health", credentials.clone());
+        let replicas = Gauge::default();
+        registry.register("replicas", "Live replicas sharing Zoom's rate limits, this one included", replicas.clone());
         Self {
             registry,
             tokens,
@@ -139,6 +142,7 @@ impl Default for Metrics {
             sync_meetings,
             mappings,
             credentials,
+            replicas,
         }
     }
 }

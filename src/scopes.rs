@@ -40,9 +40,9 @@ impl Capability {
             (Self::Zak, false) => {
                 &["user:read:token", "user:read:zak", "user_zak:read", "user:read", "user:write", "user_profile"]
             }
-            (Self::Zak, true) => {
-                &["user:read:token:admin", "user:read:zak:admin", "user:read:admin", "user:write:admin"]
-            }
+            // Not `user:read:zak:admin`: it reaches only `/users/me/zak`, the admin's own ZAK,
+            // never the host's.
+            (Self::Zak, true) => &["user:read:token:admin", "user:read:admin", "user:write:admin"],
             (Self::ListMeetings, false) => &["meeting:read:list_meetings", "meeting:read"],
             (Self::ListMeetings, true) => &["meeting:read:list_meetings:admin", "meeting:read:admin"],
             (Self::ListUsers, false) => &["user:read:list_users:admin"],
@@ -74,6 +74,15 @@ impl Capability {
     }
 }
 
+/// True when a ZAK must come from `GET /users/me/zak` (one that lives 5 minutes): a user-level
+/// credential granted the ZAK scope but none that `GET /users/{id}/token?type=zak` accepts (the
+/// scopes of the OBF token's endpoint).
+pub fn zak_from_me_only(kind: AppKind, granted: &str) -> bool {
+    !kind.is_account_wide()
+        && Capability::Zak.missing(kind, granted).is_none()
+        && Capability::ObfToken.missing(kind, granted).is_some()
+}
+
 /// The minting capabilities `granted` lacks, each with the scope to add.
 pub fn missing_for_minting(kind: AppKind, granted: &str) -> Vec<(Capability, &'static str)> {
     Capability::MINTING.iter().filter_map(|c| c.missing(kind, granted).map(|scope| (*c, scope))).collect()
@@ -103,5 +112,17 @@ mod tests {
         assert!(
             missing_for_minting(AppKind::UserLevel, &Capability::recommended(AppKind::UserLevel).join(" ")).is_empty()
         );
+    }
+
+    #[test]
+    fn a_zak_scope_alone_means_the_users_own_zak_endpoint() {
+        let (user, account) = (AppKind::UserLevel, AppKind::AccountLevel);
+        assert!(zak_from_me_only(user, "user:read:zak meeting:read:local_recording_token"));
+        assert!(zak_from_me_only(user, "user_zak:read"));
+        assert!(!zak_from_me_only(user, "user:read:zak user:read:token"), "the two-hour ZAK when allowed");
+        assert!(!zak_from_me_only(user, "meeting:read:local_recording_token"), "no ZAK at all");
+        // An account-wide credential must mint the host's ZAK; `/users/me/zak` is the admin's.
+        assert!(!zak_from_me_only(account, "user:read:zak:admin"));
+        assert_eq!(Capability::Zak.missing(account, "user:read:zak:admin"), Some("user:read:token:admin"));
     }
 }

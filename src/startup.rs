@@ -1,6 +1,7 @@
 //! Building and running the daemon: connect, migrate, bind, serve (z2p's `Application`).
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
@@ -9,6 +10,7 @@ use anyhow::Context as _;
 
 use crate::config::Settings;
 use crate::db::{Db, migrate};
+use crate::replicas::Membership;
 use crate::state::AppState;
 use crate::{api, telemetry};
 
@@ -18,6 +20,8 @@ pub struct Application {
     state: AppState,
     schedule: Option<tokio_cron_scheduler::JobScheduler>,
     housekeeping: tokio::task::JoinHandle<()>,
+    membership: Membership,
+    heartbeat: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -51,7 +55,14 @@ impl Application {
         tracing::info!(port, public_url = %state.settings.public_url, "listening");
         let schedule = crate::sync::schedule::start(&state).await?;
         let housekeeping = tokio::spawn(crate::housekeeping::run(state.db.clone()));
-        Ok(Self { port, server, state, schedule, housekeeping })
+        // Join the other replicas before the first bot arrives, so the budget share is right
+        // from the start; a failure here is retried by the heartbeat.
+        let membership = Membership::new(state.db.clone(), Arc::clone(&state.budget), Arc::clone(&state.metrics));
+        if let Err(e) = membership.beat().await {
+            tracing::warn!(error = %e, "first replica heartbeat failed");
+        }
+        let heartbeat = tokio::spawn(membership.clone().run());
+        Ok(Self { port, server, state, schedule, housekeeping, membership, heartbeat })
     }
 
     pub fn port(&self) -> u16 {
@@ -70,6 +81,8 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         self.housekeeping.abort();
+        self.heartbeat.abort();
+        self.membership.leave().await;
         if let Some(mut schedule) = self.schedule
             && let Err(e) = schedule.shutdown().await
         {

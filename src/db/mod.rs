@@ -17,7 +17,7 @@ use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::r2d2::{Pool, PooledConnection};
 use tracing::Instrument as _;
 
-pub use conn::{AnyConnection, Backend, DbTarget};
+pub use conn::{AnyConnection, Backend, DbTarget, custom_plans_for_this_transaction};
 
 /// Runs the same diesel expression on whichever backend `conn` is, for the few statements the
 /// MultiConnection derive cannot express backend-neutrally (upserts with `ON CONFLICT`).

@@ -130,6 +130,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    replicas (id) {
+        id -> Text,
+        started_at -> Timestamp,
+        last_seen -> Timestamp,
+    }
+}
+
 diesel::joinable!(credentials -> oauth_apps (app_id));
 diesel::joinable!(sync_runs -> credentials (credential_id));
 diesel::joinable!(oauth_states -> oauth_apps (app_id));
@@ -146,4 +154,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     zoom_users,
     meeting_tombstones,
     sync_runs,
+    replicas,
 );

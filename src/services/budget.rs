@@ -7,9 +7,15 @@
 //! no earlier than one second (plus a margin for network jitter) after the call `limit` places
 //! before it, so no one-second window, fixed or sliding, ever holds more than `limit` calls. A
 //! call whose turn would come after its deadline is refused at once, with the wait it would
-//! have needed. The budget is per process: with several replicas, give each a share (see README).
+//! have needed.
+//!
+//! Several replicas on one database split each limit evenly: each keeps `limit / replicas`
+//! (at least one call a second), the count coming from their heartbeats (`crate::replicas`).
+//! An even split wastes what an idle replica does not use, but costs no database round trip per
+//! call, and together the replicas never exceed Zoom's limit.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::config::Plan;
@@ -49,12 +55,28 @@ pub struct OverBudget {
 
 pub struct Budget {
     plan: Plan,
+    /// Live replicas sharing the plan's limits, this one included.
+    replicas: AtomicUsize,
     schedules: parking_lot::Mutex<HashMap<(String, Category), VecDeque<Instant>>>,
 }
 
 impl Budget {
     pub fn new(plan: Plan) -> Self {
-        Self { plan, schedules: parking_lot::Mutex::new(HashMap::new()) }
+        Self { plan, replicas: AtomicUsize::new(1), schedules: parking_lot::Mutex::new(HashMap::new()) }
+    }
+
+    /// How many replicas share the limits from now on (at least this one).
+    pub fn set_replicas(&self, replicas: usize) {
+        self.replicas.store(replicas.max(1), Ordering::Relaxed);
+    }
+
+    pub fn replicas(&self) -> usize {
+        self.replicas.load(Ordering::Relaxed)
+    }
+
+    /// This replica's calls per second, of a plan's `plan_limit`.
+    fn share(&self, plan_limit: usize) -> usize {
+        (plan_limit / self.replicas()).max(1)
     }
 
     /// Waits for this account's turn in `category`, or refuses if it would come after `deadline`.
@@ -83,23 +105,24 @@ impl Budget {
         now: Instant,
         deadline: Instant,
     ) -> Result<Instant, OverBudget> {
-        let Some(limit) = per_second(self.plan, category) else { return Ok(now) };
+        let Some(plan_limit) = per_second(self.plan, category) else { return Ok(now) };
+        let limit = self.share(plan_limit);
         let mut schedules = self.schedules.lock();
         let slots = schedules.entry((account_id.to_owned(), category)).or_default();
         let mut at = now;
         if let Some(last) = slots.back() {
             at = at.max(*last);
         }
-        if slots.len() >= limit
-            && let Some(oldest) = slots.front()
-        {
-            at = at.max(*oldest + WINDOW + MARGIN);
+        // The call `limit` places back; more are kept (the whole plan's worth) so that the share
+        // can change between calls.
+        if slots.len() >= limit {
+            at = at.max(slots[slots.len() - limit] + WINDOW + MARGIN);
         }
         if at > deadline {
             return Err(OverBudget { retry_after: at - now });
         }
         slots.push_back(at);
-        while slots.len() > limit {
+        while slots.len() > plan_limit {
             slots.pop_front();
         }
         Ok(at)
@@ -110,6 +133,11 @@ impl Budget {
 mod tests {
     use super::*;
 
+    /// The most calls any one-second window starting at a call holds.
+    fn most_in_one_window(slots: &[Instant]) -> usize {
+        slots.iter().map(|at| slots.iter().filter(|s| **s >= *at && **s < *at + WINDOW).count()).max().unwrap_or(0)
+    }
+
     #[test]
     fn no_window_of_one_second_holds_more_than_the_limit() {
         let budget = Budget::new(Plan::Free); // Light: 4 per second.
@@ -117,10 +145,7 @@ mod tests {
         let far = start + Duration::from_secs(60);
         let slots: Vec<Instant> =
             (0..12).map(|_| budget.reserve("acct", Category::Light, start, far).unwrap()).collect();
-        for (i, at) in slots.iter().enumerate() {
-            let in_window = slots.iter().filter(|s| **s >= *at && **s < *at + WINDOW).count();
-            assert!(in_window <= 4, "slot {i}: {in_window} calls within one second");
-        }
+        assert_eq!(most_in_one_window(&slots), 4);
         // The first four go at once; the ninth waits two windows.
         assert!(slots[..4].iter().all(|s| *s == start));
         assert!(slots[8] >= start + 2 * WINDOW);
@@ -160,5 +185,27 @@ mod tests {
         for _ in 0..1000 {
             assert_eq!(budget.reserve("a", Category::Light, now, now), Ok(now));
         }
+    }
+
+    #[test]
+    fn replicas_split_the_limit_and_the_split_follows_their_number() {
+        let budget = Budget::new(Plan::Pro); // Light: 30 per second.
+        let start = Instant::now();
+        let far = start + Duration::from_secs(60);
+        let mut slots = Vec::new();
+        budget.set_replicas(3);
+        slots.extend((0..30).map(|_| budget.reserve("acct", Category::Light, start, far).unwrap()));
+        assert_eq!(most_in_one_window(&slots), 10);
+        // One replica stops: the two left take 15 a second each, from the next call on.
+        budget.set_replicas(2);
+        slots.extend((0..45).map(|_| budget.reserve("acct", Category::Light, start, far).unwrap()));
+        assert_eq!(most_in_one_window(&slots), 15);
+        // More replicas than the limit allows still leaves each one call a second.
+        budget.set_replicas(0);
+        assert_eq!(budget.replicas(), 1);
+        budget.set_replicas(100);
+        let first = budget.reserve("other", Category::Medium, start, far).unwrap();
+        let second = budget.reserve("other", Category::Medium, start, far).unwrap();
+        assert_eq!((first, second), (start, start + WINDOW + MARGIN));
     }
 }

@@ -175,6 +175,8 @@ async fn attempt(
     // credential, the meeting's host.
     let user =
         if ranked.kind == AppKind::UserLevel || meeting_id.is_none() { "me" } else { candidate.host_user_id.as_str() };
+    let zak_from_me =
+        kind == TokenKind::Zak && user == "me" && crate::scopes::zak_from_me_only(ranked.kind, &candidate.scopes);
     let mut zoom_deadline = deadlines.zoom;
     for round in 0..2 {
         let waited = state
@@ -186,7 +188,7 @@ async fn attempt(
         // the Zoom deadline covers Zoom's own slowness, so the wait does not count against it.
         zoom_deadline += waited;
         let remaining = zoom_deadline.saturating_duration_since(Instant::now());
-        let result = with_retries(remaining, || call(state, &access.token, kind, meeting_id, user)).await;
+        let result = with_retries(remaining, || call(state, &access.token, kind, meeting_id, user, zak_from_me)).await;
         match result {
             Ok(token) => return Ok(token),
             // The access token was refused: take a newer one (or a refreshed one) once.
@@ -207,12 +209,14 @@ async fn call(
     kind: TokenKind,
     meeting_id: Option<i64>,
     user: &str,
+    zak_from_me: bool,
 ) -> Result<SecretString, ZoomError> {
     let minted = match (kind, meeting_id) {
         (TokenKind::Join { bypass_waiting_room }, Some(id)) => {
             state.zoom.join_token(access, id, bypass_waiting_room).await
         }
         (TokenKind::Obf, Some(id)) => state.zoom.obf_token(access, user, id).await,
+        (TokenKind::Zak, _) if zak_from_me => state.zoom.my_zak(access).await,
         (TokenKind::Zak, _) => state.zoom.zak(access, user).await,
         (_, None) => return Err(ZoomError::Decode("a meeting is required for this token".into())),
     };

@@ -144,6 +144,7 @@ fn record(
     jobs: &[Job],
     now: chrono::NaiveDateTime,
 ) -> Result<Vec<Receipt>, DbError> {
+    crate::db::custom_plans_for_this_transaction(conn)?;
     let keys: Vec<String> = jobs.iter().map(|job| job.delivery.dedupe_key(&job.app.id)).collect();
     let mut seen: HashSet<String> = webhook_events::existing_keys(conn, &keys)?.into_iter().collect();
     let mut shared = apply::Batch::load(conn, jobs.iter().map(|job| &job.delivery.change))?;

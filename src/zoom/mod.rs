@@ -191,6 +191,13 @@ impl ZoomClient {
         self.send("obf_token", request).await
     }
 
+    /// `GET /users/me/zak`: the caller's own ZAK, valid five minutes; for credentials granted only
+    /// the ZAK scope.
+    pub async fn my_zak(&self, access_token: &SecretString) -> Result<MintedToken, ZoomError> {
+        let request = self.get(access_token, "/users/me/zak");
+        self.send("zak", request).await
+    }
+
     /// `GET /users/{user}/token?type=zak` (a ZAK valid two hours).
     pub async fn zak(&self, access_token: &SecretString, user: &str) -> Result<MintedToken, ZoomError> {
         let request = self.get(access_token, &format!("/users/{}/token", path_segment(user))).query(&[("type", "zak")]);

@@ -254,15 +254,19 @@ async fn three_replicas_sync_each_credential_once_per_tick() {
     }
     let mut env = db_env(&world.daemon.db);
     env.extend(zoom_env(&world.zoom));
+    // CI: every 2 s for 11 s. The acceptance's form, every 10 s for a minute:
+    // ZOOMSYNC_REPLICA_TICK_SECONDS=10 ZOOMSYNC_REPLICA_RUN_SECONDS=61.
+    let setting = |name: &str, default: u64| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
+    let (tick, run) = (setting("ZOOMSYNC_REPLICA_TICK_SECONDS", 2), setting("ZOOMSYNC_REPLICA_RUN_SECONDS", 11));
     env.retain(|(k, _)| k != "ZOOMSYNC__SYNC__SCHEDULE");
-    env.push(("ZOOMSYNC__SYNC__SCHEDULE".into(), "*/2 * * * * *".into()));
+    env.push(("ZOOMSYNC__SYNC__SCHEDULE".into(), format!("*/{tick} * * * * *")));
     world.sim.reset_counters().await.unwrap();
     let mut replicas: Vec<Daemon> =
         (0..3).map(|i| Daemon::start(world.daemon.db.dir.path(), &format!("cron-{i}"), &env)).collect();
     for replica in &mut replicas {
         assert!(replica.wait_ready(Duration::from_secs(30)).await, "{}", replica.stderr());
     }
-    tokio::time::sleep(Duration::from_secs(11)).await;
+    tokio::time::sleep(Duration::from_secs(run)).await;
     for replica in &mut replicas {
         replica.terminate();
     }
@@ -276,7 +280,12 @@ async fn three_replicas_sync_each_credential_once_per_tick() {
         .load(&mut *conn)
         .unwrap();
     let ticks: BTreeSet<_> = runs.iter().map(|(_, tick, _)| *tick).collect();
-    assert!(ticks.len() >= 4, "a 2-second schedule over 11 seconds: {} ticks", ticks.len());
+    assert!(ticks.len() as u64 >= run / tick - 1, "a {tick}-second schedule over {run} seconds: {} ticks", ticks.len());
+    println!(
+        "{} ticks; runs per credential: {:?}",
+        ticks.len(),
+        credentials.iter().map(|c| runs.iter().filter(|(id, ..)| id == c).count()).collect::<Vec<_>>()
+    );
     for credential in &credentials {
         let mine: Vec<_> = runs.iter().filter(|(c, ..)| c == credential).map(|(_, tick, _)| *tick).collect();
         let distinct: BTreeSet<_> = mine.iter().collect();
@@ -291,6 +300,12 @@ async fn three_replicas_sync_each_credential_once_per_tick() {
     // zoom-sim saw exactly the calls those runs make (user-level: /users/me plus two listings).
     let counters = world.sim.counters().await.unwrap();
     let listings = counters.requests["GET /v2/users/{userId}/meetings"].values().sum::<u64>();
+    // A run cut short by the replicas' stop made one listing or none.
     let completed = runs.iter().filter(|(.., status)| status == "completed").count() as u64;
-    assert_eq!(listings, 2 * completed, "zoom-sim's counters match one backfill per credential per tick");
+    let cut_short = runs.len() as u64 - completed;
+    assert!(
+        (2 * completed..=2 * (completed + cut_short)).contains(&listings),
+        "zoom-sim's counters match one backfill per credential per tick: {listings} listings for {completed} \
+         completed runs and {cut_short} cut short"
+    );
 }

@@ -1,23 +1,18 @@
 //! Housekeeping prunes what grows with use, by age, and nothing recent.
 
 use diesel::prelude::*;
-use zoom_sim::control::types::Role;
 use zoomsync::db::schema::{credential_logs, meeting_tombstones, sync_runs, webhook_events};
 
 use crate::both_backends;
 use crate::helpers::World;
+use crate::helpers::world::Hosted;
 
 both_backends! {
     async fn old_rows_go_and_recent_ones_stay(backend) {
         let world = World::start(backend).await;
-        let account = world.account().await;
-        let host = world.user(&account, Role::Member).await;
-        let app = world.app("user_level", None).await;
-        world.connect(&app, &host.id).await;
-        let meeting = world.meeting(&host.id).await;
-        assert_eq!(world.wait_for_mappings(meeting.id, 1).await.len(), 1);
+        let Hosted { credential, meeting, .. } = world.hosted_meeting().await;
         world.daemon.eventually_json(
-            &format!("/api/v2/zoom-oauth-credentials/{}/logs/", world.credential_of(&app, &host.id).await["id"].as_str().unwrap()),
+            &format!("/api/v2/zoom-oauth-credentials/{}/logs/", credential["id"].as_str().unwrap()),
             |l| l["results"].as_array().is_some_and(|r| r.len() >= 2),
         ).await;
 

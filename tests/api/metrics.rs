@@ -1,9 +1,9 @@
 //! `/metrics`: the counters move with tokens, webhooks and backfills, and carry no secrets.
 
 use reqwest::StatusCode;
-use zoom_sim::control::types::Role;
 
 use crate::both_backends;
+use crate::helpers::world::Hosted;
 use crate::helpers::{World, contains_secret};
 
 async fn scrape(world: &World) -> String {
@@ -22,12 +22,7 @@ both_backends! {
         let world = World::start(backend).await;
         let before = scrape(&world).await;
         assert!(before.contains("# TYPE zoomsync_sync_run_seconds histogram"), "{before}");
-        let account = world.account().await;
-        let host = world.user(&account, Role::Member).await;
-        let app = world.app("user_level", None).await;
-        world.connect(&app, &host.id).await;
-        let meeting = world.meeting(&host.id).await;
-        assert_eq!(world.wait_for_mappings(meeting.id, 1).await.len(), 1);
+        let Hosted { app, meeting, .. } = world.hosted_meeting().await;
         let token = world.bot("join-token", &format!("meeting_id={}", meeting.id)).await.text().await.unwrap();
         assert_eq!(world.bot("join-token", "meeting_id=99999999999").await.status(), StatusCode::NOT_FOUND);
         let refused = world.deliver(&app.id, "wrong-secret", chrono::Utc::now().timestamp(), "{}").await;

@@ -47,6 +47,18 @@ async fn join_token(client: &reqwest::Client, base: &str, meeting_id: u64) -> Re
         .map(|r| r.status())
 }
 
+/// `count` bots at once for one meeting, dealt round the replicas; every one gets its token.
+async fn all_served(client: &reqwest::Client, replicas: &[Daemon], meeting_id: u64, count: usize) {
+    let mut tasks = Vec::new();
+    for i in 0..count {
+        let (client, base) = (client.clone(), replicas[i % replicas.len()].address.clone());
+        tasks.push(tokio::spawn(async move { join_token(&client, &base, meeting_id).await.unwrap() }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), StatusCode::OK);
+    }
+}
+
 #[tokio::test]
 async fn three_replicas_on_postgres_refresh_once_for_two_hundred_bots() {
     let world = World::start_with(Backend::Postgres, sim_options(), |c| c.zoom.plan_limits = "none".into()).await;
@@ -61,18 +73,68 @@ async fn three_replicas_on_postgres_refresh_once_for_two_hundred_bots() {
     world.expire_access_tokens(true).await;
     world.sim.reset_counters().await.unwrap();
     let client = reqwest::Client::new();
-    let mut tasks = Vec::new();
-    for i in 0..200 {
-        let (client, base) = (client.clone(), replicas[i % 3].address.clone());
-        tasks.push(tokio::spawn(async move { join_token(&client, &base, meeting_id).await.unwrap() }));
-    }
-    for task in tasks {
-        assert_eq!(task.await.unwrap(), StatusCode::OK);
-    }
+    all_served(&client, &replicas, meeting_id, 200).await;
     let counters = world.sim.counters().await.unwrap();
     assert_eq!(counters.oauth.refresh, 1, "one refresh across three replicas");
     assert_eq!(counters.oauth.invalid_grant, 0);
     assert_eq!(counters.mints.join_local_recording, 200);
+}
+
+/// The live replicas a daemon counts, from its `/metrics`.
+async fn replicas_seen(client: &reqwest::Client, base: &str) -> Option<u64> {
+    let text = client.get(format!("{base}/metrics")).send().await.ok()?.text().await.ok()?;
+    text.lines().find_map(|line| line.strip_prefix("zoomsync_replicas ")).and_then(|v| v.trim().parse().ok())
+}
+
+/// Waits until every daemon in `bases` counts `expected` replicas.
+async fn wait_for_replicas(client: &reqwest::Client, bases: &[String], expected: u64) {
+    let deadline = tokio::time::Instant::now() + zoomsync::replicas::HEARTBEAT * 6;
+    loop {
+        let mut seen = Vec::new();
+        for base in bases {
+            seen.push(replicas_seen(client, base).await);
+        }
+        if seen.iter().all(|s| *s == Some(expected)) {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "expected {expected} replicas everywhere, saw {seen:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn replicas_share_the_accounts_rate_limit() {
+    // zoom-sim enforces Pro limits (Light: 30/s); each replica keeps Pro's budget (the default).
+    let world =
+        World::start_with(Backend::Postgres, zoom_sim::SimOptions { rate_limits: true, ..sim_options() }, |_| {}).await;
+    let hosts = connected_hosts(&world, 1).await;
+    let meeting_id = hosts[0].1;
+    let mut env = db_env(&world.daemon.db);
+    env.extend(zoom_env(&world.zoom));
+    let mut replicas: Vec<Daemon> =
+        (0..3).map(|i| Daemon::start(world.daemon.db.dir.path(), &format!("share-{i}"), &env)).collect();
+    for replica in &mut replicas {
+        assert!(replica.wait_ready(Duration::from_secs(30)).await, "{}", replica.stderr());
+    }
+    let client = reqwest::Client::new();
+    let mut bases: Vec<String> = replicas.iter().map(|r| r.address.clone()).collect();
+    bases.push(world.daemon.url(""));
+    // The three processes and the test's own daemon: four replicas, 7 Light calls a second each.
+    wait_for_replicas(&client, &bases, 4).await;
+
+    // 90 bots at once, spread over the three processes: alone, each would send its 30 at once
+    // and Zoom would refuse the excess.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    world.sim.reset_counters().await.unwrap();
+    all_served(&client, &replicas, meeting_id, 90).await;
+    let counters = world.sim.counters().await.unwrap();
+    assert_eq!(counters.rate_limited, 0, "together the replicas kept inside the account's limit");
+    assert_eq!(counters.mints.join_local_recording, 90);
+
+    // A replica that stops cleanly leaves at once; one killed stops counting after a while.
+    replicas[0].terminate();
+    replicas[1].kill9();
+    wait_for_replicas(&client, &bases[2..], 2).await;
 }
 
 both_backends! {

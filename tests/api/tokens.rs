@@ -7,17 +7,14 @@ use reqwest::{Method, StatusCode};
 use zoom_sim::control::types::{NewFault, Role};
 
 use crate::both_backends;
+use crate::helpers::world::Hosted;
 use crate::helpers::world::sim_options;
 use crate::helpers::{World, contains_secret, json, logs};
 
 /// A world with one connected host and one mapped meeting.
 async fn host_with_meeting(world: &World) -> (String, u64, String) {
-    let account = world.account().await;
-    let host = world.user(&account, Role::Member).await;
-    let app = world.app("user_level", None).await;
-    let credential = world.connect(&app, &host.id).await["id"].as_str().unwrap().to_owned();
-    let meeting = world.meeting(&host.id).await;
-    assert_eq!(world.wait_for_mappings(meeting.id, 1).await.len(), 1);
+    let Hosted { app, credential, meeting, .. } = world.hosted_meeting().await;
+    let credential = credential["id"].as_str().unwrap().to_owned();
     (credential, meeting.id, app.client_id)
 }
 
@@ -102,14 +99,37 @@ both_backends! {
         assert_eq!(world.sim.counters().await.unwrap().rate_limited, 0);
     }
 
-    async fn revoked_at_zoom_turns_unhealthy_then_reconnect_heals(backend) {
+    async fn a_credential_granted_only_the_zak_scope_gets_its_own_zak(backend) {
+        // ATT's scope set for local recording: a ZAK scope, but none that /users/{id}/token takes.
         let world = World::start(backend).await;
         let account = world.account().await;
         let host = world.user(&account, Role::Member).await;
-        let app = world.app("user_level", None).await;
-        let credential = world.connect(&app, &host.id).await["id"].as_str().unwrap().to_owned();
+        let scopes =
+            ["meeting:read:local_recording_token", "user:read:zak", "meeting:read:list_meetings", "user:read:user"];
+        let app = world.app_with_scopes("user_level", None, Some(&scopes)).await;
+        world.connect(&app, &host.id).await;
         let meeting = world.meeting(&host.id).await;
         assert_eq!(world.wait_for_mappings(meeting.id, 1).await.len(), 1);
+        world.sim.reset_counters().await.unwrap();
+
+        let zak = world.bot("zak", &format!("meeting_id={}", meeting.id)).await;
+        assert_eq!(zak.status(), StatusCode::OK);
+        let minted = world.sim.token(&zak.text().await.unwrap()).await.unwrap();
+        assert_eq!(minted.user_id.as_deref(), Some(host.id.as_str()), "the host's own ZAK");
+        let requests = world.sim.counters().await.unwrap().requests;
+        assert_eq!(requests["GET /v2/users/me/zak"].values().sum::<u64>(), 1);
+        assert!(!requests.contains_key("GET /v2/users/{userId}/token"), "{requests:?}");
+
+        // An OBF token needs the scope it lacks: refused, and the reason names it.
+        let obf = world.bot("obf-token", &format!("meeting_id={}", meeting.id)).await;
+        assert_eq!(obf.status(), StatusCode::NOT_FOUND);
+        assert!(obf.text().await.unwrap().contains("user:read:token"));
+    }
+
+    async fn revoked_at_zoom_turns_unhealthy_then_reconnect_heals(backend) {
+        let world = World::start(backend).await;
+        let Hosted { host, app, credential, meeting, .. } = world.hosted_meeting().await;
+        let credential = credential["id"].as_str().unwrap().to_owned();
         // Revoked at Zoom without the webhook (as if it were lost): tokens simply stop working.
         let grant = world.sim.grants(Some(&app.client_id), Some(&host.id)).await.unwrap().remove(0);
         world.sim.revoke_grant(&grant.id, false).await.unwrap();
@@ -276,38 +296,23 @@ mod extras {
             let key = zoomsync::recall::VerificationKey::parse(SECRET).unwrap();
             let timestamp = chrono::Utc::now().timestamp().to_string();
             let signature = key.sign("msg_1", &timestamp, b"");
-            let signed = world
-                .daemon
-                .client
-                .get(&url)
-                .header("webhook-id", "msg_1")
-                .header("webhook-timestamp", &timestamp)
-                .header("webhook-signature", format!("v1,AAAA {signature}"))
-                .send()
-                .await
-                .unwrap();
+            // Recall's headers, `webhook-*` or the older `svix-*`, with an id, a timestamp and
+            // signatures.
+            let get = |prefix: &'static str, id: &'static str, signatures: String| {
+                world
+                    .daemon
+                    .client
+                    .get(&url)
+                    .header(format!("{prefix}-id"), id)
+                    .header(format!("{prefix}-timestamp"), &timestamp)
+                    .header(format!("{prefix}-signature"), signatures)
+                    .send()
+            };
+            let signed = get("webhook", "msg_1", format!("v1,AAAA {signature}")).await.unwrap();
             assert_eq!(signed.status(), StatusCode::OK);
-            let svix = world
-                .daemon
-                .client
-                .get(&url)
-                .header("svix-id", "msg_1")
-                .header("svix-timestamp", &timestamp)
-                .header("svix-signature", &signature)
-                .send()
-                .await
-                .unwrap();
+            let svix = get("svix", "msg_1", signature.clone()).await.unwrap();
             assert_eq!(svix.status(), StatusCode::OK, "the older svix-* header names work too");
-            let forged = world
-                .daemon
-                .client
-                .get(&url)
-                .header("webhook-id", "msg_2")
-                .header("webhook-timestamp", &timestamp)
-                .header("webhook-signature", &signature)
-                .send()
-                .await
-                .unwrap();
+            let forged = get("webhook", "msg_2", signature.clone()).await.unwrap();
             assert_eq!(forged.status(), StatusCode::UNAUTHORIZED, "a signature for another message");
         }
 

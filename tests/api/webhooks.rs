@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use zoom_sim::control::types::{AppPatch, MeetingPatch, NewMeeting, Role, UserPatch, UserStatus};
 
 use crate::both_backends;
+use crate::helpers::world::Hosted;
 use crate::helpers::{World, json};
 
 fn now() -> i64 {
@@ -160,12 +161,7 @@ both_backends! {
 
     async fn a_delivery_sent_three_times_is_applied_once(backend) {
         let world = World::start(backend).await;
-        let account = world.account().await;
-        let host = world.user(&account, Role::Member).await;
-        let app = world.app("user_level", None).await;
-        world.connect(&app, &host.id).await;
-        let meeting = world.meeting(&host.id).await;
-        assert_eq!(world.wait_for_mappings(meeting.id, 1).await.len(), 1);
+        let Hosted { account, host, app, .. } = world.hosted_meeting().await;
         let delivery = world.sim.deliveries(Some(&app.client_id), Some("meeting.created")).await.unwrap().remove(0);
         let before = world.recorded_events().await;
         // Zoom's retries repeat the same bytes and headers.

@@ -6,6 +6,7 @@ pub mod credential_logs;
 pub mod credentials;
 pub mod mappings;
 pub mod oauth_states;
+pub mod replicas;
 pub mod sync_runs;
 pub mod tombstones;
 pub mod webhook_events;

@@ -30,6 +30,17 @@ pub struct RegisteredApp {
     pub webhook_secret: String,
 }
 
+/// A member of a fresh account, connected through a user-level app, hosting one meeting that
+/// zoomsync has mapped (the most common starting point of a test).
+pub struct Hosted {
+    pub account: String,
+    pub host: sim::User,
+    pub app: RegisteredApp,
+    /// The credential, as the admin API shows it.
+    pub credential: Value,
+    pub meeting: sim::Meeting,
+}
+
 pub fn sim_options() -> SimOptions {
     // Zoom's retry schedule (5, 20, 60 minutes) in a fraction of a second.
     SimOptions { port: 0, retry_scale: 0.0005, workers: 2, ..SimOptions::default() }
@@ -84,6 +95,16 @@ impl World {
     /// Registers an app in zoomsync and at zoom-sim (with its webhook subscription pointing at
     /// zoomsync, which zoom-sim validates).
     pub async fn app(&self, kind: &'static str, account_id: Option<&str>) -> RegisteredApp {
+        self.app_with_scopes(kind, account_id, None).await
+    }
+
+    /// The same, with the scopes the app asks Zoom for (`None`: zoom-sim's default, all of them).
+    pub async fn app_with_scopes(
+        &self,
+        kind: &'static str,
+        account_id: Option<&str>,
+        scopes: Option<&[&str]>,
+    ) -> RegisteredApp {
         let suffix = rand::random::<u32>();
         let client_id = format!("client-{suffix}");
         let client_secret = format!("client-secret-{suffix}-abcdef");
@@ -112,7 +133,7 @@ impl World {
                     secret_token: webhook_secret.clone(),
                     enabled: Some(true),
                 }),
-                ..NewApp::new(sim_kind)
+                scopes: scopes.map(|s| s.iter().map(|s| (*s).to_owned()).collect()),
             })
             .await
             .expect("zoom-sim app");
@@ -153,6 +174,16 @@ impl World {
         )
         .await;
         list["results"][0].clone()
+    }
+
+    pub async fn hosted_meeting(&self) -> Hosted {
+        let account = self.account().await;
+        let host = self.user(&account, Role::Member).await;
+        let app = self.app("user_level", None).await;
+        let credential = self.connect(&app, &host.id).await;
+        let meeting = self.meeting(&host.id).await;
+        assert_eq!(self.wait_for_mappings(meeting.id, 1).await.len(), 1, "the new meeting is mapped");
+        Hosted { account, host, app, credential, meeting }
     }
 
     pub async fn meeting(&self, host_id: &str) -> sim::Meeting {
