@@ -27,25 +27,8 @@ impl Browser {
             Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
             "the console test needs Debian's chromium and chromium-driver: apt-get install chromium chromium-driver (scripts/test does)"
         );
-        let port = super::process::free_port();
-        let driver = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts");
-        let base = format!("http://127.0.0.1:{port}");
+        let (driver, base) = start_driver().await;
         let client = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Ok(r) = client.get(format!("{base}/status")).send().await
-                && r.json::<Value>().await.is_ok_and(|v| v["value"]["ready"] == true)
-            {
-                break;
-            }
-            assert!(Instant::now() < deadline, "chromedriver did not become ready");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
         let profile = tempfile::tempdir().expect("profile dir");
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
@@ -172,4 +155,33 @@ impl Drop for Browser {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
+}
+
+/// ChromeDriver on a free port, ready. `free_port` releases the port before ChromeDriver binds
+/// it, so a test running alongside can take it in between; ChromeDriver then exits, and it is
+/// started again on another port.
+async fn start_driver() -> (Child, String) {
+    let client = reqwest::Client::new();
+    for _ in 0..5 {
+        let port = super::process::free_port();
+        let mut driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline && matches!(driver.try_wait(), Ok(None)) {
+            if let Ok(r) = client.get(format!("{base}/status")).send().await
+                && r.json::<Value>().await.is_ok_and(|v| v["value"]["ready"] == true)
+            {
+                return (driver, base);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let _ = driver.kill();
+        let _ = driver.wait();
+    }
+    panic!("chromedriver did not become ready");
 }

@@ -57,11 +57,23 @@ pub struct Daemon {
     child: Child,
     pub address: String,
     stderr: PathBuf,
+    dir: PathBuf,
+    name: String,
+    env: Vec<(String, String)>,
 }
+
+/// How often `wait_ready` picks another port when the one chosen was taken in the meantime.
+const PORT_ATTEMPTS: usize = 5;
 
 impl Daemon {
     /// Starts `zoomsync serve` on a free port in `dir`; its output goes to files named `name`.
+    /// Use `address` only after `wait_ready`: the port may change if another test took it.
     pub fn start(dir: &Path, name: &str, env: &[(String, String)]) -> Self {
+        let (child, address, stderr) = Self::spawn(dir, name, env);
+        Self { child, address, stderr, dir: dir.to_owned(), name: name.to_owned(), env: env.to_vec() }
+    }
+
+    fn spawn(dir: &Path, name: &str, env: &[(String, String)]) -> (Child, String, PathBuf) {
         let port = free_port();
         let stdout = dir.join(format!("{name}.stdout"));
         let stderr = dir.join(format!("{name}.stderr"));
@@ -75,15 +87,23 @@ impl Daemon {
             .stderr(std::fs::File::create(&stderr).expect("stderr file"))
             .spawn()
             .expect("spawn zoomsync serve");
-        Self { child, address: format!("http://127.0.0.1:{port}"), stderr }
+        (child, format!("http://127.0.0.1:{port}"), stderr)
     }
 
     /// Waits until `/readyz` answers 200; false if it never does or the process exits.
+    /// `free_port` releases the port before the daemon binds it, so a test running alongside can
+    /// take it in between: a daemon that exits for that reason is started again on another port.
     pub async fn wait_ready(&mut self, timeout: Duration) -> bool {
         let client = reqwest::Client::new();
         let deadline = Instant::now() + timeout;
+        let mut attempts = 1;
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
+                if attempts < PORT_ATTEMPTS && self.stderr().contains("Address already in use") {
+                    attempts += 1;
+                    (self.child, self.address, self.stderr) = Self::spawn(&self.dir, &self.name, &self.env);
+                    continue;
+                }
                 return false;
             }
             if let Ok(response) = client.get(format!("{}/readyz", self.address)).send().await
