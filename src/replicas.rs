@@ -10,6 +10,7 @@ use crate::db::models::replicas;
 use crate::db::{Db, DbError};
 use crate::metrics::Metrics;
 use crate::services::budget::Budget;
+use crate::state::AppState;
 use crate::time;
 
 /// How often a replica beats.
@@ -35,7 +36,7 @@ impl Membership {
 
     /// Beats until the process ends. A failed beat keeps the last known share: the database
     /// being away for a moment should not let every replica take the whole budget.
-    pub async fn run(self) {
+    async fn run(self) {
         let mut tick = tokio::time::interval(HEARTBEAT);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -67,12 +68,38 @@ impl Membership {
         Ok(live)
     }
 
-    /// Says goodbye on a clean stop, so the others take this share at their next beat.
-    pub async fn leave(&self) {
+    async fn leave(&self) {
         let id = self.id.clone();
         if let Err(e) = self.db.write(move |conn| replicas::remove(conn, &id).map_err(DbError::from)).await {
             tracing::warn!(error = %e, "could not remove this replica's row; it expires by itself");
         }
+    }
+}
+
+/// Joins the replicas now, so that the share is right before the first Zoom call, and keeps
+/// beating in the background until [`Joined::leave`]. A failed first beat is retried by the
+/// heartbeat. The daemon joins for its lifetime; `zoomsync sync` for its run, since it spends
+/// the same accounts' budgets.
+pub async fn join(state: &AppState) -> Joined {
+    let membership = Membership::new(state.db.clone(), Arc::clone(&state.budget), Arc::clone(&state.metrics));
+    if let Err(e) = membership.beat().await {
+        tracing::warn!(error = %e, "first replica heartbeat failed");
+    }
+    let heartbeat = tokio::spawn(membership.clone().run());
+    Joined { membership, heartbeat }
+}
+
+/// A membership kept up by its heartbeat.
+pub struct Joined {
+    membership: Membership,
+    heartbeat: tokio::task::JoinHandle<()>,
+}
+
+impl Joined {
+    /// Says goodbye on a clean stop, so the others take this share at their next beat.
+    pub async fn leave(self) {
+        self.heartbeat.abort();
+        self.membership.leave().await;
     }
 }
 

@@ -1,7 +1,6 @@
 //! Building and running the daemon: connect, migrate, bind, serve (z2p's `Application`).
 
 use std::net::TcpListener;
-use std::sync::Arc;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
@@ -10,7 +9,7 @@ use anyhow::Context as _;
 
 use crate::config::Settings;
 use crate::db::{Db, migrate};
-use crate::replicas::Membership;
+use crate::replicas::{self, Joined};
 use crate::state::AppState;
 use crate::{api, telemetry};
 
@@ -20,8 +19,7 @@ pub struct Application {
     state: AppState,
     schedule: Option<tokio_cron_scheduler::JobScheduler>,
     housekeeping: tokio::task::JoinHandle<()>,
-    membership: Membership,
-    heartbeat: tokio::task::JoinHandle<()>,
+    replicas: Joined,
 }
 
 impl Application {
@@ -55,14 +53,9 @@ impl Application {
         tracing::info!(port, public_url = %state.settings.public_url, "listening");
         let schedule = crate::sync::schedule::start(&state).await?;
         let housekeeping = tokio::spawn(crate::housekeeping::run(state.db.clone()));
-        // Join the other replicas before the first bot arrives, so the budget share is right
-        // from the start; a failure here is retried by the heartbeat.
-        let membership = Membership::new(state.db.clone(), Arc::clone(&state.budget), Arc::clone(&state.metrics));
-        if let Err(e) = membership.beat().await {
-            tracing::warn!(error = %e, "first replica heartbeat failed");
-        }
-        let heartbeat = tokio::spawn(membership.clone().run());
-        Ok(Self { port, server, state, schedule, housekeeping, membership, heartbeat })
+        // Join the other replicas before the first bot arrives.
+        let replicas = replicas::join(&state).await;
+        Ok(Self { port, server, state, schedule, housekeeping, replicas })
     }
 
     pub fn port(&self) -> u16 {
@@ -81,8 +74,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         self.housekeeping.abort();
-        self.heartbeat.abort();
-        self.membership.leave().await;
+        self.replicas.leave().await;
         if let Some(mut schedule) = self.schedule
             && let Err(e) = schedule.shutdown().await
         {

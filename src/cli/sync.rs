@@ -22,6 +22,7 @@ pub async fn run(state: &AppState, credential: Option<String>) -> ExitCode {
             Err(e) => return output::failure(&e),
         },
     };
+    let replicas = crate::replicas::join(state).await;
     let mut failed = false;
     for id in ids {
         let bar = progress_bar(&id);
@@ -54,6 +55,7 @@ pub async fn run(state: &AppState, credential: Option<String>) -> ExitCode {
             }
         }
     }
+    replicas.leave().await;
     state.log.flush().await;
     if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }

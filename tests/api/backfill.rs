@@ -214,6 +214,15 @@ both_backends! {
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(stdout.contains(&format!("{id}: 1 user(s), 40 meeting(s) seen, 0 added, 0 removed")), "{stdout}");
+        // It spends the account's budget beside the daemon, so it took a share while it ran
+        // (two replicas: the daemon and itself), and left when done.
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("replicas=2"), "{stderr}");
+        let remaining: i64 = {
+            use diesel::prelude::*;
+            zoomsync::db::schema::replicas::table.count().get_result(&mut *world.db().get().unwrap()).unwrap()
+        };
+        assert_eq!(remaining, 1, "only the daemon's own row remains");
         let unknown = crate::helpers::process::run_cli(world.daemon.db.dir.path(), &env, &["sync", "--credential", "nope"]);
         assert!(!unknown.status.success());
     }
