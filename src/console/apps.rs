@@ -7,8 +7,8 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::layout::{badge, copyable, csrf_field, page};
-use super::session::Session;
-use super::{Notice, after, back_to, forbidden};
+use super::session::{CarriesCsrf, Posted, Session};
+use super::{Notice, after, back_to};
 use crate::db::models::apps::AppKind;
 use crate::error::AppError;
 use crate::pagination::MAX_PAGE_SIZE;
@@ -93,11 +93,13 @@ pub struct NewAppForm {
     account_id: String,
 }
 
-pub async fn create(session: Session, state: web::Data<AppState>, form: web::Form<NewAppForm>) -> HttpResponse {
-    let form = form.into_inner();
-    if !session.csrf_ok(&form.csrf) {
-        return forbidden();
+impl CarriesCsrf for NewAppForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
     }
+}
+
+pub async fn create(state: web::Data<AppState>, Posted(form): Posted<NewAppForm>) -> HttpResponse {
     let input = CreateApp {
         kind: Some(form.kind),
         client_id: Some(form.client_id),
@@ -205,16 +207,17 @@ pub struct RotateForm {
     webhook_secret: String,
 }
 
+impl CarriesCsrf for RotateForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 pub async fn rotate(
-    session: Session,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    form: web::Form<RotateForm>,
+    Posted(form): Posted<RotateForm>,
 ) -> HttpResponse {
-    let form = form.into_inner();
-    if !session.csrf_ok(&form.csrf) {
-        return forbidden();
-    }
     let secret = |s: String| Some(s).filter(|s| !s.is_empty()).map(SecretString::from);
     let input =
         RotateSecrets { client_secret: secret(form.client_secret), webhook_secret: secret(form.webhook_secret) };
@@ -222,27 +225,11 @@ pub async fn rotate(
     after(apps::rotate_secrets(&state, &id, input).await, &here, "Secrets rotated.", &here)
 }
 
-pub async fn delete(
-    session: Session,
-    state: web::Data<AppState>,
-    id: web::Path<String>,
-    form: web::Form<super::CsrfForm>,
-) -> HttpResponse {
-    if !session.csrf_ok(&form.csrf) {
-        return forbidden();
-    }
+pub async fn delete(state: web::Data<AppState>, id: web::Path<String>, _: Posted<super::CsrfForm>) -> HttpResponse {
     after(apps::delete(&state, &id).await, "/console/apps", "App deleted.", &format!("/console/apps/{id}"))
 }
 
-pub async fn connect(
-    session: Session,
-    state: web::Data<AppState>,
-    id: web::Path<String>,
-    form: web::Form<super::CsrfForm>,
-) -> HttpResponse {
-    if !session.csrf_ok(&form.csrf) {
-        return forbidden();
-    }
+pub async fn connect(state: web::Data<AppState>, id: web::Path<String>, _: Posted<super::CsrfForm>) -> HttpResponse {
     let here = format!("/console/apps/{id}");
     after(crate::services::connect::server_to_server(&state, &id).await, &here, "Account connected.", &here)
 }

@@ -5,8 +5,8 @@ use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
 
 use super::layout::{badge, csrf_field};
-use super::session::Session;
-use super::{CsrfForm, after, back_to, forbidden};
+use super::session::{Posted, Session};
+use super::{CsrfForm, after, back_to};
 use crate::db::models::credentials::ListFilter;
 use crate::error::AppError;
 use crate::pagination::MAX_PAGE_SIZE;
@@ -76,15 +76,7 @@ pub async fn cards(state: &AppState, session: &Session, app: &AppView) -> Result
     })
 }
 
-pub async fn sync(
-    session: Session,
-    state: web::Data<AppState>,
-    id: web::Path<String>,
-    form: web::Form<CsrfForm>,
-) -> HttpResponse {
-    if !session.csrf_ok(&form.csrf) {
-        return forbidden();
-    }
+pub async fn sync(state: web::Data<AppState>, id: web::Path<String>, _: Posted<CsrfForm>) -> HttpResponse {
     match credentials::find(&state, &id).await {
         Ok(credential) => {
             crate::sync::spawn(&state, &credential.id, None);
@@ -94,15 +86,7 @@ pub async fn sync(
     }
 }
 
-pub async fn delete(
-    session: Session,
-    state: web::Data<AppState>,
-    id: web::Path<String>,
-    form: web::Form<CsrfForm>,
-) -> HttpResponse {
-    if !session.csrf_ok(&form.csrf) {
-        return forbidden();
-    }
+pub async fn delete(state: web::Data<AppState>, id: web::Path<String>, Posted(form): Posted<CsrfForm>) -> HttpResponse {
     let app = form.app.clone().unwrap_or_default();
     let back = if app.is_empty() { "/console/apps".to_owned() } else { format!("/console/apps/{app}") };
     after(credentials::delete(&state, &id).await, &back, "Credential revoked and removed.", &back)

@@ -6,7 +6,7 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 
 use super::layout::page;
-use super::session::{self, Session};
+use super::session::{self, Posted};
 use super::{CsrfForm, Notice, forbidden};
 use crate::state::AppState;
 
@@ -51,9 +51,6 @@ pub async fn submit(request: HttpRequest, state: web::Data<AppState>, form: web:
     HttpResponse::SeeOther().cookie(session::start(&state)).insert_header(("location", "/console/apps")).finish()
 }
 
-pub async fn logout(session: Session, state: web::Data<AppState>, form: web::Form<CsrfForm>) -> HttpResponse {
-    if !session.csrf_ok(&form.csrf) {
-        return forbidden();
-    }
+pub async fn logout(state: web::Data<AppState>, _: Posted<CsrfForm>) -> HttpResponse {
     HttpResponse::SeeOther().cookie(session::end(&state)).insert_header(("location", "/console/login")).finish()
 }

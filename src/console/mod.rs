@@ -44,6 +44,12 @@ pub struct CsrfForm {
     pub app: Option<String>,
 }
 
+impl session::CarriesCsrf for CsrfForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 /// A message carried across a redirect (`?notice=` or `?error=`); maud escapes it.
 #[derive(Deserialize, Default)]
 pub struct Notice {
@@ -82,7 +88,7 @@ fn after<T>(result: Result<T, crate::error::AppError>, success: &str, message: &
 }
 
 /// A form posted without its session's CSRF token.
-fn forbidden() -> HttpResponse {
+pub(super) fn forbidden() -> HttpResponse {
     HttpResponse::Forbidden()
         .content_type("text/plain; charset=utf-8")
         .body("the form's CSRF token is missing or wrong")

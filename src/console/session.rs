@@ -140,6 +140,53 @@ impl actix_web::ResponseError for SignInFirst {
     }
 }
 
+/// A form posted by a signed-in admin, its CSRF token already checked. Every console form
+/// handler takes its form this way, so no handler can forget the check.
+pub struct Posted<T>(pub T);
+
+/// A console form: each carries the CSRF token of the page that rendered it.
+pub trait CarriesCsrf {
+    fn csrf(&self) -> &str;
+}
+
+/// A form posted without its session's CSRF token.
+#[derive(Debug)]
+pub struct CsrfRefused;
+
+impl std::fmt::Display for CsrfRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the form's CSRF token is missing or wrong")
+    }
+}
+
+impl actix_web::ResponseError for CsrfRefused {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        actix_web::http::StatusCode::FORBIDDEN
+    }
+
+    fn error_response(&self) -> actix_web::HttpResponse {
+        super::forbidden()
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + CarriesCsrf + 'static> FromRequest for Posted<T> {
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let session = Session::from_request(request, payload).into_inner();
+        let form = web::Form::<T>::from_request(request, payload);
+        Box::pin(async move {
+            let session = session?;
+            let form = form.await?.into_inner();
+            if !session.csrf_ok(form.csrf()) {
+                return Err(CsrfRefused.into());
+            }
+            Ok(Posted(form))
+        })
+    }
+}
+
 impl FromRequest for Session {
     type Error = SignInFirst;
     type Future = Ready<Result<Self, SignInFirst>>;
