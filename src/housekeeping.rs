@@ -63,40 +63,19 @@ impl Table {
     /// Deletes up to `limit` rows older than `before` (by id or key, since DELETE ... LIMIT is
     /// not portable).
     fn prune(self, conn: &mut AnyConnection, before: NaiveDateTime, limit: i64) -> QueryResult<usize> {
+        // The same two statements for each table; diesel's table types differ, hence a macro.
+        macro_rules! prune {
+            ($table:ident, $age:ident, $key:ident) => {{
+                let keys: Vec<i64> =
+                    $table::table.filter($table::$age.lt(before)).select($table::$key).limit(limit).load(conn)?;
+                diesel::delete($table::table.filter($table::$key.eq_any(keys))).execute(conn)
+            }};
+        }
         match self {
-            Self::Logs => {
-                let ids: Vec<i64> = credential_logs::table
-                    .filter(credential_logs::created_at.lt(before))
-                    .select(credential_logs::id)
-                    .limit(limit)
-                    .load(conn)?;
-                diesel::delete(credential_logs::table.filter(credential_logs::id.eq_any(ids))).execute(conn)
-            }
-            Self::Events => {
-                let ids: Vec<i64> = webhook_events::table
-                    .filter(webhook_events::received_at.lt(before))
-                    .select(webhook_events::id)
-                    .limit(limit)
-                    .load(conn)?;
-                diesel::delete(webhook_events::table.filter(webhook_events::id.eq_any(ids))).execute(conn)
-            }
-            Self::Runs => {
-                let ids: Vec<i64> = sync_runs::table
-                    .filter(sync_runs::started_at.lt(before))
-                    .select(sync_runs::id)
-                    .limit(limit)
-                    .load(conn)?;
-                diesel::delete(sync_runs::table.filter(sync_runs::id.eq_any(ids))).execute(conn)
-            }
-            Self::Tombstones => {
-                let ids: Vec<i64> = meeting_tombstones::table
-                    .filter(meeting_tombstones::deleted_at.lt(before))
-                    .select(meeting_tombstones::meeting_id)
-                    .limit(limit)
-                    .load(conn)?;
-                diesel::delete(meeting_tombstones::table.filter(meeting_tombstones::meeting_id.eq_any(ids)))
-                    .execute(conn)
-            }
+            Self::Logs => prune!(credential_logs, created_at, id),
+            Self::Events => prune!(webhook_events, received_at, id),
+            Self::Runs => prune!(sync_runs, started_at, id),
+            Self::Tombstones => prune!(meeting_tombstones, deleted_at, meeting_id),
         }
     }
 }
