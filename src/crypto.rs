@@ -118,11 +118,6 @@ impl Cipher {
         Self { current: entry(current), previous: previous.iter().map(entry).collect() }
     }
 
-    /// A cipher with a fixed, public key, for tests only.
-    pub fn for_testing() -> Self {
-        Self::new(&EncryptionKey(SecretBox::new(Box::new([7u8; 32]))), &[])
-    }
-
     /// Seals the value of `field` in row `row_id`.
     pub fn seal(&self, field: Field, row_id: &str, plaintext: &str) -> Result<Vec<u8>, CryptoError> {
         self.encrypt(&field.context(row_id), plaintext)
@@ -187,6 +182,13 @@ fn split(blob: &[u8]) -> Result<(KeyId, &[u8], &[u8]), CryptoError> {
     let mut key_id = [0u8; KEY_ID_LEN];
     key_id.copy_from_slice(&blob[1..1 + KEY_ID_LEN]);
     Ok((key_id, &blob[1 + KEY_ID_LEN..HEADER_LEN], &blob[HEADER_LEN..]))
+}
+
+/// Constant-time equality that does not leak the length either: both sides are hashed first.
+pub fn secrets_equal(presented: &str, expected: &str) -> bool {
+    let a = sha2::Sha256::digest(presented.as_bytes());
+    let b = sha2::Sha256::digest(expected.as_bytes());
+    subtle::ConstantTimeEq::ct_eq(a.as_slice(), b.as_slice()).into()
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use crate::crypto::CryptoError;
 use crate::db::DbError;
+use crate::meeting_ref::ParseError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -78,6 +79,12 @@ impl From<DbError> for AppError {
 impl From<diesel::result::Error> for AppError {
     fn from(error: diesel::result::Error) -> Self {
         DbError::from(error).into()
+    }
+}
+
+impl From<ParseError> for AppError {
+    fn from(error: ParseError) -> Self {
+        Self::bad_request("invalid_meeting", error.to_string())
     }
 }
 

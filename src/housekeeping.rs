@@ -41,7 +41,7 @@ pub async fn prune(db: &Db) -> Result<usize, DbError> {
     for (table, keep_days) in [(Table::Logs, 14), (Table::Events, 7), (Table::Runs, 30), (Table::Tombstones, 90)] {
         let before = now - chrono::Duration::days(keep_days);
         loop {
-            let gone = db.write(move |conn| table.prune(conn, before, BATCH).map_err(DbError::from)).await?;
+            let gone = db.write(move |conn| table.prune(conn, before, BATCH)).await?;
             removed += gone;
             if (gone as i64) < BATCH {
                 break;

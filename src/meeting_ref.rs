@@ -1,5 +1,5 @@
 //! What a bot may name a meeting by: its ID (digits; spaces and dashes tolerated, as people
-//! copy them) or its Zoom join URL (ZOOM.md §5). URLs are accepted on zoom.us, zoom.com and
+//! copy them) or its Zoom join URL (docs/zoom.md §5). URLs are accepted on zoom.us, zoom.com and
 //! zoomgov.com and their subdomains only; a look-alike host is refused.
 
 /// A meeting as a bot named it.
@@ -21,6 +21,11 @@ pub enum ParseError {
 }
 
 const ZOOM_DOMAINS: [&str; 3] = ["zoom.us", "zoom.com", "zoomgov.com"];
+
+/// What a person types or pastes (the CLI, the console): a meeting ID or a Zoom URL.
+pub fn parse(text: &str) -> Result<MeetingRef, ParseError> {
+    if text.contains("://") { parse_url(text) } else { parse_id(text).map(MeetingRef::Id) }
+}
 
 /// `85746065123`, `857 4606 5123`, `857-4606-5123`.
 pub fn parse_id(text: &str) -> Result<i64, ParseError> {

@@ -1,4 +1,4 @@
-//! Recall.ai request verification (ZOOM.md §6): the Standard Webhooks / Svix scheme Recall uses
+//! Recall.ai request verification (docs/zoom.md §6): the Standard Webhooks / Svix scheme Recall uses
 //! to sign every request it makes, including the token callbacks bots fetch from us.
 
 use base64::Engine as _;
@@ -87,7 +87,7 @@ impl VerificationKey {
 mod tests {
     use super::*;
 
-    // ZOOM.md §6 test vector: key bytes `recall-test-key-0123456789abcdef`, GET (empty body).
+    // docs/zoom.md §6 test vector: key bytes `recall-test-key-0123456789abcdef`, GET (empty body).
     const SECRET: &str = "whsec_cmVjYWxsLXRlc3Qta2V5LTAxMjM0NTY3ODlhYmNkZWY=";
     const EXPECTED: &str = "v1,PHnfdxv0OYFthJnBgxExvZbgCpB8LfaTJxE0Q+Swedk=";
 

@@ -1,4 +1,4 @@
-//! Which granted scopes let a credential do what (ZOOM.md §3's table). A credential missing a
+//! Which granted scopes let a credential do what (docs/zoom.md §3.2's table). A credential missing a
 //! scope is flagged when it connects, and skipped for what it cannot do.
 
 use crate::db::models::apps::AppKind;

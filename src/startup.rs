@@ -9,8 +9,8 @@ use anyhow::Context as _;
 
 use crate::config::Settings;
 use crate::db::{Db, migrate};
-use crate::replicas::{self, Joined};
-use crate::state::AppState;
+use crate::services::AppState;
+use crate::services::replicas::{self, Joined};
 use crate::{api, telemetry};
 
 pub struct Application {
@@ -18,6 +18,7 @@ pub struct Application {
     server: Server,
     state: AppState,
     schedule: Option<tokio_cron_scheduler::JobScheduler>,
+    backfills: Option<tokio::task::JoinHandle<()>>,
     housekeeping: tokio::task::JoinHandle<()>,
     replicas: Joined,
 }
@@ -51,11 +52,12 @@ impl Application {
         .listen(listener)?
         .run();
         tracing::info!(port, public_url = %state.settings.public_url, "listening");
+        let backfills = crate::sync::start_worker(&state);
         let schedule = crate::sync::schedule::start(&state).await?;
         let housekeeping = tokio::spawn(crate::housekeeping::run(state.db.clone()));
         // Join the other replicas before the first bot arrives.
         let replicas = replicas::join(&state).await;
-        Ok(Self { port, server, state, schedule, housekeeping, replicas })
+        Ok(Self { port, server, state, schedule, backfills, housekeeping, replicas })
     }
 
     pub fn port(&self) -> u16 {
@@ -74,6 +76,9 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         self.housekeeping.abort();
+        if let Some(backfills) = &self.backfills {
+            backfills.abort();
+        }
         self.replicas.leave().await;
         if let Some(mut schedule) = self.schedule
             && let Err(e) = schedule.shutdown().await
@@ -88,7 +93,7 @@ impl Application {
 /// Applies pending migrations, logging what it did (PostgreSQL: under the advisory lock).
 pub async fn apply_migrations(db: &Db) -> anyhow::Result<Vec<String>> {
     let applied =
-        db.read(|conn| migrate::run_pending(conn).map_err(|e| anyhow::anyhow!("migration failed: {e}"))).await?;
+        db.read_with(|conn| migrate::run_pending(conn).map_err(|e| anyhow::anyhow!("migration failed: {e}"))).await?;
     if applied.is_empty() {
         tracing::info!("database schema is up to date");
     } else {

@@ -1,4 +1,4 @@
-//! The URLs we hand out, all derived from `server.public_url` (CONTRACT.md). One place, so the
+//! The URLs we hand out, all derived from `server.public_url` (docs/http.md). One place, so the
 //! API, the console and the OAuth flow can never disagree about them.
 
 /// Where Zoom sends this app's events: `<public_url>/api/v2/zoom-oauth-apps/<id>/webhook`.

@@ -5,8 +5,8 @@ use actix_web::{HttpResponse, web};
 use super::Admin;
 use crate::error::{AppError, ErrorBody};
 use crate::pagination::{Page, PageParams};
+use crate::services::AppState;
 use crate::services::apps::{self, AppView, CreateApp, RotateSecrets};
-use crate::state::AppState;
 
 /// Register a Zoom OAuth app.
 #[utoipa::path(post, path = "/api/v2/zoom-oauth-apps/", operation_id = "create_app", tag = "apps", request_body = CreateApp,

@@ -5,11 +5,10 @@ use std::future::{Ready, ready};
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
 use secrecy::ExposeSecret;
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
+use crate::crypto::secrets_equal;
 use crate::error::AppError;
-use crate::state::AppState;
+use crate::services::AppState;
 
 /// Proof that the request carries the admin token. Take it as a handler argument.
 pub struct Admin;
@@ -39,11 +38,4 @@ fn authenticate(request: &HttpRequest) -> Result<Admin, AppError> {
     } else {
         Err(AppError::Unauthorized("the admin token is wrong".into()))
     }
-}
-
-/// Constant-time equality that does not leak the length either: both sides are hashed first.
-pub fn secrets_equal(presented: &str, expected: &str) -> bool {
-    let a = Sha256::digest(presented.as_bytes());
-    let b = Sha256::digest(expected.as_bytes());
-    a.ct_eq(&b).into()
 }

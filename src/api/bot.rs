@@ -1,4 +1,4 @@
-//! The token endpoints bots call seconds before joining (CONTRACT.md): plain text in, plain text
+//! The token endpoints bots call seconds before joining (docs/http.md): plain text in, plain text
 //! out. `200` carries the token alone; every other status a short reason. Never a 200 without a
 //! token.
 
@@ -9,11 +9,11 @@ use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpRequest, HttpResponse, web};
 use secrecy::ExposeSecret;
 
-use super::auth::secrets_equal;
+use crate::crypto::secrets_equal;
 use crate::meeting_ref::{self, MeetingRef};
 use crate::recall::SignedRequest;
+use crate::services::AppState;
 use crate::services::mint::{self, MintError, Target, TokenKind};
-use crate::state::AppState;
 
 /// What every bot endpoint takes (documentation only: the query is read by [`query`]).
 #[derive(utoipa::IntoParams)]

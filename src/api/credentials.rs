@@ -8,9 +8,9 @@ use super::Admin;
 use crate::db::models::credentials::ListFilter;
 use crate::error::{AppError, ErrorBody};
 use crate::pagination::{Page, PageParams};
+use crate::services::AppState;
 use crate::services::credentials::{AccessTokenView, CredentialView, LogView};
 use crate::services::{connect, credentials};
-use crate::state::AppState;
 
 /// Connect a Zoom user (or account) with an authorization code the caller obtained, or, for a
 /// server-to-server app, with `oauth_app` alone.
@@ -89,7 +89,7 @@ pub async fn list(
     let page_size = query.page.page_size()?;
     let filter = ListFilter {
         app_id: query.oauth_app.clone().filter(|v| !v.is_empty()),
-        status: query.status.clone().filter(|v| !v.is_empty()),
+        status: query.status.as_deref().filter(|v| !v.is_empty()).map(credentials::parse_status).transpose()?,
         zoom_user_id: query.user_id.clone().filter(|v| !v.is_empty()),
     };
     let (results, next) = credentials::list(&state, filter, query.page.cursor()?, page_size).await?;
@@ -156,7 +156,7 @@ pub async fn sync_meetings(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let credential = credentials::find(&state, &id).await?;
-    let started = crate::sync::spawn(&state, &credential.id, None);
+    let started = state.backfills.request(&credential.id);
     Ok(HttpResponse::Accepted().json(serde_json::json!({
         "status": if started { "started" } else { "already_running" },
     })))

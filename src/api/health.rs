@@ -2,9 +2,9 @@
 
 use actix_web::{HttpResponse, web};
 
+use crate::db::models::credentials::Health;
 use crate::db::{DbError, migrate};
-use crate::error::AppError;
-use crate::state::AppState;
+use crate::services::AppState;
 
 /// The process is alive and serving HTTP.
 #[utoipa::path(get, path = "/healthz", operation_id = "healthz", tag = "operations", security(()), responses((status = 200, description = "Alive")))]
@@ -16,10 +16,8 @@ pub async fn healthz() -> HttpResponse {
 #[utoipa::path(get, path = "/readyz", operation_id = "readyz", tag = "operations", security(()),
     responses((status = 200, description = "Ready"), (status = 503, description = "Database unreachable or migrations pending")))]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let pending = state
-        .db
-        .read(|conn| migrate::has_pending(conn).map_err(|e| AppError::from(DbError::Unavailable(e.to_string()))))
-        .await;
+    let pending =
+        state.db.read_with(|conn| migrate::has_pending(conn).map_err(|e| DbError::Unavailable(e.to_string()))).await;
     match pending {
         Ok(false) => HttpResponse::Ok().json(serde_json::json!({"status": "ready"})),
         Ok(true) => HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": "migrations pending"})),
@@ -36,14 +34,18 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         .read(|conn| {
             let mappings = crate::db::models::mappings::count_all(conn)?;
             let credentials = crate::db::models::credentials::count_by_status(conn)?;
-            Ok::<_, AppError>((mappings, credentials))
+            Ok((mappings, credentials))
         })
         .await;
     if let Ok((mappings, credentials)) = counts {
         state.metrics.mappings.set(mappings);
-        for status in ["healthy", "unhealthy"] {
+        for status in Health::ALL {
             let n = credentials.iter().find(|(s, _)| s == status).map_or(0, |(_, n)| *n);
-            state.metrics.credentials.get_or_create(&crate::metrics::StatusLabel { status: status.into() }).set(n);
+            state
+                .metrics
+                .credentials
+                .get_or_create(&crate::metrics::StatusLabel { status: status.as_str().into() })
+                .set(n);
         }
     }
     HttpResponse::Ok()

@@ -8,8 +8,8 @@ use crate::db::models::mappings::ListFilter;
 use crate::error::{AppError, ErrorBody};
 use crate::meeting_ref;
 use crate::pagination::{Page, PageParams};
+use crate::services::AppState;
 use crate::services::mappings::{self, MappingView};
-use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]

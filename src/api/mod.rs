@@ -1,5 +1,5 @@
 //! HTTP routes. Handlers are thin: extract, authenticate, call one service, respond.
-//! Every path here is fixed by CONTRACT.md; admin paths answer with and without the trailing
+//! Every path here is fixed by docs/http.md; admin paths answer with and without the trailing
 //! slash.
 
 mod apps;
@@ -15,13 +15,13 @@ mod webhook;
 
 use actix_web::{HttpResponse, web};
 
-pub use auth::{Admin, secrets_equal};
+pub use auth::Admin;
 
 use crate::error::ErrorBody;
 
 /// The route table, written once: it registers the handlers and lists every (method, path) in
 /// [`ROUTES`], which a test holds against the OpenAPI document. `admin` paths answer with and
-/// without their trailing slash (CONTRACT.md writes them with it).
+/// without their trailing slash (docs/http.md writes them with it).
 macro_rules! routes {
     ($($kind:ident $path:literal { $($method:ident => $handler:path),+ $(,)? })*) => {
         /// Every (method, path) served, paths as the OpenAPI document writes them.

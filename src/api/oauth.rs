@@ -7,8 +7,8 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use crate::error::AppError;
+use crate::services::AppState;
 use crate::services::connect;
-use crate::state::AppState;
 
 #[derive(Deserialize)]
 pub struct StartQuery {

@@ -9,7 +9,7 @@ use secrecy::ExposeSecret;
 use serde_json::json;
 
 use crate::error::{AppError, ErrorBody};
-use crate::state::AppState;
+use crate::services::AppState;
 use crate::webhooks::event::{self, Parsed};
 use crate::webhooks::ingest::Receipt;
 use crate::webhooks::signature;
@@ -84,7 +84,7 @@ pub async fn receive(
                     for credential in deleted_credentials {
                         state.tokens.forget(credential);
                     }
-                    outcome.status()
+                    outcome.status().as_str()
                 }
             };
             state.metrics.webhook_event(&name, status);

@@ -7,8 +7,8 @@ use secrecy::SecretString;
 
 use super::output;
 use crate::pagination::{MAX_PAGE_SIZE, all_pages};
+use crate::services::AppState;
 use crate::services::apps::{self, AppView, CreateApp};
-use crate::state::AppState;
 
 #[derive(Subcommand)]
 pub enum AppCommand {

@@ -7,8 +7,8 @@ use clap::Subcommand;
 use super::output;
 use crate::db::models::credentials::ListFilter;
 use crate::pagination::{MAX_PAGE_SIZE, all_pages};
+use crate::services::AppState;
 use crate::services::credentials::{self, CredentialView};
-use crate::state::AppState;
 
 #[derive(Subcommand)]
 pub enum CredentialCommand {
@@ -30,6 +30,10 @@ pub enum CredentialCommand {
 pub async fn run(state: &AppState, command: CredentialCommand) -> ExitCode {
     match command {
         CredentialCommand::List { app, status, json } => {
+            let status = match status.as_deref().map(credentials::parse_status).transpose() {
+                Ok(status) => status,
+                Err(e) => return output::failure(&e),
+            };
             let filter = ListFilter { app_id: app, status, zoom_user_id: None };
             let all = match all_pages(|cursor| credentials::list(state, filter.clone(), cursor, MAX_PAGE_SIZE)).await {
                 Ok(all) => all,
@@ -60,8 +64,8 @@ fn print(list: &[CredentialView]) {
                 c.oauth_app.clone(),
                 c.email.clone().unwrap_or_else(|| c.user_id.clone()),
                 c.account_id.clone(),
-                c.status.clone(),
-                c.meeting_sync_status.clone(),
+                c.status.to_string(),
+                c.meeting_sync_status.to_string(),
                 c.status_detail.clone().unwrap_or_default(),
             ]
         })

@@ -11,8 +11,6 @@ mod serve;
 mod sync;
 mod tokens;
 
-pub use tokens::parse_meeting;
-
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -21,8 +19,8 @@ use crate::config::{ConfigError, Settings};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::services;
+use crate::services::AppState;
 use crate::startup::apply_migrations;
-use crate::state::AppState;
 use crate::telemetry::{self, LogFormat};
 
 #[derive(Parser)]

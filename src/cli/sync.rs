@@ -10,19 +10,18 @@ use tokio::sync::watch;
 
 use super::output;
 use crate::db::models::credentials;
-use crate::error::AppError;
-use crate::state::AppState;
+use crate::services::AppState;
 use crate::sync::{self, Progress, SyncError};
 
 pub async fn run(state: &AppState, credential: Option<String>) -> ExitCode {
     let ids = match credential {
         Some(id) => vec![id],
-        None => match state.db.read(|conn| credentials::healthy_with_kind(conn).map_err(AppError::from)).await {
+        None => match state.db.read(credentials::healthy_with_kind).await {
             Ok(rows) => rows.into_iter().map(|(c, _)| c.id).collect(),
-            Err(e) => return output::failure(&e),
+            Err(e) => return output::failure(&e.into()),
         },
     };
-    let replicas = crate::replicas::join(state).await;
+    let replicas = crate::services::replicas::join(state).await;
     let mut failed = false;
     for id in ids {
         let bar = progress_bar(&id);

@@ -7,10 +7,10 @@ use secrecy::ExposeSecret;
 
 use super::output;
 use crate::error::AppError;
-use crate::meeting_ref::{self, MeetingRef};
+use crate::meeting_ref;
+use crate::services::AppState;
 use crate::services::mint::{self, MintError, Target, TokenKind};
 use crate::services::resolve;
-use crate::state::AppState;
 
 #[derive(Subcommand)]
 pub enum TokenCommand {
@@ -31,17 +31,6 @@ pub enum TokenCommand {
         #[arg(long, conflicts_with = "meeting")]
         credential: Option<String>,
     },
-}
-
-/// A meeting ID (digits, spaces, dashes) or a Zoom URL.
-pub fn parse_meeting(text: &str) -> Result<MeetingRef, AppError> {
-    if text.contains("://") {
-        meeting_ref::parse_url(text).map_err(|e| AppError::bad_request("invalid_meeting", e.to_string()))
-    } else {
-        meeting_ref::parse_id(text)
-            .map(MeetingRef::Id)
-            .map_err(|e| AppError::bad_request("invalid_meeting", e.to_string()))
-    }
 }
 
 pub async fn run(state: &AppState, command: TokenCommand) -> ExitCode {
@@ -72,12 +61,12 @@ pub async fn run(state: &AppState, command: TokenCommand) -> ExitCode {
 }
 
 fn meeting_target(text: &str) -> Result<Target, AppError> {
-    parse_meeting(text).map(Target::Meeting)
+    Ok(Target::Meeting(meeting_ref::parse(text)?))
 }
 
 /// Which credential would mint for a meeting, and why.
 pub async fn explain(state: &AppState, meeting: &str, json: bool) -> ExitCode {
-    let meeting = match parse_meeting(meeting) {
+    let meeting = match meeting_ref::parse(meeting).map_err(AppError::from) {
         Ok(meeting) => meeting,
         Err(e) => return output::failure(&e),
     };
@@ -108,8 +97,8 @@ pub async fn explain(state: &AppState, meeting: &str, json: bool) -> ExitCode {
                 e.credential.clone(),
                 e.kind.as_str().to_owned(),
                 e.user_id.clone(),
-                e.status.clone(),
-                e.source.clone(),
+                e.status.to_string(),
+                e.source.to_string(),
                 e.reason.clone(),
             ]
         })

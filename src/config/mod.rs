@@ -1,4 +1,4 @@
-//! Configuration: what the operator may set (`Config`, exactly CONTRACT.md's keys), how it is
+//! Configuration: what the operator may set (`Config`: the keys the README documents), how it is
 //! read (`load`: the TOML file, then `ZOOMSYNC__SECTION__KEY` variables over it), and what the
 //! daemon runs with once every value is checked (`Settings`). Unknown keys and bad values are
 //! refused with an error that names the key and where it came from.
@@ -49,7 +49,7 @@ impl Default for ServerConfig {
 pub struct DatabaseConfig {
     /// `sqlite://<path>` (created if missing) or `postgres://...`.
     pub url: String,
-    /// Connections in the pool (an extension of CONTRACT.md).
+    /// Connections in the pool (an extension, as the README marks it).
     #[serde(deserialize_with = "lenient::u32")]
     pub pool_size: u32,
 }

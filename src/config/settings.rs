@@ -10,7 +10,7 @@ use super::{Config, ConfigError};
 use crate::crypto::EncryptionKey;
 use crate::db::{DbTarget, PoolOptions};
 
-/// The per-account rate budget to keep inside (ZOOM.md §4).
+/// The per-account rate budget to keep inside (docs/zoom.md §4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Plan {
     Free,

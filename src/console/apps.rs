@@ -13,11 +13,11 @@ use crate::db::models::apps::AppKind;
 use crate::error::AppError;
 use crate::pagination::MAX_PAGE_SIZE;
 use crate::scopes::Capability;
+use crate::services::AppState;
 use crate::services::apps::{self, AppView, CreateApp, RotateSecrets};
-use crate::state::AppState;
 use crate::urls;
 
-/// The events zoomsync acts on, as Zoom's Marketplace names them (ZOOM.md §1.5).
+/// The events zoomsync acts on, as Zoom's Marketplace names them (docs/zoom.md §1.5).
 const EVENTS: [(&str, &str); 6] = [
     ("meeting.created", "Meeting has been created"),
     ("meeting.updated", "Meeting has been updated"),

@@ -7,12 +7,12 @@ use maud::{Markup, html};
 use super::layout::{badge, csrf_field};
 use super::session::{Posted, Session};
 use super::{CsrfForm, after, back_to};
-use crate::db::models::credentials::ListFilter;
+use crate::db::models::credentials::{Health, ListFilter};
 use crate::error::AppError;
 use crate::pagination::MAX_PAGE_SIZE;
+use crate::services::AppState;
 use crate::services::apps::AppView;
 use crate::services::credentials;
-use crate::state::AppState;
 
 /// The app's credentials, one card each.
 pub async fn cards(state: &AppState, session: &Session, app: &AppView) -> Result<Markup, AppError> {
@@ -32,7 +32,7 @@ pub async fn cards(state: &AppState, session: &Session, app: &AppView) -> Result
                 p {
                     strong { (c.email.clone().unwrap_or_else(|| c.user_id.clone())) }
                     " "
-                    @if c.status == "healthy" { (badge("ok", "healthy")) } @else { (badge("bad", "unhealthy")) }
+                    @if c.status == Health::Healthy { (badge("ok", "healthy")) } @else { (badge("bad", "unhealthy")) }
                     " " span.muted { "account " span.mono { (c.account_id) } }
                 }
                 @if let Some(detail) = &c.status_detail {
@@ -79,7 +79,7 @@ pub async fn cards(state: &AppState, session: &Session, app: &AppView) -> Result
 pub async fn sync(state: web::Data<AppState>, id: web::Path<String>, _: Posted<CsrfForm>) -> HttpResponse {
     match credentials::find(&state, &id).await {
         Ok(credential) => {
-            crate::sync::spawn(&state, &credential.id, None);
+            state.backfills.request(&credential.id);
             back_to(&format!("/console/apps/{}", credential.app_id), Some("Backfill started."))
         }
         Err(e) => back_to("/console/apps", Some(&e.to_string())),

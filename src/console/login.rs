@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::layout::page;
 use super::session::{self, Posted};
 use super::{CsrfForm, Notice, forbidden};
-use crate::state::AppState;
+use crate::services::AppState;
 
 pub async fn form(state: web::Data<AppState>, notice: web::Query<Notice>) -> HttpResponse {
     let (nonce, cookie) = session::login_nonce(&state);
@@ -42,7 +42,7 @@ pub async fn submit(request: HttpRequest, state: web::Data<AppState>, form: web:
     if !session::login_nonce_ok(&request, &form.nonce) {
         return forbidden();
     }
-    if !crate::api::secrets_equal(&form.token, state.settings.secrets.admin_token.expose_secret()) {
+    if !crate::crypto::secrets_equal(&form.token, state.settings.secrets.admin_token.expose_secret()) {
         tracing::warn!("console sign-in with a wrong admin token");
         return HttpResponse::SeeOther()
             .insert_header(("location", "/console/login?error=That+is+not+the+admin+token."))

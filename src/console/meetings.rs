@@ -7,10 +7,11 @@ use serde::Deserialize;
 
 use super::layout::{badge, page};
 use super::session::Session;
+use crate::db::models::credentials::Health;
 use crate::error::AppError;
 use crate::scopes::Capability;
+use crate::services::AppState;
 use crate::services::resolve;
-use crate::state::AppState;
 
 #[derive(Deserialize)]
 pub struct Lookup {
@@ -25,7 +26,7 @@ pub async fn explain(
     let asked = query.meeting.as_deref().map(str::trim).filter(|m| !m.is_empty());
     let answer = match asked {
         None => html! {},
-        Some(text) => match crate::cli::parse_meeting(text) {
+        Some(text) => match crate::meeting_ref::parse(text) {
             Err(e) => html! { p.bad { (e) } },
             Ok(meeting) => match resolve::meeting_id(&state, &meeting).await? {
                 None => html! { p.bad { "No known user has that personal link." } },
@@ -44,7 +45,7 @@ pub async fn explain(
                                         td.mono { (e.credential.get(..8).unwrap_or(&e.credential)) }
                                         td { (e.kind.as_str()) }
                                         td.mono { (e.user_id) }
-                                        td { @if e.status == "healthy" { (badge("ok", "healthy")) } @else { (badge("bad", "unhealthy")) } }
+                                        td { @if e.status == Health::Healthy { (badge("ok", "healthy")) } @else { (badge("bad", "unhealthy")) } }
                                         td { (e.source) }
                                         td.reason { (e.reason) }
                                     }

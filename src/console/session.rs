@@ -18,7 +18,7 @@ use rand::RngCore as _;
 use secrecy::ExposeSecret;
 use sha2::Sha256;
 
-use crate::state::AppState;
+use crate::services::AppState;
 
 pub const SESSION_COOKIE: &str = "zoomsync_session";
 /// A pre-sign-in cookie whose value the login form must echo (login CSRF).
@@ -59,7 +59,7 @@ pub struct Session {
 impl Session {
     /// True when `presented` is this session's CSRF token.
     pub fn csrf_ok(&self, presented: &str) -> bool {
-        crate::api::secrets_equal(presented, &self.csrf)
+        crate::crypto::secrets_equal(presented, &self.csrf)
     }
 }
 
@@ -100,7 +100,7 @@ pub fn login_nonce(state: &AppState) -> (String, Cookie<'static>) {
 pub fn login_nonce_ok(request: &HttpRequest, presented: &str) -> bool {
     request
         .cookie(LOGIN_COOKIE)
-        .is_some_and(|c| !presented.is_empty() && crate::api::secrets_equal(c.value(), presented))
+        .is_some_and(|c| !presented.is_empty() && crate::crypto::secrets_equal(c.value(), presented))
 }
 
 fn parse(state: &AppState, value: &str) -> Option<Session> {

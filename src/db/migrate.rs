@@ -43,7 +43,7 @@ pub fn has_pending(conn: &mut AnyConnection) -> Result<bool, MigrationError> {
     })
 }
 
-/// Reverts every migration (tests, and `zoomsync migrate --revert-all` for development).
+/// Reverts every migration (the migration tests run down and up again).
 pub fn revert_all(conn: &mut AnyConnection) -> Result<Vec<String>, MigrationError> {
     let reverted = match conn {
         AnyConnection::Sqlite(c) => c.revert_all_migrations(SQLITE)?,

@@ -2,17 +2,19 @@
 //!
 //! Diesel is synchronous, so every database call goes through [`Db::read`] or [`Db::write`],
 //! which run the closure on tokio's blocking pool: a connection is checked out, used and
-//! returned inside one closure and is never held across an `.await` (STYLE.md Q2). Repository
+//! returned inside one closure and is never held across an `.await` (docs/design.md §2). Repository
 //! functions in [`models`] are plain `fn(&mut AnyConnection, ..) -> QueryResult<T>`.
 
 pub mod conn;
 pub mod migrate;
 pub mod models;
 pub mod schema;
+mod text_enum;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use diesel::QueryResult;
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::r2d2::{Pool, PooledConnection};
 use tracing::Instrument as _;
@@ -80,7 +82,6 @@ impl Default for PoolOptions {
 #[derive(Clone)]
 pub struct Db {
     pool: Pool<conn::Manager>,
-    backend: Backend,
     /// SQLite has one writer at a time. Queueing this process's writers on a mutex is fairer and
     /// faster than letting them poll SQLite's busy handler; `busy_timeout` still covers other
     /// processes. PostgreSQL needs no such lock.
@@ -109,17 +110,32 @@ impl Db {
             .connection_timeout(options.connection_timeout)
             .build(conn::Manager::new(target.clone()))
             .map_err(|e| DbError::Unavailable(e.to_string()))?;
-        let backend = target.backend();
-        let sqlite_writer = (backend == Backend::Sqlite).then(|| Arc::new(parking_lot::Mutex::new(())));
-        Ok(Self { pool, backend, sqlite_writer })
-    }
-
-    pub fn backend(&self) -> Backend {
-        self.backend
+        let sqlite_writer = (target.backend() == Backend::Sqlite).then(|| Arc::new(parking_lot::Mutex::new(())));
+        Ok(Self { pool, sqlite_writer })
     }
 
     /// Runs `f` on a pooled connection on the blocking pool, outside any transaction.
-    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    pub async fn read<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        F: FnOnce(&mut AnyConnection) -> QueryResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.read_with(move |conn| f(conn).map_err(DbError::from)).await
+    }
+
+    /// Runs `f` inside one write transaction (`BEGIN IMMEDIATE` on SQLite, so the write lock is
+    /// taken up front and a read-then-write never fails on a lock upgrade). `f` returning `Err`
+    /// rolls everything back.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        F: FnOnce(&mut AnyConnection) -> QueryResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.write_with(move |conn| f(conn).map_err(DbError::from)).await
+    }
+
+    /// [`Db::read`] for a closure with failures of its own besides the database's.
+    pub async fn read_with<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
@@ -133,10 +149,9 @@ impl Db {
         .await
     }
 
-    /// Runs `f` inside one write transaction (`BEGIN IMMEDIATE` on SQLite, so the write lock is
-    /// taken up front and a read-then-write never fails on a lock upgrade). `f` returning `Err`
-    /// rolls everything back.
-    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    /// [`Db::write`] for a closure with failures of its own (which roll back like the
+    /// database's).
+    pub async fn write_with<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
@@ -153,14 +168,13 @@ impl Db {
     }
 
     /// The synchronous form of [`Db::write`], for code already on a blocking thread.
-    pub fn write_blocking<T, E, F>(&self, f: F) -> Result<T, E>
+    pub fn write_blocking<T, F>(&self, f: F) -> Result<T, DbError>
     where
-        F: FnOnce(&mut AnyConnection) -> Result<T, E>,
-        E: From<DbError>,
+        F: FnOnce(&mut AnyConnection) -> QueryResult<T>,
     {
         let mut conn = checkout(&self.pool)?;
         let _turn = self.sqlite_writer.as_ref().map(|w| w.lock());
-        transaction(&mut conn, f)
+        transaction(&mut conn, |conn| f(conn).map_err(DbError::from))
     }
 
     /// A connection for synchronous callers (migrations at start-up, tests).

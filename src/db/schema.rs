@@ -1,4 +1,4 @@
-//! The tables, in the portable subset of SQL types that both backends share (STYLE.md Q1).
+//! The tables, in the portable subset of SQL types that both backends share (docs/design.md §2).
 //! Kept by hand; `tests/api/migrations.rs` checks it against both migration folders.
 
 diesel::table! {

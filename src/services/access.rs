@@ -1,6 +1,6 @@
 //! Access tokens: kept until shortly before they expire, refreshed on demand, never lost.
 //!
-//! Zoom rotates refresh tokens and honours only the newest (ZOOM.md §2.3), so a refresh must
+//! Zoom rotates refresh tokens and honours only the newest (docs/zoom.md §2.3), so a refresh must
 //! happen once, by one process, and its result must be stored before anything uses it:
 //!
 //! - In memory, each credential's token is cached while it has more than [`REFRESH_BEFORE`]
@@ -30,8 +30,9 @@ use crate::db::models::apps::{self, AppKind};
 use crate::db::models::credentials::{self, CredentialRow};
 use crate::error::AppError;
 use crate::time;
+use crate::zoom::retry::with_retries;
 use crate::zoom::types::TokenResponse;
-use crate::zoom::{ClientCredentials, ZoomClient, ZoomError};
+use crate::zoom::{ClientCredentials, ZoomClient};
 
 /// Refresh when less than this is left. Callers thus always get a token with at least this long
 /// to live (the admin `access-token/` endpoint promises 120 s).
@@ -177,7 +178,7 @@ impl AccessTokens {
     /// Refreshes now, whatever the stored token's age (keep-alive of long-idle credentials).
     pub async fn refresh_now(self: &Arc<Self>, credential_id: &str) -> Result<AccessToken, AccessError> {
         let id = credential_id.to_owned();
-        let row = self.db.read(move |conn| credentials::find(conn, &id).map_err(AccessError::from)).await?;
+        let row = self.db.read(move |conn| credentials::find(conn, &id)).await?;
         let version = row.ok_or(AccessError::NotFound)?.version;
         self.cache.lock().remove(credential_id);
         self.obtain_detached(credential_id, Some(version)).await
@@ -209,12 +210,7 @@ impl AccessTokens {
             let now = time::now();
             let lease_until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
             let (id, owner) = (credential_id.to_owned(), self.owner.clone());
-            let leased = self
-                .db
-                .write(move |conn| {
-                    credentials::try_lease(conn, &id, &owner, now, lease_until).map_err(AccessError::from)
-                })
-                .await?;
+            let leased = self.db.write(move |conn| credentials::try_lease(conn, &id, &owner, now, lease_until)).await?;
             if leased {
                 match self.refresh_under_lease(credential_id, rejected_version).await {
                     Err(Retry::Again) => continue,
@@ -231,10 +227,7 @@ impl AccessTokens {
 
     async fn read(&self, credential_id: &str) -> Result<CredentialRow, AccessError> {
         let id = credential_id.to_owned();
-        self.db
-            .read(move |conn| credentials::find(conn, &id).map_err(AccessError::from))
-            .await?
-            .ok_or(AccessError::NotFound)
+        self.db.read(move |conn| credentials::find(conn, &id)).await?.ok_or(AccessError::NotFound)
     }
 
     /// The row's stored token, if the credential is healthy and the token fresh and not the one
@@ -270,10 +263,7 @@ impl AccessTokens {
         let result = self.refresh_leased(credential_id, rejected_version).await;
         if result.is_err() {
             let (id, owner) = (credential_id.to_owned(), self.owner.clone());
-            let released = self
-                .db
-                .write(move |conn| credentials::release_lease(conn, &id, &owner).map_err(AccessError::from))
-                .await;
+            let released = self.db.write(move |conn| credentials::release_lease(conn, &id, &owner)).await;
             if let Err(e) = released {
                 tracing::warn!(credential = %credential_id, error = %e, "could not release a refresh lease");
             }
@@ -287,20 +277,20 @@ impl AccessTokens {
         let row = self.read(credential_id).await?;
         if let Some(token) = self.usable(&row, rejected_version)? {
             let (id, owner) = (credential_id.to_owned(), self.owner.clone());
-            self.db.write(move |conn| credentials::release_lease(conn, &id, &owner).map_err(AccessError::from)).await?;
+            self.db.write(move |conn| credentials::release_lease(conn, &id, &owner)).await?;
             return Ok(token);
         }
         let app_id = row.app_id.clone();
         let app = self
             .db
-            .read(move |conn| apps::find(conn, &app_id).map_err(AccessError::from))
+            .read(move |conn| apps::find(conn, &app_id))
             .await?
             .ok_or_else(|| AccessError::Internal(anyhow::anyhow!("credential without an app")))?;
         let client_secret =
             self.cipher.open(Field::AppClientSecret, &app.id, &app.client_secret).map_err(AccessError::from)?;
         let client = ClientCredentials { client_id: &app.client_id, client_secret: &client_secret };
 
-        let refresh_token = match (&row.refresh_token, app.kind()) {
+        let refresh_token = match (&row.refresh_token, app.kind) {
             (_, AppKind::ServerToServer) => None,
             (Some(sealed), _) => {
                 Some(self.cipher.open(Field::CredentialRefreshToken, &row.id, sealed).map_err(AccessError::from)?)
@@ -362,7 +352,6 @@ impl AccessTokens {
             .db
             .write(move |conn| {
                 credentials::store_refreshed(conn, &id, refresh.as_deref(), &access, expires_at, scopes.as_deref(), now)
-                    .map_err(AccessError::from)
             })
             .await;
         if let Err(e) = stored {
@@ -370,7 +359,7 @@ impl AccessTokens {
             // be avoided, only kept to this single commit.
             tracing::error!(credential = %row.id, error = %e, "could not store a refreshed token");
             self.log.error(&row.id, "a refreshed token could not be stored; the user may need to reconnect");
-            return Err(Retry::Fail(e));
+            return Err(e.into());
         }
         self.log.info(&row.id, "access token refreshed");
         tracing::info!(credential = %row.id, "access token refreshed");
@@ -379,14 +368,10 @@ impl AccessTokens {
 
     async fn unhealthy(&self, row: &CredentialRow, detail: &str) -> Retry {
         let (id, detail_owned) = (row.id.clone(), detail.to_owned());
-        let marked = self
-            .db
-            .write(move |conn| {
-                credentials::mark_unhealthy(conn, &id, &detail_owned, time::now()).map_err(AccessError::from)
-            })
-            .await;
+        let marked =
+            self.db.write(move |conn| credentials::mark_unhealthy(conn, &id, &detail_owned, time::now())).await;
         if let Err(e) = marked {
-            return Retry::Fail(e);
+            return e.into();
         }
         self.forget(&row.id);
         self.log.error(&row.id, format!("credential unhealthy: {detail}"));
@@ -401,49 +386,14 @@ enum Retry {
     Fail(AccessError),
 }
 
-impl From<AccessError> for Retry {
-    fn from(error: AccessError) -> Self {
-        Self::Fail(error)
+impl From<crate::db::DbError> for Retry {
+    fn from(error: crate::db::DbError) -> Self {
+        Self::Fail(error.into())
     }
 }
 
-/// Attempts at a call that fails transiently (5xx, timeout, refused connection). A Zoom that is
-/// down for three attempts in a row is down: the caller is better served by a quick 503.
-const ATTEMPTS: u32 = 3;
-
-/// Retries transient Zoom failures with short backoff (at most [`ATTEMPTS`] tries), honouring a
-/// 429's Retry-After, until `budget` is spent. Anything else is returned at once.
-pub async fn with_retries<T, F, Fut>(budget: Duration, mut call: F) -> Result<T, ZoomError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, ZoomError>>,
-{
-    let deadline = Instant::now() + budget;
-    let mut backoff = Duration::from_millis(100);
-    let mut failures = 0;
-    loop {
-        // Each attempt is cut off at the deadline too: a hanging Zoom must not hold a bot.
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        let error = match tokio::time::timeout(remaining, call()).await {
-            Ok(Ok(value)) => return Ok(value),
-            Ok(Err(e)) if !e.is_transient() => return Err(e),
-            Ok(Err(e)) => e,
-            Err(_) => return Err(ZoomError::Unreachable("Zoom did not answer in time".into())),
-        };
-        let wait = match &error {
-            ZoomError::RateLimited { retry_after: Some(after), .. } => (*after).max(Duration::from_millis(50)),
-            _ => {
-                failures += 1;
-                if failures >= ATTEMPTS {
-                    return Err(error);
-                }
-                backoff
-            }
-        };
-        if Instant::now() + wait >= deadline {
-            return Err(error);
-        }
-        tokio::time::sleep(wait).await;
-        backoff = (backoff * 3).min(Duration::from_secs(2));
+impl From<AccessError> for Retry {
+    fn from(error: AccessError) -> Self {
+        Self::Fail(error)
     }
 }

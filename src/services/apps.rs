@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::crypto::Field;
 use crate::db::models::apps::{self, AppKind, AppRow, NewApp, SecretsChange};
 use crate::error::AppError;
-use crate::state::AppState;
+use crate::services::AppState;
 use crate::time::{self, utc};
 use crate::urls;
 
@@ -37,7 +37,7 @@ impl AppView {
     }
 
     pub fn new(row: &AppRow, public_url: &str) -> Self {
-        let kind = row.kind();
+        let kind = row.kind;
         Self {
             id: row.id.clone(),
             kind,
@@ -119,12 +119,12 @@ pub async fn create(state: &AppState, input: CreateApp) -> Result<AppView, AppEr
     let now = time::now();
     let row = state
         .db
-        .write(move |conn| {
+        .write_with(move |conn| {
             apps::insert(
                 conn,
                 &NewApp {
                     id: &id,
-                    kind: kind.as_str(),
+                    kind,
                     client_id: &client_id,
                     client_secret: &client_secret,
                     webhook_secret: &webhook_secret,
@@ -148,7 +148,7 @@ pub async fn create(state: &AppState, input: CreateApp) -> Result<AppView, AppEr
 
 pub async fn get(state: &AppState, id: &str) -> Result<AppView, AppError> {
     let id = id.to_owned();
-    let row = state.db.read(move |conn| apps::find(conn, &id).map_err(AppError::from)).await?;
+    let row = state.db.read(move |conn| apps::find(conn, &id)).await?;
     row.map(|row| AppView::new(&row, &state.settings.public_url)).ok_or_else(|| AppError::not_found("no such app"))
 }
 
@@ -160,9 +160,7 @@ pub async fn list(
 ) -> Result<(Vec<AppView>, Option<crate::pagination::Cursor>), AppError> {
     let rows = state
         .db
-        .read(move |conn| {
-            apps::list(conn, after.map(crate::pagination::Cursor::after_time), page_size + 1).map_err(AppError::from)
-        })
+        .read(move |conn| apps::list(conn, after.map(crate::pagination::Cursor::after_time), page_size + 1))
         .await?;
     Ok(crate::pagination::split_page(rows, page_size, |row| {
         (AppView::new(row, &state.settings.public_url), crate::pagination::Cursor::new(row.created_at, &row.id))
@@ -184,7 +182,7 @@ pub async fn rotate_secrets(state: &AppState, id: &str, input: RotateSecrets) ->
     let grace = chrono::Duration::from_std(state.settings.webhook_secret_grace).unwrap_or(chrono::Duration::zero());
     let row = state
         .db
-        .write(move |conn| {
+        .write_with(move |conn| {
             let row = apps::find(conn, &id)?.ok_or_else(|| AppError::not_found("no such app"))?;
             let now = time::now();
             let mut change = SecretsChange { updated_at: Some(now), ..SecretsChange::default() };
@@ -213,7 +211,7 @@ pub async fn delete(state: &AppState, id: &str) -> Result<(), AppError> {
     let id = id.to_owned();
     state
         .db
-        .write(move |conn| {
+        .write_with(move |conn| {
             if apps::find(conn, &id)?.is_none() {
                 return Err(AppError::not_found("no such app"));
             }
@@ -234,8 +232,6 @@ pub async fn delete(state: &AppState, id: &str) -> Result<(), AppError> {
 /// Zoom validated the app's webhook URL (`endpoint.url_validation`) just now.
 pub async fn record_validation(state: &AppState, id: &str) -> Result<(), AppError> {
     let id = id.to_owned();
-    state
-        .db
-        .write(move |conn| apps::set_webhook_last_validation(conn, &id, time::now()).map(drop).map_err(AppError::from))
-        .await
+    state.db.write(move |conn| apps::set_webhook_last_validation(conn, &id, time::now()).map(drop)).await?;
+    Ok(())
 }

@@ -1,4 +1,4 @@
-//! Zoom's rate limits, kept on our side (ZOOM.md §4): limits are per Zoom account and per
+//! Zoom's rate limits, kept on our side (docs/zoom.md §4): limits are per Zoom account and per
 //! category, shared by every app on the account. When hundreds of bots of one account ask at
 //! the top of the hour, the calls beyond the budget wait their turn here instead of spending
 //! 429s at Zoom (which may disable apps with a high error ratio).
@@ -10,7 +10,7 @@
 //! have needed.
 //!
 //! Several replicas on one database split each limit evenly: each keeps `limit / replicas`
-//! (at least one call a second), the count coming from their heartbeats (`crate::replicas`).
+//! (at least one call a second), the count coming from their heartbeats (`crate::services::replicas`).
 //! An even split wastes what an idle replica does not use, but costs no database round trip per
 //! call, and together the replicas never exceed Zoom's limit.
 
@@ -34,7 +34,7 @@ pub enum Category {
 const MARGIN: Duration = Duration::from_millis(50);
 const WINDOW: Duration = Duration::from_secs(1);
 
-/// Per-second limits of a plan (ZOOM.md §4); `None` means unlimited.
+/// Per-second limits of a plan (docs/zoom.md §4); `None` means unlimited.
 pub fn per_second(plan: Plan, category: Category) -> Option<usize> {
     match (plan, category) {
         (Plan::Free, Category::Light) => Some(4),

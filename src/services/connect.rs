@@ -18,7 +18,7 @@ use crate::db::models::mappings::{self, MappingRow, Source};
 use crate::db::models::{oauth_states, zoom_users};
 use crate::error::AppError;
 use crate::scopes;
-use crate::state::AppState;
+use crate::services::AppState;
 use crate::time;
 use crate::urls;
 use crate::zoom::types::{TokenResponse, User};
@@ -41,18 +41,14 @@ fn random_url_safe(bytes: usize) -> String {
 
 async fn find_app(state: &AppState, app_id: &str) -> Result<AppRow, AppError> {
     let id = app_id.to_owned();
-    state
-        .db
-        .read(move |conn| apps::find(conn, &id).map_err(AppError::from))
-        .await?
-        .ok_or_else(|| AppError::not_found("no such app"))
+    state.db.read(move |conn| apps::find(conn, &id)).await?.ok_or_else(|| AppError::not_found("no such app"))
 }
 
 /// Begins the OAuth flow: remembers a single-use state and a PKCE verifier, and returns the
 /// Zoom authorize URL to send the browser to.
 pub async fn start(state: &AppState, app_id: &str) -> Result<String, AppError> {
     let app = find_app(state, app_id).await?;
-    if app.kind() == AppKind::ServerToServer {
+    if app.kind == AppKind::ServerToServer {
         return Err(AppError::bad_request("invalid_app", "server-to-server apps connect without a user flow"));
     }
     let flow_state = random_url_safe(32);
@@ -70,7 +66,7 @@ pub async fn start(state: &AppState, app_id: &str) -> Result<String, AppError> {
         .db
         .write(move |conn| {
             oauth_states::delete_expired(conn, now)?;
-            oauth_states::insert(conn, &row).map_err(AppError::from)
+            oauth_states::insert(conn, &row)
         })
         .await?;
     let mut url = url::Url::parse(&format!("{}/oauth/authorize", state.settings.zoom.oauth_base_url))
@@ -91,7 +87,7 @@ pub async fn callback(state: &AppState, code: &str, flow_state: &str) -> Result<
     let taken = flow_state.to_owned();
     let row = state
         .db
-        .write(move |conn| oauth_states::take(conn, &taken).map_err(AppError::from))
+        .write(move |conn| oauth_states::take(conn, &taken))
         .await?
         .filter(|row| row.expires_at > time::now())
         .ok_or_else(|| AppError::bad_request("invalid_state", "the OAuth state is unknown, expired or already used"))?;
@@ -111,7 +107,7 @@ pub async fn from_code(
     code_verifier: Option<&str>,
 ) -> Result<Connected, AppError> {
     let app = find_app(state, app_id).await?;
-    if app.kind() == AppKind::ServerToServer {
+    if app.kind == AppKind::ServerToServer {
         return Err(AppError::bad_request(
             "invalid_app",
             "server-to-server apps take no authorization code; post {\"oauth_app\": id} alone",
@@ -140,7 +136,7 @@ async fn exchange(
 /// Connects a server-to-server app's account: an `account_credentials` token, no user flow.
 pub async fn server_to_server(state: &AppState, app_id: &str) -> Result<Connected, AppError> {
     let app = find_app(state, app_id).await?;
-    let Some(account_id) = app.account_id.clone().filter(|_| app.kind() == AppKind::ServerToServer) else {
+    let Some(account_id) = app.account_id.clone().filter(|_| app.kind == AppKind::ServerToServer) else {
         return Err(AppError::bad_request(
             "invalid_app",
             "only server-to-server apps connect without an authorization code",
@@ -166,7 +162,7 @@ fn zoom_refusal(what: &str, error: ZoomError) -> AppError {
 
 /// Reads who the tokens belong to and stores (or updates) the credential.
 async fn store(state: &AppState, app: &AppRow, tokens: TokenResponse) -> Result<Connected, AppError> {
-    let kind = app.kind();
+    let kind = app.kind;
     let user = match state.zoom.me(&tokens.access_token).await {
         Ok(user) => Some(user),
         // A server-to-server token need not have a `me`; it acts for its account.
@@ -195,7 +191,7 @@ async fn store(state: &AppState, app: &AppRow, tokens: TokenResponse) -> Result<
 
     let (row, created) = state
         .db
-        .write(move |conn| {
+        .write_with(move |conn| {
             let now = time::now();
             let existing = credentials::find_by_subject(conn, &app_id, &subject)?;
             let id = existing.as_ref().map(|c| c.id.clone()).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
@@ -215,7 +211,7 @@ async fn store(state: &AppState, app: &AppRow, tokens: TokenResponse) -> Result<
                             refresh_token: refresh.as_deref(),
                             access_token: Some(&access),
                             access_token_expires_at: Some(expires_at),
-                            status: Health::Healthy.as_str(),
+                            status: Health::Healthy,
                             status_detail: None,
                             last_refreshed_at: Some(now),
                             pmi,
@@ -239,9 +235,9 @@ async fn store(state: &AppState, app: &AppRow, tokens: TokenResponse) -> Result<
                         refresh_token: refresh.as_deref(),
                         access_token: Some(&access),
                         access_token_expires_at: Some(expires_at),
-                        status: Health::Healthy.as_str(),
+                        status: Health::Healthy,
                         status_detail: None,
-                        meeting_sync_status: SyncStatus::NotStarted.as_str(),
+                        meeting_sync_status: SyncStatus::NotStarted,
                         last_refreshed_at: Some(now),
                         pmi,
                         vanity_name: vanity.as_deref(),
@@ -277,7 +273,7 @@ async fn store(state: &AppState, app: &AppRow, tokens: TokenResponse) -> Result<
                                 meeting_id: pmi,
                                 credential_id,
                                 host_user_id: user_id.clone(),
-                                source: Source::Pmi.as_str().into(),
+                                source: Source::Pmi,
                                 synced_at: now,
                                 event_ts: None,
                             },
@@ -301,6 +297,6 @@ async fn store(state: &AppState, app: &AppRow, tokens: TokenResponse) -> Result<
     }
     tracing::info!(credential = %row.id, app = %row.app_id, created, "credential connected");
     // A new or reconnected credential is backfilled at once.
-    crate::sync::spawn(state, &row.id, None);
+    state.backfills.request(&row.id);
     Ok(Connected { credential: view(state, &row).await?, created })
 }

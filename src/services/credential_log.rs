@@ -105,19 +105,17 @@ fn write(db: &Db, lines: &[(String, Level, String, NaiveDateTime)]) {
         .iter()
         .map(|(credential_id, level, message, at)| credential_logs::NewLine {
             credential_id,
-            level: level.as_str(),
+            level: *level,
             message,
             created_at: *at,
         })
         .collect();
     // One statement for the batch.
-    let batch = db.write_blocking(|conn| credential_logs::append_all(conn, &rows).map_err(crate::db::DbError::from));
+    let batch = db.write_blocking(|conn| credential_logs::append_all(conn, &rows));
     if batch.is_err() {
         // One line for a credential deleted meanwhile fails the batch: write the rest singly.
         for row in &rows {
-            let single = db.write_blocking(|conn| {
-                credential_logs::append_all(conn, std::slice::from_ref(row)).map_err(crate::db::DbError::from)
-            });
+            let single = db.write_blocking(|conn| credential_logs::append_all(conn, std::slice::from_ref(row)));
             if let Err(e) = single {
                 tracing::debug!(credential = %row.credential_id, error = %e, "credential log line dropped");
             }

@@ -7,11 +7,12 @@ use serde::Serialize;
 
 use crate::crypto::Field;
 use crate::db::models::apps::{self, AppKind};
-use crate::db::models::credentials::{self, CredentialRow, ListFilter};
+use crate::db::models::credential_logs::Level;
+use crate::db::models::credentials::{self, CredentialRow, Health, ListFilter, SyncStatus};
 use crate::error::AppError;
 use crate::pagination::{self, Cursor};
 use crate::scopes::{self, Capability};
-use crate::state::AppState;
+use crate::services::AppState;
 use crate::time::utc;
 use crate::zoom::ClientCredentials;
 
@@ -23,14 +24,10 @@ pub struct CredentialView {
     pub user_id: String,
     pub account_id: String,
     pub email: Option<String>,
-    /// `healthy` or `unhealthy`.
-    #[schema(example = "healthy")]
-    pub status: String,
+    pub status: Health,
     /// Why it is unhealthy (the user must reconnect).
     pub status_detail: Option<String>,
-    /// `not_started`, `in_progress`, `completed` or `failed`.
-    #[schema(example = "completed")]
-    pub meeting_sync_status: String,
+    pub meeting_sync_status: SyncStatus,
     pub last_synced_at: Option<DateTime<Utc>>,
     pub scopes: Vec<String>,
     /// Scopes to add in Zoom's Marketplace for what this credential cannot mint yet.
@@ -53,9 +50,9 @@ impl CredentialView {
             user_id: row.zoom_user_id.clone(),
             account_id: row.account_id.clone(),
             email: row.email.clone(),
-            status: row.status.clone(),
+            status: row.status,
             status_detail: row.status_detail.clone(),
-            meeting_sync_status: row.meeting_sync_status.clone(),
+            meeting_sync_status: row.meeting_sync_status,
             last_synced_at: row.last_synced_at.map(utc),
             scopes: row.scope_list().into_iter().map(str::to_owned).collect(),
             missing_scopes: scopes::missing_for_minting(kind, &row.scopes)
@@ -68,15 +65,10 @@ impl CredentialView {
     }
 }
 
-async fn app_kinds(state: &AppState) -> Result<std::collections::HashMap<String, AppKind>, AppError> {
-    let apps = state.db.read(|conn| apps::all(conn).map_err(AppError::from)).await?;
-    Ok(apps.iter().map(|a| (a.id.clone(), a.kind())).collect())
-}
-
 pub async fn view(state: &AppState, row: &CredentialRow) -> Result<CredentialView, AppError> {
-    let app_id = row.app_id.clone();
-    let app = state.db.read(move |conn| apps::find(conn, &app_id).map_err(AppError::from)).await?;
-    Ok(CredentialView::new(row, app.map(|a| a.kind()).unwrap_or(AppKind::UserLevel)))
+    let id = row.id.clone();
+    let kind = state.db.read(move |conn| credentials::app_kind(conn, &id)).await?;
+    Ok(CredentialView::new(row, kind))
 }
 
 pub async fn get(state: &AppState, id: &str) -> Result<CredentialView, AppError> {
@@ -88,7 +80,7 @@ pub async fn find(state: &AppState, id: &str) -> Result<CredentialRow, AppError>
     let id = id.to_owned();
     state
         .db
-        .read(move |conn| credentials::find(conn, &id).map_err(AppError::from))
+        .read(move |conn| credentials::find(conn, &id))
         .await?
         .ok_or_else(|| AppError::not_found("no such credential"))
 }
@@ -99,22 +91,18 @@ pub async fn list(
     after: Option<Cursor>,
     page_size: i64,
 ) -> Result<(Vec<CredentialView>, Option<Cursor>), AppError> {
-    if let Some(status) = &filter.status
-        && !matches!(status.as_str(), "healthy" | "unhealthy")
-    {
-        return Err(AppError::bad_request("invalid_query", "`status` must be healthy or unhealthy"));
-    }
     let rows = state
         .db
-        .read(move |conn| {
-            credentials::list(conn, &filter, after.map(Cursor::after_time), page_size + 1).map_err(AppError::from)
-        })
+        .read(move |conn| credentials::list(conn, &filter, after.map(Cursor::after_time), page_size + 1))
         .await?;
-    let kinds = app_kinds(state).await?;
-    Ok(pagination::split_page(rows, page_size, |row| {
-        let kind = kinds.get(&row.app_id).copied().unwrap_or(AppKind::UserLevel);
-        (CredentialView::new(row, kind), Cursor::new(row.created_at, &row.id))
+    Ok(pagination::split_page(rows, page_size, |(row, kind)| {
+        (CredentialView::new(row, *kind), Cursor::new(row.created_at, &row.id))
     }))
+}
+
+/// The `status` filter of a list, as an admin typed it.
+pub fn parse_status(text: &str) -> Result<Health, AppError> {
+    Health::parse(text).ok_or_else(|| AppError::bad_request("invalid_query", "`status` must be healthy or unhealthy"))
 }
 
 /// Revokes the credential at Zoom (a failure is logged and does not block), then deletes it
@@ -137,7 +125,7 @@ pub async fn remove(state: &AppState, id: &str, why: &str) -> Result<(), AppErro
     let id = id.to_owned();
     let deleted = state.db.write({
         let id = id.clone();
-        move |conn| credentials::delete(conn, &id).map_err(AppError::from)
+        move |conn| credentials::delete(conn, &id)
     });
     if deleted.await? == 0 {
         return Err(AppError::not_found("no such credential"));
@@ -151,7 +139,7 @@ async fn revoke(state: &AppState, row: &CredentialRow) -> Result<(), AppError> {
     let app_id = row.app_id.clone();
     let app = state
         .db
-        .read(move |conn| apps::find(conn, &app_id).map_err(AppError::from))
+        .read(move |conn| apps::find(conn, &app_id))
         .await?
         .ok_or_else(|| AppError::not_found("no such app"))?;
     let cipher = &state.settings.secrets.cipher;
@@ -195,7 +183,7 @@ pub async fn access_token(state: &AppState, id: &str) -> Result<AccessTokenView,
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct LogView {
     pub id: i64,
-    pub level: String,
+    pub level: Level,
     pub message: String,
     pub created_at: DateTime<Utc>,
 }
@@ -211,18 +199,11 @@ pub async fn logs(
     let id = id.to_owned();
     let rows = state
         .db
-        .read(move |conn| {
-            crate::db::models::credential_logs::page(conn, &id, after.map(|c| c.key), page_size + 1)
-                .map_err(AppError::from)
-        })
+        .read(move |conn| crate::db::models::credential_logs::page(conn, &id, after.map(|c| c.key), page_size + 1))
         .await?;
     Ok(pagination::split_page(rows, page_size, |row| {
-        let view = LogView {
-            id: row.id,
-            level: row.level.clone(),
-            message: row.message.clone(),
-            created_at: utc(row.created_at),
-        };
+        let view =
+            LogView { id: row.id, level: row.level, message: row.message.clone(), created_at: utc(row.created_at) };
         (view, Cursor::number(row.id, ""))
     }))
 }
@@ -230,7 +211,7 @@ pub async fn logs(
 /// The latest backfill's figures.
 #[derive(Clone, Debug, Serialize)]
 pub struct SyncRunView {
-    pub status: String,
+    pub status: SyncStatus,
     pub started_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
     pub figures: crate::db::models::sync_runs::Figures,
@@ -253,7 +234,7 @@ pub async fn details(state: &AppState, view: CredentialView, log_lines: i64) -> 
             let run = crate::db::models::sync_runs::recent(conn, &id, 1)?.into_iter().next();
             let mappings = crate::db::models::mappings::count_for_credential(conn, &id)?;
             let logs = crate::db::models::credential_logs::page(conn, &id, None, log_lines)?;
-            Ok::<_, AppError>((run, mappings, logs))
+            Ok((run, mappings, logs))
         })
         .await?;
     Ok(Details {

@@ -4,7 +4,7 @@
 use crate::crypto::{Cipher, Field};
 use crate::db::models::{apps, credentials};
 use crate::error::AppError;
-use crate::state::AppState;
+use crate::services::AppState;
 
 #[derive(Debug, Default, serde::Serialize)]
 pub struct Reencrypted {
@@ -16,7 +16,7 @@ pub async fn reencrypt_all(state: &AppState) -> Result<Reencrypted, AppError> {
     let cipher = state.settings.secrets.cipher.clone();
     state
         .db
-        .write(move |conn| {
+        .write_with(move |conn| {
             let mut report = Reencrypted::default();
             for app in apps::all(conn)? {
                 let mut change = apps::SecretsChange {

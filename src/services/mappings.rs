@@ -3,10 +3,10 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::db::models::mappings::{self, ListFilter, MappingRow};
+use crate::db::models::mappings::{self, ListFilter, MappingRow, Source};
 use crate::error::AppError;
 use crate::pagination::{self, Cursor};
-use crate::state::AppState;
+use crate::services::AppState;
 use crate::time::utc;
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -14,9 +14,7 @@ pub struct MappingView {
     pub meeting_id: i64,
     pub credential: String,
     pub host_user_id: String,
-    /// `webhook`, `sync`, `pmi` or `lookup`.
-    #[schema(example = "webhook")]
-    pub source: String,
+    pub source: Source,
     pub synced_at: DateTime<Utc>,
 }
 
@@ -26,7 +24,7 @@ impl From<&MappingRow> for MappingView {
             meeting_id: row.meeting_id,
             credential: row.credential_id.clone(),
             host_user_id: row.host_user_id.clone(),
-            source: row.source.clone(),
+            source: row.source,
             synced_at: utc(row.synced_at),
         }
     }
@@ -38,12 +36,8 @@ pub async fn list(
     after: Option<Cursor>,
     page_size: i64,
 ) -> Result<(Vec<MappingView>, Option<Cursor>), AppError> {
-    let rows = state
-        .db
-        .read(move |conn| {
-            mappings::list(conn, &filter, after.map(|c| (c.key, c.id)), page_size + 1).map_err(AppError::from)
-        })
-        .await?;
+    let rows =
+        state.db.read(move |conn| mappings::list(conn, &filter, after.map(|c| (c.key, c.id)), page_size + 1)).await?;
     Ok(pagination::split_page(rows, page_size, |row| {
         (MappingView::from(row), Cursor::number(row.meeting_id, &row.credential_id))
     }))

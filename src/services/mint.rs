@@ -6,23 +6,23 @@
 //! budget is bounded by `tokens.max_queue_seconds`. Every outcome goes to the credential's log,
 //! never the token.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
 
-use super::access::{AccessError, AccessToken, with_retries};
+use super::access::AccessError;
 use super::budget::Category;
 use super::resolve::{self, Ranked};
+use super::zoom_call::{CallError, Caller, Deadlines};
 use crate::db::models::apps::AppKind;
 use crate::db::models::credentials;
 use crate::error::AppError;
 use crate::meeting_ref::MeetingRef;
 use crate::scopes::Capability;
-use crate::state::AppState;
+use crate::services::AppState;
 use crate::zoom::ZoomError;
 
-/// When Zoom fails or hangs, a bot has its answer within this (CONTRACT.md: 15 s).
+/// When Zoom fails or hangs, a bot has its answer within this (docs/http.md: 15 s).
 pub const ZOOM_DEADLINE: Duration = Duration::from_secs(14);
 /// What a 503 asks the bot to wait when nothing better is known.
 const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(5);
@@ -73,6 +73,12 @@ pub enum MintError {
     Unavailable { detail: String, retry_after: Duration },
 }
 
+impl From<crate::db::DbError> for MintError {
+    fn from(error: crate::db::DbError) -> Self {
+        AppError::from(error).into()
+    }
+}
+
 impl From<AppError> for MintError {
     fn from(error: AppError) -> Self {
         match error {
@@ -106,7 +112,7 @@ pub async fn mint(state: &AppState, kind: TokenKind, target: Target) -> Result<S
                 .ok_or_else(|| MintError::NotFound("no known user has that personal link".into()))?;
             let mut ranked = resolve::candidates(state, id, kind.capability()).await?;
             // Nobody mapped it: an account-wide credential may still see it at Zoom.
-            if ranked.is_empty() && crate::sync::lookup::find(state, id).await? {
+            if ranked.is_empty() && super::lookup::find(state, id).await? {
                 ranked = resolve::candidates(state, id, kind.capability()).await?;
             }
             (Some(id), ranked)
@@ -156,12 +162,6 @@ pub async fn mint(state: &AppState, kind: TokenKind, target: Target) -> Result<S
     }
 }
 
-#[derive(Clone, Copy)]
-struct Deadlines {
-    zoom: Instant,
-    queue: Instant,
-}
-
 async fn attempt(
     state: &AppState,
     ranked: &Ranked,
@@ -170,42 +170,32 @@ async fn attempt(
     deadlines: Deadlines,
 ) -> Result<SecretString, Failure> {
     let candidate = &ranked.candidate;
-    let mut access = access_token(state, &candidate.credential_id, deadlines).await?;
     // Who the token is for: the credential's own user (`me`), or, for an account-wide
     // credential, the meeting's host.
     let user =
         if ranked.kind == AppKind::UserLevel || meeting_id.is_none() { "me" } else { candidate.host_user_id.as_str() };
     let zak_from_me =
         kind == TokenKind::Zak && user == "me" && crate::scopes::zak_from_me_only(ranked.kind, &candidate.scopes);
-    let mut zoom_deadline = deadlines.zoom;
-    for round in 0..2 {
-        let waited = state
-            .budget
-            .acquire(&candidate.credential_account_id, Category::Light, deadlines.queue)
-            .await
-            .map_err(|over| Failure::OverBudget(over.retry_after))?;
-        // Waiting for a turn in the account's budget is bounded separately (max_queue_seconds);
-        // the Zoom deadline covers Zoom's own slowness, so the wait does not count against it.
-        zoom_deadline += waited;
-        let remaining = zoom_deadline.saturating_duration_since(Instant::now());
-        let result = with_retries(remaining, || call(state, &access.token, kind, meeting_id, user, zak_from_me)).await;
-        match result {
-            Ok(token) => return Ok(token),
-            // The access token was refused: take a newer one (or a refreshed one) once.
-            Err(e) if e.is_token_rejected() && round == 0 => {
-                let deadlines = Deadlines { zoom: zoom_deadline, ..deadlines };
-                access = fresh_after_rejection(state, &candidate.credential_id, &access, deadlines).await?;
+    let caller = Caller::new(state, &candidate.credential_id, &candidate.credential_account_id);
+    caller
+        .call_until(Category::Light, deadlines, |access| call(state, access, kind, meeting_id, user, zak_from_me))
+        .await
+        .map_err(|error| match error {
+            CallError::OverBudget(wait) => Failure::OverBudget(wait),
+            CallError::Access(AccessError::NotFound) => Failure::Refused("the credential was deleted".into()),
+            CallError::Access(AccessError::Unhealthy(detail)) => Failure::Refused(format!("unhealthy: {detail}")),
+            CallError::Access(AccessError::Internal(e)) => {
+                tracing::error!(error = %e, "access token failure");
+                Failure::Transient("internal error".into())
             }
-            Err(e) if e.is_transient() => return Err(Failure::Transient(e.summary())),
-            Err(e) => return Err(Failure::Refused(e.summary())),
-        }
-    }
-    Err(Failure::Refused("Zoom refused the credential's access token twice".into()))
+            e if e.is_transient() => Failure::Transient(e.summary()),
+            e => Failure::Refused(e.summary()),
+        })
 }
 
 async fn call(
     state: &AppState,
-    access: &SecretString,
+    access: SecretString,
     kind: TokenKind,
     meeting_id: Option<i64>,
     user: &str,
@@ -213,49 +203,14 @@ async fn call(
 ) -> Result<SecretString, ZoomError> {
     let minted = match (kind, meeting_id) {
         (TokenKind::Join { bypass_waiting_room }, Some(id)) => {
-            state.zoom.join_token(access, id, bypass_waiting_room).await
+            state.zoom.join_token(&access, id, bypass_waiting_room).await
         }
-        (TokenKind::Obf, Some(id)) => state.zoom.obf_token(access, user, id).await,
-        (TokenKind::Zak, _) if zak_from_me => state.zoom.my_zak(access).await,
-        (TokenKind::Zak, _) => state.zoom.zak(access, user).await,
+        (TokenKind::Obf, Some(id)) => state.zoom.obf_token(&access, user, id).await,
+        (TokenKind::Zak, _) if zak_from_me => state.zoom.my_zak(&access).await,
+        (TokenKind::Zak, _) => state.zoom.zak(&access, user).await,
         (_, None) => return Err(ZoomError::Decode("a meeting is required for this token".into())),
     };
     minted.map(|m| m.token)
-}
-
-async fn access_token(state: &AppState, credential_id: &str, deadlines: Deadlines) -> Result<AccessToken, Failure> {
-    let remaining = deadlines.zoom.saturating_duration_since(Instant::now());
-    let tokens = Arc::clone(&state.tokens);
-    match tokio::time::timeout(remaining, tokens.get(credential_id)).await {
-        Ok(result) => result.map_err(access_failure),
-        Err(_) => Err(Failure::Transient("refreshing the credential's Zoom token took too long".into())),
-    }
-}
-
-async fn fresh_after_rejection(
-    state: &AppState,
-    credential_id: &str,
-    rejected: &AccessToken,
-    deadlines: Deadlines,
-) -> Result<AccessToken, Failure> {
-    let remaining = deadlines.zoom.saturating_duration_since(Instant::now());
-    let tokens = Arc::clone(&state.tokens);
-    match tokio::time::timeout(remaining, tokens.replace_rejected(credential_id, rejected)).await {
-        Ok(result) => result.map_err(access_failure),
-        Err(_) => Err(Failure::Transient("refreshing the credential's Zoom token took too long".into())),
-    }
-}
-
-fn access_failure(error: AccessError) -> Failure {
-    match error {
-        AccessError::NotFound => Failure::Refused("the credential was deleted".into()),
-        AccessError::Unhealthy(detail) => Failure::Refused(format!("unhealthy: {detail}")),
-        AccessError::Transient(detail) => Failure::Transient(detail),
-        AccessError::Internal(e) => {
-            tracing::error!(error = %e, "access token failure");
-            Failure::Transient("internal error".into())
-        }
-    }
 }
 
 /// `/zoom/zak?credential=<id>`: the named credential, as the only candidate.
@@ -263,28 +218,29 @@ async fn credential_as_candidate(state: &AppState, id: &str, kind: TokenKind) ->
     let id = id.to_owned();
     let row = state
         .db
-        .read(move |conn| credentials::find(conn, &id).map_err(AppError::from))
+        .read(move |conn| credentials::find(conn, &id))
         .await?
         .ok_or_else(|| MintError::NotFound("no such credential".into()))?;
     let app_id = row.app_id.clone();
     let app = state
         .db
-        .read(move |conn| crate::db::models::apps::find(conn, &app_id).map_err(AppError::from))
+        .read(move |conn| crate::db::models::apps::find(conn, &app_id))
         .await?
         .ok_or_else(|| MintError::NotFound("no such app".into()))?;
     let candidate = crate::db::models::mappings::Candidate {
         meeting_id: 0,
         host_user_id: row.zoom_user_id.clone(),
-        source: String::new(),
+        // Named, not mapped: no mapping's source applies, and ranking does not read it.
+        source: crate::db::models::mappings::Source::Sync,
         synced_at: row.updated_at,
         credential_id: row.id.clone(),
         credential_user_id: row.zoom_user_id.clone(),
         credential_account_id: row.account_id.clone(),
-        status: row.status.clone(),
+        status: row.status,
         status_detail: row.status_detail.clone(),
         scopes: row.scopes.clone(),
         app_id: app.id.clone(),
-        app_kind: app.kind.clone(),
+        app_kind: app.kind,
     };
     Ok(resolve::rank(vec![candidate], kind.capability()))
 }

@@ -1,4 +1,4 @@
-//! Which credentials may mint for a meeting, in the order they are tried (CONTRACT.md): healthy
+//! Which credentials may mint for a meeting, in the order they are tried (docs/http.md): healthy
 //! (and otherwise able) first, the host's own before account-level ones, then the most recently
 //! synced. `explain`
 //! shows the same list with the reason each would or would not be used.
@@ -6,12 +6,13 @@
 use serde::Serialize;
 
 use crate::db::models::apps::AppKind;
-use crate::db::models::mappings::{self, Candidate};
+use crate::db::models::credentials::Health;
+use crate::db::models::mappings::{self, Candidate, Source};
 use crate::db::models::zoom_users;
 use crate::error::AppError;
 use crate::meeting_ref::MeetingRef;
 use crate::scopes::Capability;
-use crate::state::AppState;
+use crate::services::AppState;
 
 #[derive(Clone, Debug)]
 pub struct Ranked {
@@ -33,9 +34,9 @@ pub fn rank(candidates: Vec<Candidate>, capability: Capability) -> Vec<Ranked> {
     let mut ranked: Vec<Ranked> = candidates
         .into_iter()
         .map(|candidate| {
-            let kind = AppKind::parse(&candidate.app_kind).unwrap_or(AppKind::UserLevel);
+            let kind = candidate.app_kind;
             let own = kind == AppKind::UserLevel && candidate.credential_user_id == candidate.host_user_id;
-            let skip = if candidate.status != "healthy" {
+            let skip = if candidate.status != Health::Healthy {
                 Some(format!(
                     "unhealthy: {}",
                     candidate.status_detail.clone().unwrap_or_else(|| "reconnect needed".into())
@@ -61,15 +62,14 @@ pub async fn meeting_id(state: &AppState, meeting: &MeetingRef) -> Result<Option
         MeetingRef::Id(id) => Ok(Some(*id)),
         MeetingRef::Vanity(name) => {
             let name = name.clone();
-            let user =
-                state.db.read(move |conn| zoom_users::by_vanity_name(conn, &name).map_err(AppError::from)).await?;
+            let user = state.db.read(move |conn| zoom_users::by_vanity_name(conn, &name)).await?;
             Ok(user.and_then(|u| u.pmi))
         }
     }
 }
 
 pub async fn candidates(state: &AppState, meeting_id: i64, capability: Capability) -> Result<Vec<Ranked>, AppError> {
-    let found = state.db.read(move |conn| mappings::candidates(conn, meeting_id).map_err(AppError::from)).await?;
+    let found = state.db.read(move |conn| mappings::candidates(conn, meeting_id)).await?;
     Ok(rank(found, capability))
 }
 
@@ -82,8 +82,8 @@ pub struct Explained {
     pub user_id: String,
     pub account_id: String,
     pub host_user_id: String,
-    pub source: String,
-    pub status: String,
+    pub source: Source,
+    pub status: Health,
     pub would_use: bool,
     pub reason: String,
 }
@@ -114,8 +114,8 @@ pub fn explain(ranked: &[Ranked]) -> Vec<Explained> {
                 user_id: r.candidate.credential_user_id.clone(),
                 account_id: r.candidate.credential_account_id.clone(),
                 host_user_id: r.candidate.host_user_id.clone(),
-                source: r.candidate.source.clone(),
-                status: r.candidate.status.clone(),
+                source: r.candidate.source,
+                status: r.candidate.status,
                 would_use: r.usable(),
                 reason,
             }
@@ -131,16 +131,16 @@ mod tests {
         Candidate {
             meeting_id: 1,
             host_user_id: "host".into(),
-            source: "sync".into(),
+            source: Source::Sync,
             synced_at: chrono::DateTime::from_timestamp(synced, 0).unwrap().naive_utc(),
             credential_id: id.into(),
             credential_user_id: user.into(),
             credential_account_id: "acct".into(),
-            status: status.into(),
+            status: Health::parse(status).unwrap(),
             status_detail: None,
             scopes: crate::scopes::Capability::recommended(AppKind::parse(kind).unwrap()).join(" "),
             app_id: "app".into(),
-            app_kind: kind.into(),
+            app_kind: AppKind::parse(kind).unwrap(),
         }
     }
 

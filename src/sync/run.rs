@@ -11,30 +11,31 @@
 //! meeting a webhook deleted after the run began is not brought back; a mapping a webhook wrote
 //! meanwhile is not removed.
 
-use std::sync::Arc;
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
+use secrecy::SecretString;
 use tokio::sync::watch;
 
-use super::caller::{CallError, Caller};
 use crate::db::models::apps::AppKind;
 use crate::db::models::credentials::{self, CredentialRow, SyncStatus};
 use crate::db::models::mappings::{self, MappingRow, Source};
 use crate::db::models::sync_runs::{self, Figures};
 use crate::db::models::{tombstones, zoom_users};
 use crate::error::AppError;
+use crate::services::AppState;
 use crate::services::budget::Category;
-use crate::state::AppState;
+use crate::services::zoom_call::{CallError, Caller, Patience};
 use crate::time;
-use crate::zoom::types::User;
+use crate::zoom::ZoomError;
+use crate::zoom::types::{Paged, User};
 
 /// Users listed at once by an account-wide backfill.
 const CONCURRENT_USERS: usize = 8;
-/// A backfill call waits this long at most for its turn in the budget.
-const PATIENCE: Duration = Duration::from_secs(600);
-/// Retries of one backfill call (5xx, 429) go on this long before the run fails.
-const RETRY_BUDGET: Duration = Duration::from_secs(60);
+/// A backfill call waits up to ten minutes for its turn in the budget (it yields to bots), then
+/// retries 5xx and 429s for a minute before the run fails.
+const PATIENCE: Patience = Patience { queue: Duration::from_secs(600), zoom: Duration::from_secs(60) };
 /// Lookup mappings older than this are dropped by a complete backfill (looked up again if
 /// still wanted).
 const LOOKUP_LIFETIME_HOURS: i64 = 24;
@@ -54,6 +55,8 @@ pub enum SyncError {
     Zoom(#[from] CallError),
     #[error("{0}")]
     App(#[from] AppError),
+    #[error(transparent)]
+    Db(#[from] crate::db::DbError),
     #[error("the backfill lease was lost to another process")]
     LeaseLost,
 }
@@ -80,7 +83,7 @@ pub async fn run(
         .db
         .write(move |conn| {
             credentials::set_sync_status(conn, &id, "", SyncStatus::InProgress, None, false)?;
-            sync_runs::start(conn, &id, tick, started).map_err(AppError::from)
+            sync_runs::start(conn, &id, tick, started)
         })
         .await?;
     let clock = Instant::now();
@@ -128,7 +131,7 @@ pub async fn run(
             let now = time::now();
             let synced_at = error_owned.is_none().then_some(now);
             credentials::set_sync_status(conn, &id, &owner_owned, status, synced_at, true)?;
-            sync_runs::finish(conn, run_id, &figures_owned, error_owned.as_deref(), now).map_err(AppError::from)
+            sync_runs::finish(conn, run_id, &figures_owned, error_owned.as_deref(), now)
         })
         .await?;
     result.map(|()| figures)
@@ -143,11 +146,11 @@ async fn list_and_map(
     figures: &mut Figures,
     progress: Option<&watch::Sender<Progress>>,
 ) -> Result<(), SyncError> {
-    let caller = Caller::new(state, &credential.id, &credential.account_id, PATIENCE, RETRY_BUDGET).await?;
+    let caller = Caller::new(state, &credential.id, &credential.account_id);
     let started_ms = started.and_utc().timestamp_millis();
     let mut lease_renewed = Instant::now();
     if kind == AppKind::UserLevel {
-        let me = caller.call(Category::Light, |t| async move { state.zoom.me(&t).await }).await?;
+        let me = caller.call(Category::Light, PATIENCE, |t| async move { state.zoom.me(&t).await }).await?;
         record_user(state, &me, &credential.account_id, Some(&credential.id)).await?;
         figures.users_seen = 1;
         let pmis: Vec<(i64, String)> = me.pmi.map(|p| (p, me.id.clone())).into_iter().collect();
@@ -155,15 +158,14 @@ async fn list_and_map(
         // The two listings overlap (upcoming meetings are scheduled too): count each once.
         let mut seen = std::collections::HashSet::new();
         for listing in ["scheduled", "upcoming"] {
-            let mut page_token: Option<String> = None;
-            loop {
-                let token = page_token.clone();
-                let page = caller
-                    .call(Category::Medium, |t| {
-                        let token = token.clone();
-                        async move { state.zoom.list_meetings(&t, "me", listing, token.as_deref()).await }
-                    })
-                    .await?;
+            let mut pages = Pages::default();
+            while let Some(page) = pages
+                .next(
+                    &caller,
+                    |t, next| async move { state.zoom.list_meetings(&t, "me", listing, next.as_deref()).await },
+                )
+                .await?
+            {
                 figures.pages += 1;
                 seen.extend(page.meetings.iter().map(|m| m.id));
                 figures.meetings_seen = seen.len() as i64;
@@ -172,10 +174,6 @@ async fn list_and_map(
                 figures.added += map(state, &credential.id, Found { meetings, pmis: Vec::new() }, started_ms).await?;
                 report(progress, 1, 0, figures.meetings_seen);
                 renew(state, &credential.id, owner, &mut lease_renewed).await?;
-                page_token = page.next_page_token.filter(|t| !t.is_empty());
-                if page_token.is_none() {
-                    break;
-                }
             }
         }
         report(progress, 1, 1, figures.meetings_seen);
@@ -184,22 +182,13 @@ async fn list_and_map(
 
     // Account-wide: every active user, then each one's meetings.
     let mut users = Vec::new();
-    let mut page_token: Option<String> = None;
-    loop {
-        let token = page_token.clone();
-        let page = caller
-            .call(Category::Medium, |t| {
-                let token = token.clone();
-                async move { state.zoom.list_users(&t, token.as_deref()).await }
-            })
-            .await?;
+    let mut pages = Pages::default();
+    while let Some(page) =
+        pages.next(&caller, |t, next| async move { state.zoom.list_users(&t, next.as_deref()).await }).await?
+    {
         figures.pages += 1;
         users.extend(page.users);
         report(progress, users.len() as u64, 0, 0);
-        page_token = page.next_page_token.filter(|t| !t.is_empty());
-        if page_token.is_none() {
-            break;
-        }
     }
     figures.users_seen = users.len() as i64;
     for user in &users {
@@ -208,7 +197,6 @@ async fn list_and_map(
     let pmis: Vec<(i64, String)> = users.iter().filter_map(|u| u.pmi.map(|p| (p, u.id.clone()))).collect();
     figures.added += map(state, &credential.id, Found { meetings: Vec::new(), pmis }, started_ms).await?;
 
-    let caller = Arc::new(caller);
     let total = users.len() as u64;
     let mut done = 0u64;
     let mut queue = users.into_iter();
@@ -216,8 +204,7 @@ async fn list_and_map(
     loop {
         while running.len() < CONCURRENT_USERS {
             let Some(user) = queue.next() else { break };
-            let caller = Arc::clone(&caller);
-            running.push(async move { list_user_meetings(state, &caller, &user.id).await });
+            running.push(async move { list_user_meetings(state, caller, &user.id).await });
         }
         let Some(listed) = futures_util::StreamExt::next(&mut running).await else { break };
         let (meetings, pages) = listed?;
@@ -234,26 +221,49 @@ async fn list_and_map(
 /// Every scheduled meeting of one user: (meeting id, host) and the pages it took.
 async fn list_user_meetings(
     state: &AppState,
-    caller: &Caller<'_>,
+    caller: Caller<'_>,
     user_id: &str,
 ) -> Result<(Vec<(i64, String)>, i64), SyncError> {
     let mut meetings = Vec::new();
-    let mut pages = 0;
-    let mut page_token: Option<String> = None;
-    loop {
-        let token = page_token.clone();
-        let page = caller
-            .call(Category::Medium, |t| {
-                let token = token.clone();
-                async move { state.zoom.list_meetings(&t, user_id, "scheduled", token.as_deref()).await }
-            })
-            .await?;
-        pages += 1;
+    let mut count = 0;
+    let mut pages = Pages::default();
+    while let Some(page) = pages
+        .next(
+            &caller,
+            |t, next| async move { state.zoom.list_meetings(&t, user_id, "scheduled", next.as_deref()).await },
+        )
+        .await?
+    {
+        count += 1;
         meetings.extend(page.meetings.iter().map(|m| (m.id, m.host_id.clone().unwrap_or_else(|| user_id.to_owned()))));
-        page_token = page.next_page_token.filter(|t| !t.is_empty());
-        if page_token.is_none() {
-            return Ok((meetings, pages));
+    }
+    Ok((meetings, count))
+}
+
+/// Walks one Zoom listing, a page per [`Pages::next`], each page a Medium call.
+#[derive(Default)]
+struct Pages {
+    next: Option<String>,
+    done: bool,
+}
+
+impl Pages {
+    /// The next page, or `None` after the last. `fetch` gets the access token and the page
+    /// token (`None` for the first page).
+    async fn next<P, F, Fut>(&mut self, caller: &Caller<'_>, fetch: F) -> Result<Option<P>, CallError>
+    where
+        P: Paged,
+        F: Fn(SecretString, Option<String>) -> Fut,
+        Fut: Future<Output = Result<P, ZoomError>>,
+    {
+        if self.done {
+            return Ok(None);
         }
+        let token = self.next.take();
+        let page = caller.call(Category::Medium, PATIENCE, |t| fetch(t, token.clone())).await?;
+        self.next = page.next_page().map(str::to_owned);
+        self.done = self.next.is_none();
+        Ok(Some(page))
     }
 }
 
@@ -281,7 +291,7 @@ async fn map(state: &AppState, credential_id: &str, found: Found, started_ms: i6
                     meeting_id,
                     credential_id: credential_id.clone(),
                     host_user_id: host,
-                    source: source.as_str().into(),
+                    source,
                     synced_at: now,
                     event_ts: None,
                 };
@@ -289,7 +299,7 @@ async fn map(state: &AppState, credential_id: &str, found: Found, started_ms: i6
                     added += 1;
                 }
             }
-            Ok::<_, AppError>(added)
+            Ok(added)
         })
         .await?;
     Ok(added)
@@ -319,7 +329,7 @@ async fn record_user(
             if let Some(id) = credential_id {
                 credentials::set_profile(conn, &id, user.pmi, vanity.as_deref())?;
             }
-            Ok::<_, AppError>(())
+            Ok(())
         })
         .await?;
     Ok(())
@@ -328,7 +338,7 @@ async fn record_user(
 async fn remove_stale(state: &AppState, credential_id: &str, started: NaiveDateTime) -> Result<usize, SyncError> {
     let id = credential_id.to_owned();
     let cutoff = time::now() - chrono::Duration::hours(LOOKUP_LIFETIME_HOURS);
-    Ok(state.db.write(move |conn| mappings::delete_stale(conn, &id, started, cutoff).map_err(AppError::from)).await?)
+    Ok(state.db.write(move |conn| mappings::delete_stale(conn, &id, started, cutoff)).await?)
 }
 
 /// Keeps the lease alive on long runs; a run that lost it stops (another process took over).
@@ -339,10 +349,7 @@ async fn renew(state: &AppState, credential_id: &str, owner: &str, last: &mut In
     *last = Instant::now();
     let (id, owner) = (credential_id.to_owned(), owner.to_owned());
     let until = time::now() + chrono::Duration::from_std(LEASE).unwrap_or_default();
-    let kept = state
-        .db
-        .write(move |conn| credentials::renew_sync_lease(conn, &id, &owner, until).map_err(AppError::from))
-        .await?;
+    let kept = state.db.write(move |conn| credentials::renew_sync_lease(conn, &id, &owner, until)).await?;
     if kept { Ok(()) } else { Err(SyncError::LeaseLost) }
 }
 

@@ -2,7 +2,7 @@
 
 use tokio_cron_scheduler::{Job, JobScheduler};
 
-use crate::state::AppState;
+use crate::services::AppState;
 
 /// Starts the schedule, or nothing when it is disabled. Every replica runs it; the tick each
 /// run is for is the schedule's own time (the same on every replica), so leases can tell a

@@ -1,4 +1,4 @@
-//! What each event does to the meeting-to-credential table (CONTRACT.md), inside the
+//! What each event does to the meeting-to-credential table (docs/http.md), inside the
 //! transaction that records the event, so an acknowledged event is always both stored and
 //! applied. Events are applied by their Zoom time: an event older than the state it would
 //! change leaves that state alone, and a late retry never brings back what a later event
@@ -15,8 +15,11 @@ use super::event::Change;
 use crate::db::models::apps::AppRow;
 use crate::db::models::credentials;
 use crate::db::models::mappings::{self, MappingRow, Source};
+use crate::db::models::webhook_events::EventStatus;
 use crate::db::models::{tombstones, zoom_users};
-use crate::db::{AnyConnection, DbError};
+use diesel::QueryResult;
+
+use crate::db::AnyConnection;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -25,10 +28,10 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub fn status(&self) -> &'static str {
+    pub fn status(&self) -> EventStatus {
         match self {
-            Self::Applied(_) => "applied",
-            Self::Ignored(_) => "ignored",
+            Self::Applied(_) => EventStatus::Applied,
+            Self::Ignored(_) => EventStatus::Ignored,
         }
     }
 
@@ -65,7 +68,7 @@ pub struct Batch {
 
 impl Batch {
     /// Reads the tombstones of every meeting `changes` name.
-    pub fn load<'a>(conn: &mut AnyConnection, changes: impl Iterator<Item = &'a Change>) -> Result<Self, DbError> {
+    pub fn load<'a>(conn: &mut AnyConnection, changes: impl Iterator<Item = &'a Change>) -> QueryResult<Self> {
         let ids: Vec<i64> = changes
             .filter_map(|c| match c {
                 Change::MeetingCreated { meeting_id, .. }
@@ -83,7 +86,7 @@ impl Batch {
 
     /// Writes the pending mappings. Called before any event that reads or removes mappings, and
     /// at the end of the batch, so the order of effects is the order of the events.
-    pub fn flush(&mut self, conn: &mut AnyConnection) -> Result<(), DbError> {
+    pub fn flush(&mut self, conn: &mut AnyConnection) -> QueryResult<()> {
         if !self.pending.is_empty() {
             mappings::upsert_many(conn, &self.pending)?;
             self.pending.clear();
@@ -91,7 +94,7 @@ impl Batch {
         Ok(())
     }
 
-    fn able(&mut self, conn: &mut AnyConnection, host: &str, account: &str) -> Result<Vec<String>, DbError> {
+    fn able(&mut self, conn: &mut AnyConnection, host: &str, account: &str) -> QueryResult<Vec<String>> {
         let key = (host.to_owned(), account.to_owned());
         if let Some(ids) = self.able.get(&key) {
             return Ok(ids.clone());
@@ -109,7 +112,7 @@ pub fn apply(
     change: &Change,
     event_ts: i64,
     now: NaiveDateTime,
-) -> Result<Applied, DbError> {
+) -> QueryResult<Applied> {
     // Only a creation may wait in the batch's buffer; anything else sees every earlier write.
     if !matches!(change, Change::MeetingCreated { .. }) {
         batch.flush(conn)?;
@@ -164,7 +167,7 @@ pub fn apply(
             Outcome::Applied(format!("removed {removed} mapping(s); {} credential(s) unhealthy", own.len())).into()
         }
         Change::AppDeauthorized { user_id, account_id } => {
-            let subject = if app.kind().is_account_wide() { account_id } else { user_id };
+            let subject = if app.kind.is_account_wide() { account_id } else { user_id };
             match credentials::find_by_subject(conn, &app.id, subject)? {
                 Some(credential) => {
                     credentials::delete(conn, &credential.id)?;
@@ -195,7 +198,7 @@ fn map_to_host(
     event_ts: i64,
     now: NaiveDateTime,
     moving: bool,
-) -> Result<Outcome, DbError> {
+) -> QueryResult<Outcome> {
     if batch.tombstones.get(&meeting_id).is_some_and(|deleted| *deleted >= event_ts) {
         return Ok(Outcome::Ignored("the meeting was deleted by a later event".into()));
     }
@@ -213,7 +216,7 @@ fn map_to_host(
             meeting_id,
             credential_id: credential_id.clone(),
             host_user_id: host_id.to_owned(),
-            source: Source::Webhook.as_str().into(),
+            source: Source::Webhook,
             synced_at: now,
             event_ts: Some(event_ts),
         };
@@ -237,7 +240,7 @@ fn user_updated(
     vanity_name: Option<&str>,
     event_ts: i64,
     now: NaiveDateTime,
-) -> Result<Outcome, DbError> {
+) -> QueryResult<Outcome> {
     if !zoom_users::apply_event(conn, user_id, account_id, pmi, vanity_name, event_ts, now)? {
         return Ok(Outcome::Ignored("older than what a later event recorded".into()));
     }
@@ -259,7 +262,7 @@ fn user_updated(
                 meeting_id: new_pmi,
                 credential_id: credential_id.clone(),
                 host_user_id: user_id.to_owned(),
-                source: Source::Pmi.as_str().into(),
+                source: Source::Pmi,
                 synced_at: now,
                 event_ts: Some(event_ts),
             },

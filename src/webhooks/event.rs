@@ -1,4 +1,4 @@
-//! Reading a Zoom event (ZOOM.md §1.5) into the one change zoomsync makes of it. Only the fields
+//! Reading a Zoom event (docs/zoom.md §1.5) into the one change zoomsync makes of it. Only the fields
 //! acted on are kept (and stored): never passcodes or join URLs. Ids and PMIs are accepted as
 //! numbers or strings.
 

@@ -13,6 +13,7 @@
 //! that still fails is recorded as failed.
 
 use std::collections::HashSet;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
@@ -20,7 +21,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::apply::{self, Outcome};
 use super::event::Delivery;
 use crate::db::models::apps::AppRow;
-use crate::db::models::webhook_events::{self, NewEvent};
+use crate::db::models::webhook_events::{self, EventStatus, NewEvent};
 use crate::db::{Db, DbError};
 use crate::error::AppError;
 use crate::time;
@@ -50,25 +51,34 @@ struct Job {
 
 #[derive(Clone)]
 pub struct Ingestor {
-    tx: mpsc::Sender<Job>,
+    db: Db,
+    /// The writer's queue, made (and the writer thread started) by the first delivery: a CLI
+    /// command never receives one, so it never starts the thread.
+    tx: Arc<OnceLock<mpsc::Sender<Job>>>,
 }
 
 impl Ingestor {
-    /// Starts the writer thread; it ends when the last handle is dropped.
-    pub fn start(db: Db) -> Self {
-        let (tx, rx) = mpsc::channel(QUEUE);
-        let spawned = std::thread::Builder::new().name("webhook-writer".into()).spawn(move || run(&db, rx));
-        if let Err(e) = spawned {
-            tracing::error!(error = %e, "cannot start the webhook writer");
-        }
-        Self { tx }
+    pub fn new(db: Db) -> Self {
+        Self { db, tx: Arc::default() }
+    }
+
+    fn writer(&self) -> &mpsc::Sender<Job> {
+        self.tx.get_or_init(|| {
+            let (tx, rx) = mpsc::channel(QUEUE);
+            let db = self.db.clone();
+            let spawned = std::thread::Builder::new().name("webhook-writer".into()).spawn(move || run(&db, rx));
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "cannot start the webhook writer");
+            }
+            tx
+        })
     }
 
     /// Records and applies one delivery, returning once it is committed.
     pub async fn submit(&self, app: AppRow, delivery: Delivery) -> Result<Receipt, AppError> {
         let (reply, answer) = oneshot::channel();
         let unavailable = || AppError::Unavailable("the event could not be recorded in time; Zoom will retry".into());
-        self.tx.send_timeout(Job { app, delivery, reply }, ANSWER_WITHIN).await.map_err(|_| unavailable())?;
+        self.writer().send_timeout(Job { app, delivery, reply }, ANSWER_WITHIN).await.map_err(|_| unavailable())?;
         match tokio::time::timeout(ANSWER_WITHIN, answer).await {
             Ok(Ok(Ok(receipt))) => Ok(receipt),
             Ok(Ok(Err(e))) => {
@@ -125,12 +135,12 @@ fn record_failed(db: &Db, job: &Job, now: chrono::NaiveDateTime, error: &DbError
         event: &job.delivery.event,
         event_ts: job.delivery.event_ts,
         payload: &payload,
-        status: "failed",
+        status: EventStatus::Failed,
         outcome: Some(&detail),
         received_at: now,
         applied_at: Some(now),
     };
-    db.write_blocking(|conn| webhook_events::insert_all(conn, std::slice::from_ref(&row)).map_err(DbError::from))
+    db.write_blocking(|conn| webhook_events::insert_all(conn, std::slice::from_ref(&row)))
         .map(|_| Receipt::Recorded {
             outcome: Outcome::Ignored(format!("failed: {detail}")),
             deleted_credentials: Vec::new(),
@@ -143,7 +153,7 @@ fn record(
     conn: &mut crate::db::AnyConnection,
     jobs: &[Job],
     now: chrono::NaiveDateTime,
-) -> Result<Vec<Receipt>, DbError> {
+) -> diesel::QueryResult<Vec<Receipt>> {
     crate::db::custom_plans_for_this_transaction(conn)?;
     let keys: Vec<String> = jobs.iter().map(|job| job.delivery.dedupe_key(&job.app.id)).collect();
     let mut seen: HashSet<String> = webhook_events::existing_keys(conn, &keys)?.into_iter().collect();

@@ -46,7 +46,7 @@ impl WebhookKeys {
             return Ok(keys.clone());
         }
         let id = app_id.to_owned();
-        let row = self.db.read(move |conn| apps::find(conn, &id).map_err(AppError::from)).await?;
+        let row = self.db.read(move |conn| apps::find(conn, &id)).await?;
         let keys = row.map(|app| self.open(app)).transpose()?.map(Arc::new);
         let mut cache = self.cache.lock();
         if cache.len() > 10_000 {

@@ -1,4 +1,4 @@
-//! Zoom's webhook signature and URL-validation answer (ZOOM.md §1.2-1.3), over raw bytes.
+//! Zoom's webhook signature and URL-validation answer (docs/zoom.md §1.2-1.3), over raw bytes.
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;

@@ -1,5 +1,5 @@
 //! Lenient field readers for Zoom's JSON: ids and PMIs arrive as numbers in some places and as
-//! strings in others (ZOOM.md §1.5), so both are accepted everywhere.
+//! strings in others (docs/zoom.md §1.5), so both are accepted everywhere.
 
 use serde::Deserialize;
 use serde::de::{self, Deserializer};

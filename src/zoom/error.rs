@@ -32,7 +32,8 @@ impl ZoomError {
 
     /// The refresh token (or the app's client credentials) will never work again: the user must
     /// reconnect, or the admin fix the app. Zoom answers 400 since mid-2022, 401 before; ATT
-    /// treats `invalid_grant` and `invalid_client` alike (ZOOM.md §2.3).
+    /// treats `invalid_grant` and `invalid_client` alike, as this does for now (docs/zoom.md §2.4
+    /// explains why `invalid_client` should not count).
     pub fn needs_reauthorization(&self) -> bool {
         matches!(self, Self::OAuth { status: 400..=499, error, .. } if error == "invalid_grant" || error == "invalid_client")
     }

@@ -7,6 +7,7 @@
 
 mod de;
 mod error;
+pub mod retry;
 pub mod types;
 
 use std::time::Duration;
@@ -29,7 +30,7 @@ use crate::metrics::Metrics;
 const CALL_TIMEOUT: Duration = Duration::from_secs(5);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// Zoom's page size maximum for the list endpoints we page through (ZOOM.md §3).
+/// Zoom's page size maximum for the list endpoints we page through (docs/zoom.md §3.5).
 pub const PAGE_SIZE: u32 = 300;
 
 /// An app's client credentials, for the OAuth endpoints.

@@ -1,4 +1,4 @@
-//! The parts of Zoom's responses zoomsync reads (ZOOM.md §2-3). Unknown fields are ignored.
+//! The parts of Zoom's responses zoomsync reads (docs/zoom.md §2-3). Unknown fields are ignored.
 
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -79,6 +79,23 @@ pub struct MintedToken {
     pub token: SecretString,
 }
 
+/// A page of a Zoom listing. Zoom ends a listing with an absent or an empty `next_page_token`.
+pub trait Paged {
+    fn next_page(&self) -> Option<&str>;
+}
+
+impl Paged for UsersPage {
+    fn next_page(&self) -> Option<&str> {
+        self.next_page_token.as_deref().filter(|t| !t.is_empty())
+    }
+}
+
+impl Paged for MeetingsPage {
+    fn next_page(&self) -> Option<&str> {
+        self.next_page_token.as_deref().filter(|t| !t.is_empty())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,3 +115,4 @@ mod tests {
         assert_eq!(user(None).vanity_name(), None);
     }
 }
+

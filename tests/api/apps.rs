@@ -1,4 +1,4 @@
-//! The admin API for Zoom OAuth apps (CONTRACT.md).
+//! The admin API for Zoom OAuth apps (docs/http.md).
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};

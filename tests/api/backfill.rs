@@ -194,7 +194,7 @@ both_backends! {
         assert_eq!(refused, 1000);
         let counters = world.sim.counters().await.unwrap();
         let lookups: u64 = counters.requests.get("GET /v2/meetings/{meetingId}").map(|s| s.values().sum()).unwrap_or(0);
-        let allowance = zoomsync::sync::lookup::BURST as u64 + 2;
+        let allowance = zoomsync::services::lookup_cache::BURST as u64 + 2;
         assert!(lookups <= allowance, "1,000 unknown meetings cost {lookups} Zoom calls (allowed {allowance})");
     }
 

@@ -1,4 +1,4 @@
-//! Connecting Zoom accounts (CONTRACT.md, issue 6): the browser flow, Recall's code exchange,
+//! Connecting Zoom accounts (docs/http.md, issue 6): the browser flow, Recall's code exchange,
 //! reconnects, server-to-server apps, deletion.
 
 use reqwest::{Method, StatusCode};

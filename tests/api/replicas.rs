@@ -88,7 +88,7 @@ async fn replicas_seen(client: &reqwest::Client, base: &str) -> Option<u64> {
 
 /// Waits until every daemon in `bases` counts `expected` replicas.
 async fn wait_for_replicas(client: &reqwest::Client, bases: &[String], expected: u64) {
-    let deadline = tokio::time::Instant::now() + zoomsync::replicas::HEARTBEAT * 6;
+    let deadline = tokio::time::Instant::now() + zoomsync::services::replicas::HEARTBEAT * 6;
     loop {
         let mut seen = Vec::new();
         for base in bases {
@@ -243,7 +243,7 @@ both_backends! {
                     .open(zoomsync::crypto::Field::CredentialRefreshToken, &row.id, row.refresh_token.as_deref().unwrap())
                     .unwrap();
                 let check = world.sim.check_refresh_token(stored.expose_secret()).await.unwrap();
-                if check.state == RefreshState::Current && row.status == "healthy" {
+                if check.state == RefreshState::Current && row.status == zoomsync::db::models::credentials::Health::Healthy {
                     continue;
                 }
                 let issued = check.current_issued_at.as_deref().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());

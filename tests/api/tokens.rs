@@ -1,5 +1,5 @@
 //! Just-in-time tokens for bots (issue 6): one refresh however many bots ask, unhealthy only
-//! when Zoom means it, and every outcome of CONTRACT.md's table.
+//! when Zoom means it, and every outcome of docs/http.md's table.
 
 use std::time::{Duration, Instant};
 

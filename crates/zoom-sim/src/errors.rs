@@ -38,7 +38,7 @@ impl ApiError {
     pub fn expired_token() -> Self {
         Self::new(StatusCode::UNAUTHORIZED, 124, "Access token is expired.")
     }
-    /// A user-level grant naming someone other than `me` (ZOOM.md §2.5).
+    /// A user-level grant naming someone other than `me` (docs/zoom.md §2.5).
     pub fn not_me() -> Self {
         Self::new(StatusCode::BAD_REQUEST, 124, "Invalid access token.")
     }
@@ -119,7 +119,7 @@ impl fmt::Display for OAuthError {
 
 impl ResponseError for OAuthError {
     fn status_code(&self) -> StatusCode {
-        // Zoom answers every OAuth error with 400 since mid-2022 (ZOOM.md §2.3).
+        // Zoom answers every OAuth error with 400 since mid-2022 (docs/zoom.md §2.4).
         StatusCode::BAD_REQUEST
     }
     fn error_response(&self) -> HttpResponse {

@@ -1,4 +1,4 @@
-//! Zoom's per-account rate limits (ZOOM.md §4): a per-second fixed window on the wall clock and,
+//! Zoom's per-account rate limits (docs/zoom.md §4): a per-second fixed window on the wall clock and,
 //! where the plan has one, a daily count over the simulator's UTC day.
 
 use std::collections::HashMap;
@@ -146,7 +146,7 @@ impl RateLimiter {
         }
         w.in_second += 1;
         w.in_day += 1;
-        // Zoom's 2xx headers show the daily budget where the plan has one (ZOOM.md §4).
+        // Zoom's 2xx headers show the daily budget where the plan has one (docs/zoom.md §4).
         Ok(Some(match per_day {
             Some(daily) => RateInfo { category, limit: daily, remaining: daily - w.in_day },
             None => RateInfo { category, limit: per_second, remaining: per_second - w.in_second },

@@ -1,4 +1,4 @@
-//! Zoom's webhook signatures (ZOOM.md §1.2 and §1.3). Public so that tests of the daemon can
+//! Zoom's webhook signatures (docs/zoom.md §1.2 and §1.3). Public so that tests of the daemon can
 //! forge deliveries exactly as Zoom would sign them.
 
 use hmac::{Hmac, Mac};
@@ -33,7 +33,7 @@ pub fn url_validation_token(secret: &str, plain_token: &str) -> String {
 mod tests {
     use super::*;
 
-    /// ZOOM.md §1.2 test vector.
+    /// docs/zoom.md §1.2 test vector.
     #[test]
     fn webhook_signature_matches_zoom_md_vector() {
         let body = r#"{"event":"meeting.created","event_ts":1739923528123,"payload":{"account_id":"AcCt1","object":{"id":85746065123,"uuid":"4444AAAiAAAAAiAiAiiAii==","host_id":"z8yCxjabcdEFGHfp8uQ","type":2}}}"#;
@@ -43,7 +43,7 @@ mod tests {
         );
     }
 
-    /// ZOOM.md §1.3 test vector.
+    /// docs/zoom.md §1.3 test vector.
     #[test]
     fn url_validation_token_matches_zoom_md_vector() {
         assert_eq!(

@@ -4,33 +4,21 @@ use diesel::prelude::*;
 use crate::db::AnyConnection;
 use crate::db::schema::{credentials, oauth_apps};
 
-/// What kind of Zoom app, which decides who a credential stands for and what it can mint.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum AppKind {
-    /// Installed by one user for themselves: the credential is that user's.
-    UserLevel,
-    /// Installed by an admin for the whole account: the credential covers every user in it.
-    AccountLevel,
-    /// Server-to-Server OAuth: an account credential with no user flow and no refresh token.
-    ServerToServer,
+crate::text_enum! {
+    /// What kind of Zoom app, which decides who a credential stands for and what it can mint.
+    #[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum AppKind {
+        /// Installed by one user for themselves: the credential is that user's.
+        UserLevel = "user_level",
+        /// Installed by an admin for the whole account: the credential covers every user in it.
+        AccountLevel = "account_level",
+        /// Server-to-Server OAuth: an account credential with no user flow and no refresh token.
+        ServerToServer = "server_to_server",
+    }
 }
 
 impl AppKind {
-    pub const ALL: [AppKind; 3] = [Self::UserLevel, Self::AccountLevel, Self::ServerToServer];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::UserLevel => "user_level",
-            Self::AccountLevel => "account_level",
-            Self::ServerToServer => "server_to_server",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == text)
-    }
-
     /// Account-level and server-to-server credentials act for a whole account.
     pub fn is_account_wide(self) -> bool {
         !matches!(self, Self::UserLevel)
@@ -41,7 +29,7 @@ impl AppKind {
 #[diesel(table_name = oauth_apps)]
 pub struct AppRow {
     pub id: String,
-    pub kind: String,
+    pub kind: AppKind,
     pub client_id: String,
     pub client_secret: Vec<u8>,
     pub webhook_secret: Vec<u8>,
@@ -53,18 +41,11 @@ pub struct AppRow {
     pub updated_at: NaiveDateTime,
 }
 
-impl AppRow {
-    pub fn kind(&self) -> AppKind {
-        // The column has a CHECK constraint; anything else would be a corrupted row.
-        AppKind::parse(&self.kind).unwrap_or(AppKind::UserLevel)
-    }
-}
-
 #[derive(Insertable)]
 #[diesel(table_name = oauth_apps)]
 pub struct NewApp<'a> {
     pub id: &'a str,
-    pub kind: &'a str,
+    pub kind: AppKind,
     pub client_id: &'a str,
     pub client_secret: &'a [u8],
     pub webhook_secret: &'a [u8],

@@ -4,21 +4,13 @@ use diesel::prelude::*;
 use crate::db::AnyConnection;
 use crate::db::schema::credential_logs;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Level {
-    Info,
-    Warning,
-    Error,
-}
-
-impl Level {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Info => "info",
-            Self::Warning => "warning",
-            Self::Error => "error",
-        }
+crate::text_enum! {
+    #[derive(serde::Serialize, utoipa::ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Level {
+        Info = "info",
+        Warning = "warning",
+        Error = "error",
     }
 }
 
@@ -27,7 +19,7 @@ impl Level {
 pub struct LogRow {
     pub id: i64,
     pub credential_id: String,
-    pub level: String,
+    pub level: Level,
     pub message: String,
     pub created_at: NaiveDateTime,
 }
@@ -36,7 +28,7 @@ pub struct LogRow {
 #[diesel(table_name = credential_logs)]
 pub struct NewLine<'a> {
     pub credential_id: &'a str,
-    pub level: &'a str,
+    pub level: Level,
     pub message: &'a str,
     pub created_at: NaiveDateTime,
 }
@@ -59,7 +51,7 @@ pub fn append_at(
     diesel::insert_into(credential_logs::table)
         .values((
             credential_logs::credential_id.eq(credential_id),
-            credential_logs::level.eq(level.as_str()),
+            credential_logs::level.eq(level),
             credential_logs::message.eq(message),
             credential_logs::created_at.eq(at),
         ))

@@ -5,39 +5,26 @@ use crate::db::AnyConnection;
 use crate::db::models::apps::AppKind;
 use crate::db::schema::{credentials, oauth_apps};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Health {
-    Healthy,
-    Unhealthy,
-}
-
-impl Health {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Healthy => "healthy",
-            Self::Unhealthy => "unhealthy",
-        }
+crate::text_enum! {
+    /// Whether a credential can be used: `unhealthy` means the user must reconnect (or an admin
+    /// fix the app); `status_detail` says why.
+    #[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Health {
+        Healthy = "healthy",
+        Unhealthy = "unhealthy",
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SyncStatus {
-    NotStarted,
-    InProgress,
-    Completed,
-    Failed,
-}
-
-impl SyncStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::NotStarted => "not_started",
-            Self::InProgress => "in_progress",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-        }
+crate::text_enum! {
+    /// Where a credential's backfill stands (and, in `sync_runs`, how one run ended).
+    #[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum SyncStatus {
+        NotStarted = "not_started",
+        InProgress = "in_progress",
+        Completed = "completed",
+        Failed = "failed",
     }
 }
 
@@ -54,9 +41,9 @@ pub struct CredentialRow {
     pub refresh_token: Option<Vec<u8>>,
     pub access_token: Option<Vec<u8>>,
     pub access_token_expires_at: Option<NaiveDateTime>,
-    pub status: String,
+    pub status: Health,
     pub status_detail: Option<String>,
-    pub meeting_sync_status: String,
+    pub meeting_sync_status: SyncStatus,
     pub last_synced_at: Option<NaiveDateTime>,
     pub last_refreshed_at: Option<NaiveDateTime>,
     pub pmi: Option<i64>,
@@ -73,12 +60,17 @@ pub struct CredentialRow {
 
 impl CredentialRow {
     pub fn is_healthy(&self) -> bool {
-        self.status == Health::Healthy.as_str()
+        self.status == Health::Healthy
     }
 
     pub fn scope_list(&self) -> Vec<&str> {
         self.scopes.split_whitespace().collect()
     }
+}
+
+/// The kind of the credential's app.
+pub fn app_kind(conn: &mut AnyConnection, id: &str) -> QueryResult<AppKind> {
+    credentials::table.inner_join(oauth_apps::table).filter(credentials::id.eq(id)).select(oauth_apps::kind).first(conn)
 }
 
 /// A new credential, or the fields a reconnect replaces.
@@ -95,9 +87,9 @@ pub struct NewCredential<'a> {
     pub refresh_token: Option<&'a [u8]>,
     pub access_token: Option<&'a [u8]>,
     pub access_token_expires_at: Option<NaiveDateTime>,
-    pub status: &'a str,
+    pub status: Health,
     pub status_detail: Option<&'a str>,
-    pub meeting_sync_status: &'a str,
+    pub meeting_sync_status: SyncStatus,
     pub last_refreshed_at: Option<NaiveDateTime>,
     pub pmi: Option<i64>,
     pub vanity_name: Option<&'a str>,
@@ -117,7 +109,7 @@ pub struct Reconnect<'a> {
     pub refresh_token: Option<&'a [u8]>,
     pub access_token: Option<&'a [u8]>,
     pub access_token_expires_at: Option<NaiveDateTime>,
-    pub status: &'a str,
+    pub status: Health,
     pub status_detail: Option<&'a str>,
     pub last_refreshed_at: Option<NaiveDateTime>,
     pub pmi: Option<i64>,
@@ -150,7 +142,7 @@ pub fn find_by_subject(conn: &mut AnyConnection, app_id: &str, subject: &str) ->
 #[derive(Clone, Debug, Default)]
 pub struct ListFilter {
     pub app_id: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<Health>,
     pub zoom_user_id: Option<String>,
 }
 
@@ -159,13 +151,16 @@ pub fn list(
     filter: &ListFilter,
     after: Option<(NaiveDateTime, String)>,
     limit: i64,
-) -> QueryResult<Vec<CredentialRow>> {
-    let mut query = credentials::table.select(CredentialRow::as_select()).into_boxed();
+) -> QueryResult<Vec<(CredentialRow, AppKind)>> {
+    let mut query = credentials::table
+        .inner_join(oauth_apps::table)
+        .select((CredentialRow::as_select(), oauth_apps::kind))
+        .into_boxed();
     if let Some(app_id) = &filter.app_id {
         query = query.filter(credentials::app_id.eq(app_id.clone()));
     }
     if let Some(status) = &filter.status {
-        query = query.filter(credentials::status.eq(status.clone()));
+        query = query.filter(credentials::status.eq(*status));
     }
     if let Some(user) = &filter.zoom_user_id {
         query = query.filter(credentials::zoom_user_id.eq(user.clone()));
@@ -227,7 +222,7 @@ pub fn store_refreshed(
     let common = (
         credentials::access_token.eq(Some(access_token)),
         credentials::access_token_expires_at.eq(Some(expires_at)),
-        credentials::status.eq(Health::Healthy.as_str()),
+        credentials::status.eq(Health::Healthy),
         credentials::status_detail.eq(None::<String>),
         credentials::last_refreshed_at.eq(Some(now)),
         credentials::updated_at.eq(now),
@@ -251,7 +246,7 @@ pub fn store_refreshed(
 pub fn mark_unhealthy(conn: &mut AnyConnection, id: &str, detail: &str, now: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(credentials::table.find(id))
         .set((
-            credentials::status.eq(Health::Unhealthy.as_str()),
+            credentials::status.eq(Health::Unhealthy),
             credentials::status_detail.eq(Some(detail)),
             credentials::updated_at.eq(now),
             credentials::version.eq(credentials::version + 1),
@@ -288,10 +283,10 @@ pub fn able_to_mint_for(conn: &mut AnyConnection, host_user_id: &str, account_id
     credentials::table
         .inner_join(oauth_apps::table)
         .filter(
-            credentials::zoom_user_id.eq(host_user_id).and(oauth_apps::kind.eq(AppKind::UserLevel.as_str())).or(
+            credentials::zoom_user_id.eq(host_user_id).and(oauth_apps::kind.eq(AppKind::UserLevel)).or(
                 credentials::account_id
                     .eq(account_id)
-                    .and(oauth_apps::kind.eq_any([AppKind::AccountLevel.as_str(), AppKind::ServerToServer.as_str()])),
+                    .and(oauth_apps::kind.eq_any([AppKind::AccountLevel, AppKind::ServerToServer])),
             ),
         )
         .select(credentials::id)
@@ -303,7 +298,7 @@ pub fn user_level_of(conn: &mut AnyConnection, zoom_user_id: &str) -> QueryResul
     credentials::table
         .inner_join(oauth_apps::table)
         .filter(credentials::zoom_user_id.eq(zoom_user_id))
-        .filter(oauth_apps::kind.eq(AppKind::UserLevel.as_str()))
+        .filter(oauth_apps::kind.eq(AppKind::UserLevel))
         .select(credentials::id)
         .load(conn)
 }
@@ -349,7 +344,7 @@ pub fn renew_sync_lease(conn: &mut AnyConnection, id: &str, owner: &str, until: 
 #[derive(AsChangeset)]
 #[diesel(table_name = credentials)]
 struct SyncState<'a> {
-    meeting_sync_status: &'a str,
+    meeting_sync_status: SyncStatus,
     /// Left alone when `None`.
     last_synced_at: Option<NaiveDateTime>,
     /// `Some(None)` clears the lease; `None` leaves it.
@@ -368,7 +363,7 @@ pub fn set_sync_status(
     release: bool,
 ) -> QueryResult<usize> {
     let change = SyncState {
-        meeting_sync_status: status.as_str(),
+        meeting_sync_status: status,
         last_synced_at: synced_at,
         sync_lease_owner: release.then_some(None),
         sync_lease_until: release.then_some(None),
@@ -382,10 +377,10 @@ pub fn set_sync_status(
 }
 
 /// Healthy credentials, with their app's kind: what the schedule syncs.
-pub fn healthy_with_kind(conn: &mut AnyConnection) -> QueryResult<Vec<(CredentialRow, String)>> {
+pub fn healthy_with_kind(conn: &mut AnyConnection) -> QueryResult<Vec<(CredentialRow, AppKind)>> {
     credentials::table
         .inner_join(oauth_apps::table)
-        .filter(credentials::status.eq(Health::Healthy.as_str()))
+        .filter(credentials::status.eq(Health::Healthy))
         .select((CredentialRow::as_select(), oauth_apps::kind))
         .order(credentials::id.asc())
         .load(conn)
@@ -404,6 +399,6 @@ pub fn set_profile(
 }
 
 /// How many credentials are in each health status.
-pub fn count_by_status(conn: &mut AnyConnection) -> QueryResult<Vec<(String, i64)>> {
+pub fn count_by_status(conn: &mut AnyConnection) -> QueryResult<Vec<(Health, i64)>> {
     credentials::table.group_by(credentials::status).select((credentials::status, diesel::dsl::count_star())).load(conn)
 }

@@ -2,27 +2,20 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::AnyConnection;
+use crate::db::models::apps::AppKind;
+use crate::db::models::credentials::Health;
 use crate::db::schema::{credentials, meeting_mappings, oauth_apps};
 use crate::per_backend;
 
-/// How a meeting came to be mapped to a credential (CONTRACT.md).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Source {
-    Webhook,
-    Sync,
-    Pmi,
-    Lookup,
-}
-
-impl Source {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Webhook => "webhook",
-            Self::Sync => "sync",
-            Self::Pmi => "pmi",
-            Self::Lookup => "lookup",
-        }
+crate::text_enum! {
+    /// How a meeting came to be mapped to a credential (docs/http.md, the mappings list).
+    #[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Source {
+        Webhook = "webhook",
+        Sync = "sync",
+        Pmi = "pmi",
+        Lookup = "lookup",
     }
 }
 
@@ -32,7 +25,7 @@ pub struct MappingRow {
     pub meeting_id: i64,
     pub credential_id: String,
     pub host_user_id: String,
-    pub source: String,
+    pub source: Source,
     pub synced_at: NaiveDateTime,
     pub event_ts: Option<i64>,
 }
@@ -52,7 +45,7 @@ pub fn upsert(conn: &mut AnyConnection, row: &MappingRow) -> QueryResult<bool> {
     let target = meeting_mappings::table.find((row.meeting_id, &row.credential_id));
     let changes = (
         meeting_mappings::host_user_id.eq(&row.host_user_id),
-        meeting_mappings::source.eq(&row.source),
+        meeting_mappings::source.eq(row.source),
         meeting_mappings::synced_at.eq(row.synced_at),
         meeting_mappings::event_ts.eq(row.event_ts),
     );
@@ -118,24 +111,13 @@ pub fn delete_meeting_except(
     .execute(conn)
 }
 
-/// Removes the PMI mappings of `host_user_id` for `pmi`.
-pub fn delete_pmi(conn: &mut AnyConnection, host_user_id: &str, pmi: i64) -> QueryResult<usize> {
-    diesel::delete(
-        meeting_mappings::table
-            .filter(meeting_mappings::meeting_id.eq(pmi))
-            .filter(meeting_mappings::host_user_id.eq(host_user_id))
-            .filter(meeting_mappings::source.eq(Source::Pmi.as_str())),
-    )
-    .execute(conn)
-}
-
 /// Removes `host_user_id`'s PMI mappings other than `keep` (after a PMI change exactly one
 /// remains).
 pub fn delete_pmis_except(conn: &mut AnyConnection, host_user_id: &str, keep: i64) -> QueryResult<usize> {
     diesel::delete(
         meeting_mappings::table
             .filter(meeting_mappings::host_user_id.eq(host_user_id))
-            .filter(meeting_mappings::source.eq(Source::Pmi.as_str()))
+            .filter(meeting_mappings::source.eq(Source::Pmi))
             .filter(meeting_mappings::meeting_id.ne(keep)),
     )
     .execute(conn)
@@ -162,16 +144,16 @@ pub fn delete_host(conn: &mut AnyConnection, host_user_id: &str) -> QueryResult<
 pub struct Candidate {
     pub meeting_id: i64,
     pub host_user_id: String,
-    pub source: String,
+    pub source: Source,
     pub synced_at: NaiveDateTime,
     pub credential_id: String,
     pub credential_user_id: String,
     pub credential_account_id: String,
-    pub status: String,
+    pub status: Health,
     pub status_detail: Option<String>,
     pub scopes: String,
     pub app_id: String,
-    pub app_kind: String,
+    pub app_kind: AppKind,
 }
 
 pub fn candidates(conn: &mut AnyConnection, meeting_id: i64) -> QueryResult<Vec<Candidate>> {
@@ -234,11 +216,14 @@ pub fn delete_stale(
     sync_started: NaiveDateTime,
     lookup_cutoff: NaiveDateTime,
 ) -> QueryResult<usize> {
-    diesel::delete(meeting_mappings::table.filter(meeting_mappings::credential_id.eq(credential_id)).filter(
-        meeting_mappings::source.ne(Source::Lookup.as_str()).and(meeting_mappings::synced_at.lt(sync_started)).or(
-            meeting_mappings::source.eq(Source::Lookup.as_str()).and(meeting_mappings::synced_at.lt(lookup_cutoff)),
+    diesel::delete(
+        meeting_mappings::table.filter(meeting_mappings::credential_id.eq(credential_id)).filter(
+            meeting_mappings::source
+                .ne(Source::Lookup)
+                .and(meeting_mappings::synced_at.lt(sync_started))
+                .or(meeting_mappings::source.eq(Source::Lookup).and(meeting_mappings::synced_at.lt(lookup_cutoff))),
         ),
-    ))
+    )
     .execute(conn)
 }
 

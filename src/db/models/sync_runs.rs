@@ -2,6 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::AnyConnection;
+use crate::db::models::credentials::SyncStatus;
 use crate::db::schema::sync_runs;
 
 #[derive(Clone, Debug, Queryable, Selectable)]
@@ -12,7 +13,7 @@ pub struct SyncRunRow {
     pub tick: Option<NaiveDateTime>,
     pub started_at: NaiveDateTime,
     pub finished_at: Option<NaiveDateTime>,
-    pub status: String,
+    pub status: SyncStatus,
     pub pages: i64,
     pub users_seen: i64,
     pub meetings_seen: i64,
@@ -43,7 +44,7 @@ pub fn start(
             sync_runs::credential_id.eq(credential_id),
             sync_runs::tick.eq(tick),
             sync_runs::started_at.eq(started_at),
-            sync_runs::status.eq("in_progress"),
+            sync_runs::status.eq(SyncStatus::InProgress),
             sync_runs::pages.eq(0),
             sync_runs::users_seen.eq(0),
             sync_runs::meetings_seen.eq(0),
@@ -64,7 +65,7 @@ pub fn finish(
     diesel::update(sync_runs::table.find(id))
         .set((
             sync_runs::finished_at.eq(Some(finished_at)),
-            sync_runs::status.eq(if error.is_some() { "failed" } else { "completed" }),
+            sync_runs::status.eq(if error.is_some() { SyncStatus::Failed } else { SyncStatus::Completed }),
             sync_runs::pages.eq(figures.pages),
             sync_runs::users_seen.eq(figures.users_seen),
             sync_runs::meetings_seen.eq(figures.meetings_seen),

@@ -1,29 +1,37 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use diesel::upsert::excluded;
+
 use crate::db::AnyConnection;
 use crate::db::schema::meeting_tombstones;
+use crate::per_backend;
 
 /// The event time of the newest delete of `meeting_id`, if one was seen.
 pub fn deleted_at(conn: &mut AnyConnection, meeting_id: i64) -> QueryResult<Option<i64>> {
     meeting_tombstones::table.find(meeting_id).select(meeting_tombstones::event_ts).first(conn).optional()
 }
 
-/// Records a delete, keeping the newest event time.
+/// Records a delete, keeping the newest event time: one statement, so two replicas recording
+/// the same delete cannot race to insert it.
 pub fn record(conn: &mut AnyConnection, meeting_id: i64, event_ts: i64, now: NaiveDateTime) -> QueryResult<()> {
-    let updated = diesel::update(meeting_tombstones::table.find(meeting_id))
-        .filter(meeting_tombstones::event_ts.lt(event_ts))
-        .set((meeting_tombstones::event_ts.eq(event_ts), meeting_tombstones::deleted_at.eq(now)))
-        .execute(conn)?;
-    if updated == 0 && deleted_at(conn, meeting_id)?.is_none() {
+    let row = (
+        meeting_tombstones::meeting_id.eq(meeting_id),
+        meeting_tombstones::event_ts.eq(event_ts),
+        meeting_tombstones::deleted_at.eq(now),
+    );
+    per_backend!(conn, |c| diesel::query_dsl::methods::FilterDsl::filter(
         diesel::insert_into(meeting_tombstones::table)
-            .values((
-                meeting_tombstones::meeting_id.eq(meeting_id),
-                meeting_tombstones::event_ts.eq(event_ts),
-                meeting_tombstones::deleted_at.eq(now),
-            ))
-            .execute(conn)?;
-    }
+            .values(row)
+            .on_conflict(meeting_tombstones::meeting_id)
+            .do_update()
+            .set((
+                meeting_tombstones::event_ts.eq(excluded(meeting_tombstones::event_ts)),
+                meeting_tombstones::deleted_at.eq(excluded(meeting_tombstones::deleted_at)),
+            )),
+        meeting_tombstones::event_ts.lt(event_ts),
+    )
+    .execute(c))?;
     Ok(())
 }
 

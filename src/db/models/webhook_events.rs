@@ -4,6 +4,18 @@ use diesel::prelude::*;
 use crate::db::AnyConnection;
 use crate::db::schema::webhook_events;
 
+crate::text_enum! {
+    /// What became of a recorded delivery.
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum EventStatus {
+        Pending = "pending",
+        Applied = "applied",
+        Ignored = "ignored",
+        Failed = "failed",
+    }
+}
+
 #[derive(Insertable)]
 #[diesel(table_name = webhook_events)]
 pub struct NewEvent<'a> {
@@ -12,7 +24,7 @@ pub struct NewEvent<'a> {
     pub event: &'a str,
     pub event_ts: i64,
     pub payload: &'a str,
-    pub status: &'a str,
+    pub status: EventStatus,
     pub outcome: Option<&'a str>,
     pub received_at: NaiveDateTime,
     pub applied_at: Option<NaiveDateTime>,

@@ -1,8 +1,11 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use diesel::upsert::excluded;
+
 use crate::db::AnyConnection;
 use crate::db::schema::zoom_users;
+use crate::per_backend;
 
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = zoom_users)]
@@ -28,8 +31,17 @@ pub fn by_vanity_name(conn: &mut AnyConnection, name: &str) -> QueryResult<Optio
         .optional()
 }
 
+diesel::define_sql_function! {
+    /// `COALESCE(a, b)`: a field an event does not carry keeps what is stored.
+    fn coalesce<T: diesel::sql_types::SqlType + diesel::sql_types::SingleValue>(
+        a: diesel::sql_types::Nullable<T>,
+        b: diesel::sql_types::Nullable<T>,
+    ) -> diesel::sql_types::Nullable<T>;
+}
+
 /// Records what an API read said about a user. API reads are current, so they replace the PMI
-/// and vanity name, but keep the event_ts guard for webhooks.
+/// and vanity name, but keep the event_ts guard for webhooks. One statement, so two replicas
+/// recording the same user cannot both find it missing and race to insert it.
 pub fn upsert_from_api(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -39,18 +51,19 @@ pub fn upsert_from_api(
     vanity_name: Option<&str>,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    let updated = diesel::update(zoom_users::table.find(user_id))
+    let user = NewUser { user_id, account_id, email, pmi, vanity_name, event_ts: None, updated_at: now };
+    per_backend!(conn, |c| diesel::insert_into(zoom_users::table)
+        .values(&user)
+        .on_conflict(zoom_users::user_id)
+        .do_update()
         .set((
-            zoom_users::account_id.eq(account_id),
-            zoom_users::email.eq(email),
-            zoom_users::pmi.eq(pmi),
-            zoom_users::vanity_name.eq(vanity_name),
-            zoom_users::updated_at.eq(now),
+            zoom_users::account_id.eq(excluded(zoom_users::account_id)),
+            zoom_users::email.eq(excluded(zoom_users::email)),
+            zoom_users::pmi.eq(excluded(zoom_users::pmi)),
+            zoom_users::vanity_name.eq(excluded(zoom_users::vanity_name)),
+            zoom_users::updated_at.eq(excluded(zoom_users::updated_at)),
         ))
-        .execute(conn)?;
-    if updated == 0 {
-        insert(conn, &NewUser { user_id, account_id, email, pmi, vanity_name, event_ts: None, updated_at: now })?;
-    }
+        .execute(c))?;
     Ok(())
 }
 
@@ -66,12 +79,9 @@ struct NewUser<'a> {
     updated_at: NaiveDateTime,
 }
 
-fn insert(conn: &mut AnyConnection, user: &NewUser<'_>) -> QueryResult<usize> {
-    diesel::insert_into(zoom_users::table).values(user).execute(conn)
-}
-
-/// Applies what a `user.updated` event says, unless a newer event already did. Returns false
-/// (and changes nothing) for a stale event.
+/// Applies what a `user.updated` event says, unless a newer event already did: one statement
+/// whose update is conditional on the stored event time. Returns false (and changes nothing)
+/// for a stale event.
 pub fn apply_event(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -81,33 +91,19 @@ pub fn apply_event(
     event_ts: i64,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    match find(conn, user_id)? {
-        Some(row) if row.event_ts.is_some_and(|ts| ts > event_ts) => Ok(false),
-        Some(row) => {
-            diesel::update(zoom_users::table.find(user_id))
-                .set((
-                    zoom_users::pmi.eq(pmi.or(row.pmi)),
-                    zoom_users::vanity_name.eq(vanity_name.map(str::to_owned).or(row.vanity_name)),
-                    zoom_users::event_ts.eq(event_ts),
-                    zoom_users::updated_at.eq(now),
-                ))
-                .execute(conn)?;
-            Ok(true)
-        }
-        None => {
-            let user = NewUser {
-                user_id,
-                account_id,
-                email: None,
-                pmi,
-                vanity_name,
-                event_ts: Some(event_ts),
-                updated_at: now,
-            };
-            insert(conn, &user)?;
-            Ok(true)
-        }
-    }
+    let user =
+        NewUser { user_id, account_id, email: None, pmi, vanity_name, event_ts: Some(event_ts), updated_at: now };
+    let written = per_backend!(conn, |c| diesel::query_dsl::methods::FilterDsl::filter(
+        diesel::insert_into(zoom_users::table).values(&user).on_conflict(zoom_users::user_id).do_update().set((
+            zoom_users::pmi.eq(coalesce(excluded(zoom_users::pmi), zoom_users::pmi)),
+            zoom_users::vanity_name.eq(coalesce(excluded(zoom_users::vanity_name), zoom_users::vanity_name)),
+            zoom_users::event_ts.eq(excluded(zoom_users::event_ts)),
+            zoom_users::updated_at.eq(excluded(zoom_users::updated_at)),
+        )),
+        zoom_users::event_ts.is_null().or(zoom_users::event_ts.le(event_ts)),
+    )
+    .execute(c))?;
+    Ok(written > 0)
 }
 
 pub fn delete(conn: &mut AnyConnection, user_id: &str) -> QueryResult<usize> {

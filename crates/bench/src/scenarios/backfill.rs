@@ -13,7 +13,7 @@ use super::Context;
 use crate::options::BackfillSizes;
 use crate::setup::WorldConfig;
 
-/// Zoom Pro: Medium calls per second per account (ZOOM.md §4).
+/// Zoom Pro: Medium calls per second per account (docs/zoom.md §4).
 pub const PRO_MEDIUM_PER_SECOND: f64 = 20.0;
 /// What the daemon asks for per page of users.
 const USERS_PAGE: usize = 300;

@@ -14,7 +14,7 @@ use crate::load::{self, Get};
 use crate::options::BurstSizes;
 use crate::setup::WorldConfig;
 
-/// Zoom Pro: Light calls per second per account (ZOOM.md §4).
+/// Zoom Pro: Light calls per second per account (docs/zoom.md §4).
 pub const PRO_LIGHT_PER_SECOND: f64 = 30.0;
 
 #[derive(Clone, Debug)]

@@ -138,7 +138,7 @@ pub async fn run(ctx: &Context<'_>, sizes: &WebhookSizes) -> Result<WebhookResul
     })
 }
 
-/// A `meeting.created` delivery as Zoom sends it (ZOOM.md §1.5).
+/// A `meeting.created` delivery as Zoom sends it (docs/zoom.md §1.5).
 fn created(meeting_id: u64, host: &str, account: &str, event_ts: i64) -> String {
     json!({"event": "meeting.created", "event_ts": event_ts, "payload": {"account_id": account, "operator": "bench@example.com",
         "operator_id": host, "object": {"uuid": format!("bench{meeting_id}=="), "id": meeting_id, "host_id": host,

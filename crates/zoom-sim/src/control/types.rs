@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// A Zoom plan; it picks the account's rate limits (ZOOM.md §4).
+/// A Zoom plan; it picks the account's rate limits (docs/zoom.md §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Plan {

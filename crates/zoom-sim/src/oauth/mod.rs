@@ -1,4 +1,4 @@
-//! The OAuth endpoints under `/oauth` (ZOOM.md §2): the browser-facing authorize page, the token
+//! The OAuth endpoints under `/oauth` (docs/zoom.md §2): the browser-facing authorize page, the token
 //! endpoint and revocation. They are never rate limited.
 
 mod authorize;

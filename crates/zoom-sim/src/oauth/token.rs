@@ -1,7 +1,7 @@
 //! `POST /oauth/token` and `POST /oauth/revoke`.
 //!
 //! Client authentication is `Authorization: Basic` or `client_id`/`client_secret` parameters;
-//! parameters come from the form body or the query string (ZOOM.md §2.2).
+//! parameters come from the form body or the query string (docs/zoom.md §2.2).
 
 use std::collections::HashMap;
 

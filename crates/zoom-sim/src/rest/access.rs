@@ -34,7 +34,7 @@ pub fn meeting_number(param: &str) -> Result<u64, ApiError> {
 }
 
 /// Resolves `{meetingId}` (a meeting or a PMI) and its host, if this caller may see it and the
-/// meeting id has not expired (ZOOM.md §5).
+/// meeting id has not expired (docs/zoom.md §5).
 pub fn meeting<'w>(
     world: &'w World,
     caller: &Caller,

@@ -9,7 +9,7 @@ use crate::http::query_map;
 use crate::sim::Sim;
 use crate::state::{Meeting, PageQuery};
 
-/// The listing `type`s of ZOOM.md §3.
+/// The listing `type`s of docs/zoom.md §3.5.
 #[derive(Clone, Copy, Debug)]
 enum ListType {
     Scheduled,

@@ -1,4 +1,4 @@
-//! The REST API under `/v2` (ZOOM.md §3): users, meetings, and the token endpoints bots need.
+//! The REST API under `/v2` (docs/zoom.md §3): users, meetings, and the token endpoints bots need.
 //! Each handler authorizes through [`Sim::authorize`](crate::sim::Sim::authorize), resolves what
 //! the grant may see ([`access`]), and renders Zoom's shapes ([`shapes`]).
 
@@ -37,7 +37,7 @@ async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
 }
 
 /// An endpoint's rate category and scopes: the granular user-level scope, its `:admin` variant
-/// and the classic scopes Zoom still accepts (ZOOM.md §3 table).
+/// and the classic scopes Zoom still accepts (docs/zoom.md §3.2 table).
 pub struct Endpoint {
     pub category: Category,
     scope: &'static str,

@@ -1,4 +1,4 @@
-//! Zoom's JSON shapes (ZOOM.md §3). Fields the daemon reads are exact; the rest are plausible
+//! Zoom's JSON shapes (docs/zoom.md §3). Fields the daemon reads are exact; the rest are plausible
 //! values so that clients which deserialize strictly keep working.
 
 use chrono::{DateTime, Utc};

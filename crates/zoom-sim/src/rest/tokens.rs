@@ -14,7 +14,7 @@ use crate::http::query_map;
 use crate::sim::Sim;
 use crate::state::MintRequest;
 
-/// "always returns 120" (ZOOM.md §3).
+/// "always returns 120" (docs/zoom.md §3.7).
 const JOIN_TOKEN_SECS: i64 = 120;
 const ME_ZAK_SECS: i64 = 300;
 const DEFAULT_TTL_SECS: i64 = 7200;

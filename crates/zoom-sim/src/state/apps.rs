@@ -9,7 +9,7 @@ use crate::control::types::{self, AppKind, AppPatch, GrantKind, NewApp};
 use crate::errors::ControlError;
 use crate::ids;
 
-/// The granular scopes a user-managed app gets by default (ZOOM.md §3 table).
+/// The granular scopes a user-managed app gets by default (docs/zoom.md §3.2 table).
 pub const USER_SCOPES: &[&str] = &[
     "user:read:user",
     "user:read:token",

@@ -1,4 +1,4 @@
-//! Authorization codes (ZOOM.md §2.1): issued at `/oauth/authorize` (or by the control API),
+//! Authorization codes (docs/zoom.md §2.1): issued at `/oauth/authorize` (or by the control API),
 //! single-use, valid 5 minutes, bound to a redirect URI and optionally to a PKCE challenge.
 
 use std::sync::Arc;
@@ -13,7 +13,7 @@ use crate::control::types::{self, AppKind, GrantKind};
 use crate::errors::{ControlError, OAuthError};
 use crate::ids;
 
-/// Authorization codes live 5 minutes (ZOOM.md §2.1).
+/// Authorization codes live 5 minutes (docs/zoom.md §2.1).
 const CODE_SECS: i64 = 300;
 
 pub enum PkceMethod {

@@ -1,4 +1,4 @@
-//! OAuth grants and their tokens (ZOOM.md §2); authorization codes are in `codes.rs`.
+//! OAuth grants and their tokens (docs/zoom.md §2); authorization codes are in `codes.rs`.
 //!
 //! A grant is one authorization of an app: by a user (user-level), for an account
 //! (account-level, server-to-server), or for the app alone (client_credentials). Tokens point at
@@ -17,7 +17,7 @@ use crate::control::types::{self, AppKind, GrantKind, Plan};
 use crate::errors::{ApiError, ControlError, OAuthError};
 use crate::ids;
 
-/// Access tokens live 3599 s (ZOOM.md §2.2, as observed).
+/// Access tokens live 3599 s (docs/zoom.md §2.2, as observed).
 pub const ACCESS_TOKEN_SECS: i64 = 3599;
 
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -146,7 +146,7 @@ impl World {
     }
 
     /// Makes a new grant current under `key`, ending the previous one and all its tokens
-    /// (ZOOM.md §2.3, error 4741).
+    /// (docs/zoom.md §2.3, error 4741).
     pub(super) fn replace_grant(
         &mut self,
         key: GrantKey,
@@ -337,7 +337,7 @@ impl World {
         self.grants.get(grant_id).map(Grant::view).ok_or_else(|| ControlError::not_found("grant vanished"))
     }
 
-    /// Deactivates a grant; `notify` sends `app_deauthorized` to its app (ZOOM.md §1.5).
+    /// Deactivates a grant; `notify` sends `app_deauthorized` to its app (docs/zoom.md §1.5).
     fn end_grant(&mut self, grant_id: &str, notify: bool) {
         let Some(grant) = self.grants.get_mut(grant_id) else {
             return;

@@ -11,7 +11,7 @@ use crate::errors::ControlError;
 use crate::ids;
 
 /// One-time meeting ids expire 30 days after their date; recurring ones after 365 days without
-/// an occurrence (ZOOM.md §5).
+/// an occurrence (docs/zoom.md §5).
 const ONE_TIME_EXPIRY_DAYS: i64 = 30;
 const RECURRING_EXPIRY_DAYS: i64 = 365;
 const MAX_OCCURRENCES: u32 = 60;
@@ -83,7 +83,7 @@ impl Meeting {
         self.instance_starts().into_iter().any(|s| s + self.length() <= now)
     }
 
-    /// The host's current PMI when scheduled with it (a string, ZOOM.md §5).
+    /// The host's current PMI when scheduled with it (a string, docs/zoom.md §5).
     pub fn pmi(&self, world: &World) -> Option<String> {
         self.use_pmi.then(|| world.users.get(&self.host_id).map(|u| u.pmi.to_string())).flatten()
     }
@@ -129,7 +129,7 @@ impl Meeting {
         }
     }
 
-    /// The `object` of `meeting.created` (ZOOM.md §1.5).
+    /// The `object` of `meeting.created` (docs/zoom.md §1.5).
     fn created_object(&self, world: &World) -> Value {
         let mut object = json!({
             "uuid": self.uuid,

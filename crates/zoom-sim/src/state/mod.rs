@@ -89,7 +89,7 @@ impl World {
     }
 
     /// Queues `event` for every app that should hear about something in `account_id`
-    /// concerning the users `subjects` (ZOOM.md §1; DESIGN.md "Recipients").
+    /// concerning the users `subjects` (docs/zoom.md §1; DESIGN.md "Recipients").
     fn emit(&mut self, name: &'static str, account_id: &str, subjects: &[&str], payload: Value) {
         let targets: Vec<Target> = self
             .apps

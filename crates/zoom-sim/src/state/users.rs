@@ -329,7 +329,7 @@ impl World {
             user.last_name = v;
         }
         if let Some(v) = patch.pmi {
-            // An integer, as in Zoom's schema (ZOOM.md §1.5).
+            // An integer, as in Zoom's schema (docs/zoom.md §1.5).
             changed("pmi", json!(v), json!(user.pmi));
             user.pmi = v;
         }

@@ -165,7 +165,7 @@ pub async fn run_queue(inner: Arc<Inner>, mut rx: UnboundedReceiver<u64>) {
 }
 
 /// Zoom's schedule: 5 min after the first attempt, 20 min after the first retry, 60 min after
-/// the second (ZOOM.md §1.4).
+/// the second (docs/zoom.md §1.4).
 async fn retry(inner: &Inner, id: u64) {
     let delays = inner.retry_delays;
     for (i, delay) in delays.iter().enumerate() {

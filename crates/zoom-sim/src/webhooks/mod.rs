@@ -1,4 +1,4 @@
-//! Webhook delivery (ZOOM.md §1): events become signed deliveries, sent in order on one queue
+//! Webhook delivery (docs/zoom.md §1): events become signed deliveries, sent in order on one queue
 //! per app and retried 5, 20 and 60 minutes later (scaled by `--retry-scale`) after a 5xx, a
 //! timeout or a connection error.
 //!
@@ -57,7 +57,7 @@ impl OutboundEvent {
     }
 
     /// The compact JSON Zoom sends. `app_deauthorized` carries its `event_ts` inside the
-    /// payload only (ZOOM.md §1.5).
+    /// payload only (docs/zoom.md §1.5).
     fn body(&self) -> Bytes {
         let envelope = if self.name == "app_deauthorized" {
             json!({"event": self.name, "payload": self.payload})

@@ -1,4 +1,4 @@
-//! `endpoint.url_validation` (ZOOM.md §1.3): a signed challenge the receiver must answer within
+//! `endpoint.url_validation` (docs/zoom.md §1.3): a signed challenge the receiver must answer within
 //! the timeout, with 200 or 204, JSON, and the right `encryptedToken`.
 
 use serde::Deserialize;

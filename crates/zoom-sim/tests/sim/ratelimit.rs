@@ -1,4 +1,4 @@
-//! Per-account rate limits (ZOOM.md §4).
+//! Per-account rate limits (docs/zoom.md §4).
 
 use chrono::{DateTime, Utc};
 use zoom_sim::control::types::{AppKind, Plan, Role};

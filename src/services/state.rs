@@ -2,13 +2,14 @@
 
 use std::sync::Arc;
 
+use super::access::AccessTokens;
+use super::backfill_queue::BackfillQueue;
+use super::budget::Budget;
+use super::credential_log::CredentialLog;
+use super::lookup_cache::Lookups;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::metrics::Metrics;
-use crate::services::access::AccessTokens;
-use crate::services::budget::Budget;
-use crate::services::credential_log::CredentialLog;
-use crate::sync::Syncs;
 use crate::webhooks::ingest::Ingestor;
 use crate::webhooks::keys::WebhookKeys;
 use crate::zoom::ZoomClient;
@@ -23,7 +24,8 @@ pub struct AppState {
     pub log: CredentialLog,
     pub webhook_keys: Arc<WebhookKeys>,
     pub ingest: Ingestor,
-    pub syncs: Arc<Syncs>,
+    pub lookups: Arc<Lookups>,
+    pub backfills: Arc<BackfillQueue>,
     pub metrics: Arc<Metrics>,
 }
 
@@ -41,8 +43,19 @@ impl AppState {
         ));
         let budget = Arc::new(Budget::new(settings.zoom.plan));
         let webhook_keys = Arc::new(WebhookKeys::new(db.clone(), settings.secrets.cipher.clone()));
-        let ingest = Ingestor::start(db.clone());
-        let syncs = Arc::new(Syncs::default());
-        Ok(Self { db, settings: Arc::new(settings), zoom, tokens, budget, log, webhook_keys, ingest, syncs, metrics })
+        let ingest = Ingestor::new(db.clone());
+        Ok(Self {
+            db,
+            settings: Arc::new(settings),
+            zoom,
+            tokens,
+            budget,
+            log,
+            webhook_keys,
+            ingest,
+            lookups: Arc::default(),
+            backfills: Arc::default(),
+            metrics,
+        })
     }
 }

@@ -9,8 +9,8 @@ use std::time::Duration;
 use crate::db::models::replicas;
 use crate::db::{Db, DbError};
 use crate::metrics::Metrics;
+use crate::services::AppState;
 use crate::services::budget::Budget;
-use crate::state::AppState;
 use crate::time;
 
 /// How often a replica beats.
@@ -56,7 +56,7 @@ impl Membership {
                 let now = time::now();
                 replicas::heartbeat(conn, &id, now)?;
                 replicas::prune(conn, now - seconds(FORGET))?;
-                Ok::<_, DbError>(replicas::live(conn, now - seconds(STALE))?)
+                replicas::live(conn, now - seconds(STALE))
             })
             .await?;
         let live = usize::try_from(live).unwrap_or(1).max(1);
@@ -70,7 +70,7 @@ impl Membership {
 
     async fn leave(&self) {
         let id = self.id.clone();
-        if let Err(e) = self.db.write(move |conn| replicas::remove(conn, &id).map_err(DbError::from)).await {
+        if let Err(e) = self.db.write(move |conn| replicas::remove(conn, &id)).await {
             tracing::warn!(error = %e, "could not remove this replica's row; it expires by itself");
         }
     }

@@ -1,0 +1,97 @@
+//! Enums stored as text. One macro writes, from one list of variants and their stored words,
+//! the enum, its `as_str`/`parse`/`ALL`, and diesel's conversions for every backend (SQLite,
+//! PostgreSQL and the MultiConnection's), so a status or kind column reads as its type and an
+//! unknown word in the database is an error rather than a silent default.
+
+/// `text_enum! { /// doc  pub enum Name { Variant = "word", ... } }`. Derives of the caller's
+/// own (serde, utoipa) go on top as usual; a unit test below holds their serde names to the
+/// stored words.
+#[macro_export]
+macro_rules! text_enum {
+    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, diesel::AsExpression, diesel::FromSqlRow)]
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)+
+        }
+
+        impl $name {
+            pub const ALL: &'static [Self] = &[$(Self::$variant,)+];
+
+            /// The word stored in the database (and shown in the API).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text,)+
+                }
+            }
+
+            pub fn parse(text: &str) -> Option<Self> {
+                match text {
+                    $($text => Some(Self::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl<DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for $name
+        where
+            DB: diesel::backend::Backend,
+            str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+        {
+            fn to_sql<'b>(&'b self, out: &mut diesel::serialize::Output<'b, '_, DB>) -> diesel::serialize::Result {
+                self.as_str().to_sql(out)
+            }
+        }
+
+        impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $name
+        where
+            DB: diesel::backend::Backend,
+            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+                let text = <String as diesel::deserialize::FromSql<diesel::sql_types::Text, DB>>::from_sql(bytes)?;
+                Self::parse(&text).ok_or_else(|| format!("unknown {} {text:?} in the database", stringify!($name)).into())
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::db::models::apps::AppKind;
+    use crate::db::models::credential_logs::Level;
+    use crate::db::models::credentials::{Health, SyncStatus};
+    use crate::db::models::mappings::Source;
+    use crate::db::models::webhook_events::EventStatus;
+
+    fn serde_names_are_the_stored_words<T: serde::Serialize + std::fmt::Display>(all: &[T]) {
+        for value in all {
+            assert_eq!(serde_json::to_value(value).unwrap(), serde_json::Value::String(value.to_string()));
+        }
+    }
+
+    #[test]
+    fn every_text_enum_serializes_as_its_stored_word() {
+        serde_names_are_the_stored_words(AppKind::ALL);
+        serde_names_are_the_stored_words(Level::ALL);
+        serde_names_are_the_stored_words(Health::ALL);
+        serde_names_are_the_stored_words(SyncStatus::ALL);
+        serde_names_are_the_stored_words(Source::ALL);
+        serde_names_are_the_stored_words(EventStatus::ALL);
+    }
+
+    #[test]
+    fn words_round_trip_and_strangers_are_refused() {
+        for kind in AppKind::ALL {
+            assert_eq!(AppKind::parse(kind.as_str()), Some(*kind));
+        }
+        assert_eq!(AppKind::parse("User_Level"), None);
+    }
+}
