@@ -115,4 +115,3 @@ mod tests {
         assert_eq!(user(None).vanity_name(), None);
     }
 }
-
