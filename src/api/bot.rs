@@ -105,12 +105,7 @@ async fn handle(
         StatusCode::NOT_FOUND => "not_found",
         _ => "unavailable",
     };
-    let label = match kind {
-        TokenKind::Join { .. } => "join",
-        TokenKind::Obf => "obf",
-        TokenKind::Zak => "zak",
-    };
-    state.metrics.token(label, outcome, started.elapsed().as_secs_f64());
+    state.metrics.token(kind.name(), outcome, started.elapsed().as_secs_f64());
     response
 }
 

@@ -87,6 +87,55 @@ mod tests {
         serde_names_are_the_stored_words(EventStatus::ALL);
     }
 
+    /// The words each `CHECK (column IN (...))` of `table` allows, in every migration folder.
+    fn checked_words(table: &str, column: &str) -> Vec<Vec<String>> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let mut found = Vec::new();
+        for backend in ["sqlite", "postgres"] {
+            let mut words = None;
+            let mut dirs: Vec<_> = std::fs::read_dir(root.join(backend)).unwrap().map(|e| e.unwrap().path()).collect();
+            dirs.sort();
+            for dir in dirs {
+                let sql = std::fs::read_to_string(dir.join("up.sql")).unwrap();
+                let Some(start) = sql.find(&format!("CREATE TABLE {table} (")) else { continue };
+                let body = &sql[start..sql[start..].find(");").map_or(sql.len(), |end| start + end)];
+                let check = format!("CHECK ({column} IN (");
+                if let Some(at) = body.find(&check) {
+                    let list = &body[at + check.len()..];
+                    let list = &list[..list.find(')').unwrap()];
+                    words = Some(list.split(',').map(|w| w.trim().trim_matches('\'').to_owned()).collect());
+                }
+            }
+            found.push(words.unwrap_or_else(|| panic!("{backend}: no CHECK on {table}.{column}")));
+        }
+        found
+    }
+
+    fn words<T: std::fmt::Display>(all: &[T]) -> Vec<String> {
+        all.iter().map(ToString::to_string).collect()
+    }
+
+    /// The migrations' CHECK constraints list the same words as the enums: a variant added to
+    /// one and not the other fails here, not at the first insert in production.
+    #[test]
+    fn check_constraints_allow_exactly_the_enum_words() {
+        let cases = [
+            ("oauth_apps", "kind", words(AppKind::ALL)),
+            ("credentials", "status", words(Health::ALL)),
+            ("credentials", "meeting_sync_status", words(SyncStatus::ALL)),
+            ("meeting_mappings", "source", words(Source::ALL)),
+            ("webhook_events", "status", words(EventStatus::ALL)),
+            ("credential_logs", "level", words(Level::ALL)),
+            // A run is never `not_started`: it is recorded when it starts.
+            ("sync_runs", "status", words(&SyncStatus::ALL[1..])),
+        ];
+        for (table, column, expected) in cases {
+            for found in checked_words(table, column) {
+                assert_eq!(found, expected, "{table}.{column}");
+            }
+        }
+    }
+
     #[test]
     fn words_round_trip_and_strangers_are_refused() {
         for kind in AppKind::ALL {

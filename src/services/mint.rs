@@ -46,11 +46,22 @@ impl TokenKind {
         }
     }
 
+    /// For people: credential logs, refusals.
     pub fn label(self) -> &'static str {
+        self.names().1
+    }
+
+    /// For machines: the `kind` label of the token metrics.
+    pub fn name(self) -> &'static str {
+        self.names().0
+    }
+
+    /// The one list of the names of each kind.
+    fn names(self) -> (&'static str, &'static str) {
         match self {
-            Self::Join { .. } => "join token",
-            Self::Obf => "OBF token",
-            Self::Zak => "ZAK",
+            Self::Join { .. } => ("join", "join token"),
+            Self::Obf => ("obf", "OBF token"),
+            Self::Zak => ("zak", "ZAK"),
         }
     }
 }

@@ -14,6 +14,7 @@ mod connect;
 mod console;
 mod housekeeping;
 mod keys;
+mod layers;
 mod metrics;
 mod migrations;
 mod replicas;
