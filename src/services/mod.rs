@@ -10,3 +10,4 @@ pub mod keys;
 pub mod mappings;
 pub mod mint;
 pub mod resolve;
+pub mod webhooks;
