@@ -13,6 +13,7 @@ pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod housekeeping;
+pub mod lenient;
 pub mod meeting_ref;
 pub mod metrics;
 pub mod pagination;

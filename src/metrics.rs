@@ -9,6 +9,8 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
+use crate::webhooks::event::EventName;
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct TokenLabels {
     pub kind: String,
@@ -58,19 +60,6 @@ fn latency() -> Histogram {
 fn long() -> Histogram {
     Histogram::new(exponential_buckets(0.01, 3.5, 12))
 }
-
-/// The webhook events zoomsync knows; any other name is counted as `other`, so a sender cannot
-/// grow the label set.
-const EVENTS: [&str; 8] = [
-    "endpoint.url_validation",
-    "meeting.created",
-    "meeting.updated",
-    "meeting.deleted",
-    "user.updated",
-    "user.deactivated",
-    "user.deleted",
-    "app_deauthorized",
-];
 
 pub struct Metrics {
     registry: Registry,
@@ -164,8 +153,10 @@ impl Metrics {
         self.refreshes.get_or_create(&OutcomeLabel { outcome: outcome.into() }).inc();
     }
 
+    /// Any name but the events zoomsync knows is counted as `other`, so a sender cannot grow the
+    /// label set.
     pub fn webhook_event(&self, event: &str, outcome: &str) {
-        let event = if EVENTS.contains(&event) { event } else { "other" };
+        let event = EventName::named(event).map_or("other", EventName::as_str);
         self.webhook_events.get_or_create(&EventLabels { event: event.into(), outcome: outcome.into() }).inc();
     }
 

@@ -82,7 +82,7 @@ pub struct PageParams {
     /// Where to continue: taken from the previous page's `next`.
     pub cursor: Option<String>,
     /// Items per page.
-    #[serde(default, deserialize_with = "crate::zoom::opt_i64_lenient")]
+    #[serde(default, deserialize_with = "crate::lenient::opt_i64")]
     #[param(minimum = 1, maximum = 500)]
     pub page_size: Option<i64>,
 }

@@ -5,14 +5,11 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt as _;
-use secrecy::ExposeSecret;
-use serde_json::json;
 
 use crate::error::{AppError, ErrorBody};
+use crate::services;
 use crate::services::AppState;
-use crate::webhooks::event::{self, Parsed};
-use crate::webhooks::ingest::Receipt;
-use crate::webhooks::signature;
+use crate::webhooks::verify::{Refusal, SignedHeaders, verify};
 
 /// Zoom's events are a few KiB; anything this large is not one.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -38,67 +35,21 @@ pub async fn receive(
         return Err(AppError::not_found("no such app"));
     };
     let body = read_limited(&request, payload).await.inspect_err(|_| state.metrics.webhook_refusal("body"))?;
-
-    let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok()).map(str::trim);
-    let (Some(timestamp), Some(signature)) = (header("x-zm-request-timestamp"), header("x-zm-signature")) else {
-        return Err(refuse(
-            &state,
-            &app_id,
-            "headers",
-            "the x-zm-request-timestamp and x-zm-signature headers are required",
-        ));
-    };
-    let seconds: i64 = timestamp
-        .parse()
-        .map_err(|_| refuse(&state, &app_id, "timestamp", "the timestamp is not a number of seconds"))?;
-    let skew = i64::try_from(state.settings.webhook_max_skew.as_secs()).unwrap_or(i64::MAX);
-    if (chrono::Utc::now().timestamp() - seconds).abs() > skew {
-        return Err(refuse(&state, &app_id, "timestamp", "the timestamp is too far from now"));
-    }
-    let secret = std::iter::once(&keys.current)
-        .chain(keys.previous.as_ref())
-        .find(|secret| signature::verify(secret.expose_secret().as_bytes(), timestamp, &body, signature))
-        .ok_or_else(|| refuse(&state, &app_id, "signature", "the signature does not match"))?;
-
-    let parsed = event::parse(&body, seconds).map_err(|e| {
-        state.metrics.webhook_refusal("malformed");
-        AppError::bad_request("invalid_event", e.to_string())
-    })?;
-    match parsed {
-        Parsed::UrlValidation { plain_token } => {
-            let encrypted = signature::url_validation_token(secret.expose_secret().as_bytes(), &plain_token);
-            crate::services::apps::record_validation(&state, &app_id).await?;
-            state.metrics.webhook_event("endpoint.url_validation", "answered");
-            Ok(HttpResponse::Ok().json(json!({"plainToken": plain_token, "encryptedToken": encrypted})))
-        }
-        Parsed::Delivery(delivery) => {
-            let name = delivery.event.clone();
-            let receipt = state
-                .ingest
-                .submit(keys.app.clone(), delivery)
-                .await
-                .inspect_err(|_| state.metrics.webhook_event(&name, "unavailable"))?;
-            let status = match &receipt {
-                Receipt::Duplicate => "duplicate",
-                Receipt::Recorded { outcome, deleted_credentials } => {
-                    for credential in deleted_credentials {
-                        state.tokens.forget(credential);
-                    }
-                    outcome.status().as_str()
-                }
-            };
-            state.metrics.webhook_event(&name, status);
-            tracing::debug!(app = %app_id, event = %name, status, "webhook event");
-            Ok(HttpResponse::Ok().json(json!({"status": status})))
-        }
-    }
+    let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
+    let headers = SignedHeaders { timestamp: header("x-zm-request-timestamp"), signature: header("x-zm-signature") };
+    let now = chrono::Utc::now().timestamp();
+    let verified = verify(&keys.current, keys.previous.as_ref(), headers, &body, now, state.settings.webhook_max_skew)
+        .map_err(|refusal| refuse(&state, &app_id, refusal))?;
+    let answer = services::webhooks::receive(&state, &keys, verified, &body).await?;
+    Ok(HttpResponse::Ok().json(answer))
 }
 
-/// A 401, counted by `reason` (a fixed word) and logged with `why`.
-fn refuse(state: &AppState, app_id: &str, reason: &str, why: &str) -> AppError {
-    state.metrics.webhook_refusal(reason);
-    tracing::warn!(app = %app_id, why, "webhook refused");
-    AppError::Unauthorized(why.to_owned())
+/// A 401, counted by the refusal's reason and logged with what it was.
+fn refuse(state: &AppState, app_id: &str, refusal: Refusal) -> AppError {
+    state.metrics.webhook_refusal(refusal.reason());
+    let why = refusal.to_string();
+    tracing::warn!(app = %app_id, why = why.as_str(), "webhook refused");
+    AppError::Unauthorized(why)
 }
 
 /// Reads the body, refusing (413) one over [`BODY_LIMIT`] without buffering it.

@@ -102,12 +102,21 @@ async fn dispatch(command: Command) -> ExitCode {
         Command::Sync { credential } => sync::run(&state, credential).await,
         Command::Token(command) => tokens::run(&state, command).await,
         Command::Explain { meeting, json } => tokens::explain(&state, &meeting, json).await,
-        Command::Reencrypt => match services::keys::reencrypt_all(&state).await {
+        Command::Reencrypt => match services::keys::reseal_under_current_key(&state).await {
             Ok(report) => {
                 println!(
                     "resealed {} value(s); {} already under the current key",
                     report.values_resealed, report.values_current
                 );
+                if report.credentials_skipped > 0 {
+                    // Not done: a script must not go on to drop the previous key.
+                    eprintln!(
+                        "{} credential(s) were refreshed at every attempt while this ran and may still be under a \
+                         previous key; run `zoomsync reencrypt` again before removing it",
+                        report.credentials_skipped
+                    );
+                    return ExitCode::FAILURE;
+                }
                 ExitCode::SUCCESS
             }
             Err(e) => output::failure(&e),

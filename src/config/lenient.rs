@@ -1,36 +1,10 @@
-//! Serde helpers for config values. Environment variables are always strings, so numbers and
-//! lists also accept their text form; secrets serialize redacted.
+//! Serde helpers for config values. Environment variables are always strings, so lists also
+//! accept their text form (numbers do too, through `crate::lenient`); secrets serialize redacted.
 
 use secrecy::SecretString;
 use serde::de::{self, Deserializer};
 use serde::ser::Serializer;
 use serde::{Deserialize, Serialize};
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum NumberOrText {
-    Number(i64),
-    Text(String),
-}
-
-fn integer<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    match NumberOrText::deserialize(d)? {
-        NumberOrText::Number(n) => Ok(n),
-        NumberOrText::Text(t) => {
-            t.trim().parse().map_err(|_| de::Error::custom(format!("expected a whole number, got {t:?}")))
-        }
-    }
-}
-
-pub fn u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    let n = integer(d)?;
-    u64::try_from(n).map_err(|_| de::Error::custom(format!("expected a non-negative number, got {n}")))
-}
-
-pub fn u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    let n = integer(d)?;
-    u32::try_from(n).map_err(|_| de::Error::custom(format!("expected a number from 0 to {}, got {n}", u32::MAX)))
-}
 
 #[derive(Deserialize)]
 #[serde(untagged)]

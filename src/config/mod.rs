@@ -50,7 +50,7 @@ pub struct DatabaseConfig {
     /// `sqlite://<path>` (created if missing) or `postgres://...`.
     pub url: String,
     /// Connections in the pool (an extension, as the README marks it).
-    #[serde(deserialize_with = "lenient::u32")]
+    #[serde(deserialize_with = "crate::lenient::u32")]
     pub pool_size: u32,
 }
 
@@ -111,10 +111,10 @@ impl Default for SyncConfig {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct WebhookConfig {
-    #[serde(deserialize_with = "lenient::u64")]
+    #[serde(deserialize_with = "crate::lenient::u64")]
     pub max_skew_seconds: u64,
     /// After a `webhook_secret` rotation the old secret is still accepted this long (extension).
-    #[serde(deserialize_with = "lenient::u64")]
+    #[serde(deserialize_with = "crate::lenient::u64")]
     pub previous_secret_grace_seconds: u64,
 }
 
@@ -127,7 +127,7 @@ impl Default for WebhookConfig {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TokensConfig {
-    #[serde(deserialize_with = "lenient::u64")]
+    #[serde(deserialize_with = "crate::lenient::u64")]
     pub max_queue_seconds: u64,
 }
 

@@ -16,16 +16,7 @@ use crate::scopes::Capability;
 use crate::services::AppState;
 use crate::services::apps::{self, AppView, CreateApp, RotateSecrets};
 use crate::urls;
-
-/// The events zoomsync acts on, as Zoom's Marketplace names them (docs/zoom.md §1.5).
-const EVENTS: [(&str, &str); 6] = [
-    ("meeting.created", "Meeting has been created"),
-    ("meeting.updated", "Meeting has been updated"),
-    ("meeting.deleted", "Meeting has been deleted"),
-    ("user.updated", "User's profile info has been updated"),
-    ("user.deactivated", "User has been deactivated"),
-    ("user.deleted", "User has been deleted"),
-];
+use crate::webhooks::event::EventName;
 
 pub async fn list(
     session: Session,
@@ -139,8 +130,10 @@ pub async fn show(
                 p.muted { "Use the same secret token you entered here. Zoom validates the URL when you save it." }
                 label { "Events to subscribe to" }
                 ul.tight {
-                    @for (event, name) in EVENTS {
-                        li { (name) " " span.mono.muted { "(" (event) ")" } }
+                    @for event in EventName::ALL {
+                        @if let Some(label) = event.subscription_label() {
+                            li { (label) " " span.mono.muted { "(" (event.as_str()) ")" } }
+                        }
                     }
                 }
                 label { "Scopes to add" }

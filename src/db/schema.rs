@@ -1,5 +1,7 @@
 //! The tables, in the portable subset of SQL types that both backends share (docs/design.md §2).
-//! Kept by hand; `tests/api/migrations.rs` checks it against both migration folders.
+//! Kept by hand; `schema_rs_matches_the_migrated_database` in `tests/api/migrations.rs` (run as
+//! `::sqlite` and `::postgres`) migrates a fresh database on each backend and fails on any table,
+//! column, nullability, type family or primary key that differs from what is declared here.
 
 diesel::table! {
     oauth_apps (id) {

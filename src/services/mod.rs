@@ -20,6 +20,7 @@ pub mod mint;
 pub mod replicas;
 pub mod resolve;
 mod state;
+pub mod webhooks;
 pub mod zoom_call;
 
 pub use state::AppState;

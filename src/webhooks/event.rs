@@ -6,6 +6,67 @@ use chrono::{NaiveDateTime, TimeZone as _, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+/// The events zoomsync knows, by the names Zoom sends in `event` (docs/zoom.md §1.5): the one list
+/// the parser, the metrics (which count any other name as `other`) and the console (which tells
+/// the operator what to subscribe to) all read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventName {
+    UrlValidation,
+    MeetingCreated,
+    MeetingUpdated,
+    MeetingDeleted,
+    UserUpdated,
+    UserDeactivated,
+    UserDeleted,
+    AppDeauthorized,
+}
+
+impl EventName {
+    pub const ALL: [Self; 8] = [
+        Self::UrlValidation,
+        Self::MeetingCreated,
+        Self::MeetingUpdated,
+        Self::MeetingDeleted,
+        Self::UserUpdated,
+        Self::UserDeactivated,
+        Self::UserDeleted,
+        Self::AppDeauthorized,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::UrlValidation => "endpoint.url_validation",
+            Self::MeetingCreated => "meeting.created",
+            Self::MeetingUpdated => "meeting.updated",
+            Self::MeetingDeleted => "meeting.deleted",
+            Self::UserUpdated => "user.updated",
+            Self::UserDeactivated => "user.deactivated",
+            Self::UserDeleted => "user.deleted",
+            Self::AppDeauthorized => "app_deauthorized",
+        }
+    }
+
+    /// The known event called `name`, or `None`.
+    pub fn named(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|known| known.as_str() == name)
+    }
+
+    /// How Zoom's Marketplace lists the event under Event Subscription, for the events an app
+    /// subscribes to there. `None` for those Zoom sends without a subscription: the URL
+    /// validation, and `app_deauthorized` (sent to the deauthorization notification URL).
+    pub const fn subscription_label(self) -> Option<&'static str> {
+        match self {
+            Self::MeetingCreated => Some("Meeting has been created"),
+            Self::MeetingUpdated => Some("Meeting has been updated"),
+            Self::MeetingDeleted => Some("Meeting has been deleted"),
+            Self::UserUpdated => Some("User's profile info has been updated"),
+            Self::UserDeactivated => Some("User has been deactivated"),
+            Self::UserDeleted => Some("User has been deleted"),
+            Self::UrlValidation | Self::AppDeauthorized => None,
+        }
+    }
+}
+
 /// What an event asks of the meeting-to-credential table.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "change", rename_all = "snake_case")]
@@ -84,7 +145,8 @@ pub fn parse(body: &[u8], header_seconds: i64) -> Result<Parsed, Malformed> {
     let root: Value = serde_json::from_slice(body).map_err(|e| malformed(format!("not JSON: {e}")))?;
     let event = root.get("event").and_then(Value::as_str).ok_or_else(|| malformed("`event` is missing"))?.to_owned();
     let payload = root.get("payload").filter(|p| p.is_object());
-    if event == "endpoint.url_validation" {
+    let known = EventName::named(&event);
+    if known == Some(EventName::UrlValidation) {
         let plain_token = payload
             .and_then(|p| p.get("plainToken"))
             .and_then(Value::as_str)
@@ -103,18 +165,18 @@ pub fn parse(body: &[u8], header_seconds: i64) -> Result<Parsed, Malformed> {
     };
     let account_id = text(payload, "account_id").unwrap_or_default();
     let object = payload.get("object").filter(|o| o.is_object());
-    let (object_key, change) = match event.as_str() {
-        "meeting.created" | "meeting.updated" | "meeting.deleted" => {
+    let (object_key, change) = match known {
+        Some(kind @ (EventName::MeetingCreated | EventName::MeetingUpdated | EventName::MeetingDeleted)) => {
             let object = object.ok_or_else(|| malformed("`payload.object` is missing"))?;
             let meeting_id = integer(object, "id")?.ok_or_else(|| malformed("`object.id` is missing"))?;
             let uuid = text(object, "uuid").unwrap_or_default();
             let host_id = text(object, "host_id");
-            match event.as_str() {
-                "meeting.created" => {
+            match kind {
+                EventName::MeetingCreated => {
                     let host_id = host_id.ok_or_else(|| malformed("`object.host_id` is missing"))?;
                     (format!("{meeting_id}/{uuid}"), Change::MeetingCreated { meeting_id, host_id, account_id })
                 }
-                "meeting.updated" => {
+                EventName::MeetingUpdated => {
                     (format!("{meeting_id}/{uuid}"), Change::MeetingUpdated { meeting_id, host_id, account_id })
                 }
                 _ => {
@@ -130,7 +192,7 @@ pub fn parse(body: &[u8], header_seconds: i64) -> Result<Parsed, Malformed> {
                 }
             }
         }
-        "user.updated" => {
+        Some(EventName::UserUpdated) => {
             let object = object.ok_or_else(|| malformed("`payload.object` is missing"))?;
             let user_id = text(object, "id").ok_or_else(|| malformed("`object.id` is missing"))?;
             let old = payload.get("old_object").filter(|o| o.is_object());
@@ -146,16 +208,16 @@ pub fn parse(body: &[u8], header_seconds: i64) -> Result<Parsed, Malformed> {
             };
             (user_id, change)
         }
-        "user.deactivated" | "user.deleted" => {
+        Some(kind @ (EventName::UserDeactivated | EventName::UserDeleted)) => {
             let object = object.ok_or_else(|| malformed("`payload.object` is missing"))?;
             let user_id = text(object, "id").ok_or_else(|| malformed("`object.id` is missing"))?;
-            (user_id.clone(), Change::UserGone { user_id, account_id, deleted: event == "user.deleted" })
+            (user_id.clone(), Change::UserGone { user_id, account_id, deleted: kind == EventName::UserDeleted })
         }
-        "app_deauthorized" => {
+        Some(EventName::AppDeauthorized) => {
             let user_id = text(payload, "user_id").ok_or_else(|| malformed("`payload.user_id` is missing"))?;
             (user_id.clone(), Change::AppDeauthorized { user_id, account_id })
         }
-        _ => (
+        Some(EventName::UrlValidation) | None => (
             object.and_then(|o| text(o, "id").or_else(|| o.get("id").map(Value::to_string))).unwrap_or_default(),
             Change::Ignored,
         ),
@@ -204,6 +266,16 @@ fn millis(value: &Value) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_event_name_is_found_by_its_name() {
+        for known in EventName::ALL {
+            assert_eq!(EventName::named(known.as_str()), Some(known));
+        }
+        assert_eq!(EventName::named("meeting.started"), None);
+        let subscribed = EventName::ALL.iter().filter(|e| e.subscription_label().is_some()).count();
+        assert_eq!(subscribed, 6);
+    }
 
     fn delivery(body: &str) -> Delivery {
         match parse(body.as_bytes(), 1_700_000_000).unwrap() {

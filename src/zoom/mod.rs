@@ -5,7 +5,6 @@
 //! Tokens travel only in headers and form bodies, never in URLs, and reqwest errors are stripped
 //! of their URL before they are kept, so nothing here can leak a token into a log.
 
-mod de;
 mod error;
 pub mod retry;
 pub mod types;
@@ -18,7 +17,6 @@ use reqwest::{RequestBuilder, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 
-pub use de::{i64_lenient, opt_i64_lenient};
 pub use error::ZoomError;
 use types::{Meeting, MeetingsPage, MintedToken, TokenResponse, User, UsersPage};
 

@@ -3,8 +3,6 @@
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::de::{i64_lenient, opt_i64_lenient};
-
 /// `POST /oauth/token`.
 #[derive(Debug, Deserialize)]
 pub struct TokenResponse {
@@ -12,7 +10,7 @@ pub struct TokenResponse {
     /// Absent for server-to-server (`account_credentials`) tokens.
     #[serde(default)]
     pub refresh_token: Option<SecretString>,
-    #[serde(deserialize_with = "i64_lenient")]
+    #[serde(deserialize_with = "crate::lenient::i64")]
     pub expires_in: i64,
     /// Space-separated granted scopes.
     #[serde(default)]
@@ -27,7 +25,7 @@ pub struct User {
     pub account_id: Option<String>,
     #[serde(default)]
     pub email: Option<String>,
-    #[serde(default, deserialize_with = "opt_i64_lenient")]
+    #[serde(default, deserialize_with = "crate::lenient::opt_i64")]
     pub pmi: Option<i64>,
     #[serde(default)]
     pub vanity_url: Option<String>,
@@ -56,7 +54,7 @@ pub struct UsersPage {
 /// An entry of `GET /users/{id}/meetings`, and the parts of `GET /meetings/{id}` we use.
 #[derive(Clone, Debug, Deserialize)]
 pub struct Meeting {
-    #[serde(deserialize_with = "i64_lenient")]
+    #[serde(deserialize_with = "crate::lenient::i64")]
     pub id: i64,
     #[serde(default)]
     pub host_id: Option<String>,

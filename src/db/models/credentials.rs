@@ -265,16 +265,21 @@ pub fn all(conn: &mut AnyConnection) -> QueryResult<Vec<CredentialRow>> {
     credentials::table.select(CredentialRow::as_select()).order(credentials::id.asc()).load(conn)
 }
 
-/// Replaces the stored ciphertexts of one row (re-encryption keeps the plaintexts).
+/// Replaces the stored ciphertexts of one row (resealing keeps the plaintexts), only while the
+/// row is still at `version`: a refresh or reconnect since it was read stored new tokens, and
+/// writing these over them would bring back a refresh token Zoom has retired. True when the row
+/// was updated. The version stays: the tokens themselves did not change.
 pub fn set_ciphertexts(
     conn: &mut AnyConnection,
     id: &str,
-    refresh_token: Option<Vec<u8>>,
-    access_token: Option<Vec<u8>>,
-) -> QueryResult<usize> {
-    diesel::update(credentials::table.find(id))
+    version: i64,
+    refresh_token: Option<&[u8]>,
+    access_token: Option<&[u8]>,
+) -> QueryResult<bool> {
+    let updated = diesel::update(credentials::table.find(id).filter(credentials::version.eq(version)))
         .set((credentials::refresh_token.eq(refresh_token), credentials::access_token.eq(access_token)))
-        .execute(conn)
+        .execute(conn)?;
+    Ok(updated == 1)
 }
 
 /// The credentials that can mint for a meeting hosted by `host_user_id` of `account_id`: that
