@@ -1,4 +1,4 @@
-//! Integers that arrive as JSON or TOML numbers or as numeric strings: Zoom sends ids and PMIs
+//! Integers (and booleans) that arrive as JSON or TOML values or as text: Zoom sends ids and PMIs
 //! both ways (docs/zoom.md §1.5), and configuration from the environment is always text. One reader
 //! for both, at the top level because `config` and `zoom` each need it and neither should
 //! import the other for it.
@@ -50,6 +50,24 @@ pub fn u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
 pub fn u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     let n = i64(d)?;
     u32::try_from(n).map_err(|_| de::Error::custom(format!("expected a number from 0 to {}, got {n}", u32::MAX)))
+}
+
+/// `true`/`false`, also as text (`"true"`, `"false"`, `"1"`, `"0"`) from the environment.
+pub fn boolean<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum BoolOrText {
+        Bool(bool),
+        Text(String),
+    }
+    match BoolOrText::deserialize(d)? {
+        BoolOrText::Bool(b) => Ok(b),
+        BoolOrText::Text(t) => match t.trim() {
+            "true" | "1" => Ok(true),
+            "false" | "0" => Ok(false),
+            _ => Err(de::Error::custom(format!("expected true or false, got {t:?}"))),
+        },
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! services), `cli` (the same services from the command line), `startup` (wiring).
 
 pub mod api;
+pub mod attendee;
 pub mod cli;
 pub mod config;
 pub mod console;

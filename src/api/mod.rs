@@ -3,8 +3,10 @@
 //! slash.
 
 mod apps;
+mod attendee;
 mod auth;
 mod bot;
+mod bot_urls;
 mod credentials;
 mod extractors;
 mod health;
@@ -51,6 +53,7 @@ routes! {
     admin "/api/v2/zoom-oauth-credentials/{id}/sync-meetings" { post => credentials::sync_meetings }
     admin "/api/v2/zoom-oauth-credentials/{id}/logs" { get => credentials::logs }
     admin "/api/v2/zoom-meetings-to-credentials" { get => mappings::list }
+    admin "/api/v2/bot-token-urls" { post => bot_urls::create }
     // Zoom (signed webhooks, the OAuth redirect) and browsers.
     plain "/api/v2/zoom-oauth-apps/{id}/webhook" { post => webhook::receive }
     plain "/zoom/oauth/start" { get => oauth::start }
@@ -59,6 +62,8 @@ routes! {
     plain "/zoom/join-token" { get => bot::join_token }
     plain "/zoom/obf-token" { get => bot::obf_token }
     plain "/zoom/zak" { get => bot::zak }
+    plain "/zoom/access-token" { get => bot::access_token }
+    plain "/attendee/zoom-tokens" { post => attendee::zoom_tokens }
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -7,7 +7,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{apps, bot, credentials, health, mappings, oauth, webhook};
+use super::{apps, attendee, bot, bot_urls, credentials, health, mappings, oauth, webhook};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -22,7 +22,8 @@ use super::{apps, bot, credentials, health, mappings, oauth, webhook};
         credentials::access_token, credentials::sync_meetings, credentials::logs,
         mappings::list,
         webhook::receive, oauth::start, oauth::callback,
-        bot::join_token, bot::obf_token, bot::zak,
+        bot::join_token, bot::obf_token, bot::zak, bot::access_token, attendee::zoom_tokens,
+        bot_urls::create,
     ),
     modifiers(&Security),
     security(("admin_token" = [])),

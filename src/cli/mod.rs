@@ -5,6 +5,7 @@
 //! found, 4 conflict, 5 unavailable (database or Zoom down; retry later).
 
 mod apps;
+mod bot_urls;
 mod credentials;
 mod output;
 mod serve;
@@ -61,6 +62,23 @@ enum Command {
     Explain {
         /// A meeting ID or Zoom join URL.
         meeting: String,
+        /// The bot's user, for OBF and ZAK.
+        #[command(flatten)]
+        user: tokens::UserArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign one bot's token URLs (no shared secret in them; each bound to its endpoint, its
+    /// parameters and an expiry).
+    BotUrls {
+        /// A meeting ID or Zoom join URL.
+        meeting: String,
+        /// The bot's user, for the OBF, ZAK and access-token URLs.
+        #[command(flatten)]
+        user: tokens::UserArgs,
+        /// Seconds the URLs stay valid (default 86400, at most 2592000).
+        #[arg(long)]
+        expires_in: Option<u64>,
         #[arg(long)]
         json: bool,
     },
@@ -101,7 +119,10 @@ async fn dispatch(command: Command) -> ExitCode {
         Command::Credential(command) => credentials::run(&state, command).await,
         Command::Sync { credential } => sync::run(&state, credential).await,
         Command::Token(command) => tokens::run(&state, command).await,
-        Command::Explain { meeting, json } => tokens::explain(&state, &meeting, json).await,
+        Command::BotUrls { meeting, user, expires_in, json } => {
+            bot_urls::run(&state, &meeting, &user, expires_in, json).await
+        }
+        Command::Explain { meeting, user, json } => tokens::explain(&state, &meeting, &user, json).await,
         Command::Reencrypt => match services::keys::reseal_under_current_key(&state).await {
             Ok(report) => {
                 println!(

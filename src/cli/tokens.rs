@@ -10,7 +10,7 @@ use crate::error::AppError;
 use crate::meeting_ref;
 use crate::services::AppState;
 use crate::services::mint::{self, MintError, Target, TokenKind};
-use crate::services::resolve;
+use crate::services::resolve::{self, BotUser};
 
 #[derive(Subcommand)]
 pub enum TokenCommand {
@@ -22,27 +22,50 @@ pub enum TokenCommand {
         #[arg(long)]
         no_bypass_waiting_room: bool,
     },
-    /// An on-behalf-of (OBF) token for the meeting.
-    Obf { meeting: String },
-    /// A ZAK of the meeting's host, or (with --credential) of a credential's own user.
-    Zak {
-        #[arg(required_unless_present = "credential")]
-        meeting: Option<String>,
-        #[arg(long, conflicts_with = "meeting")]
-        credential: Option<String>,
+    /// An on-behalf-of (OBF) token for the meeting: of the bot's user (--user or --credential),
+    /// else of the meeting's host.
+    Obf {
+        meeting: String,
+        #[command(flatten)]
+        user: UserArgs,
     },
+    /// A ZAK of the bot's user (--user or --credential), else of the meeting's host.
+    Zak {
+        #[arg(required_unless_present_any = ["credential", "user"])]
+        meeting: Option<String>,
+        #[command(flatten)]
+        user: UserArgs,
+    },
+}
+
+/// The user a bot acts for.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct UserArgs {
+    /// A Zoom user id, or an email (any case).
+    #[arg(long, conflicts_with = "credential")]
+    pub user: Option<String>,
+    /// A credential id: its own user.
+    #[arg(long)]
+    pub credential: Option<String>,
+}
+
+impl UserArgs {
+    pub fn bot_user(&self) -> Option<BotUser> {
+        match (&self.user, &self.credential) {
+            (Some(user), _) => Some(BotUser::User(user.clone())),
+            (None, Some(id)) => Some(BotUser::Credential(id.clone())),
+            (None, None) => None,
+        }
+    }
 }
 
 pub async fn run(state: &AppState, command: TokenCommand) -> ExitCode {
     let (kind, target) = match command {
         TokenCommand::Join { meeting, no_bypass_waiting_room } => {
-            (TokenKind::Join { bypass_waiting_room: !no_bypass_waiting_room }, meeting_target(&meeting))
+            (TokenKind::Join { bypass_waiting_room: !no_bypass_waiting_room }, target(Some(&meeting), None))
         }
-        TokenCommand::Obf { meeting } => (TokenKind::Obf, meeting_target(&meeting)),
-        TokenCommand::Zak { meeting: Some(meeting), .. } => (TokenKind::Zak, meeting_target(&meeting)),
-        TokenCommand::Zak { credential, .. } => {
-            (TokenKind::Zak, Ok(Target::Credential(credential.unwrap_or_default())))
-        }
+        TokenCommand::Obf { meeting, user } => (TokenKind::Obf, target(Some(&meeting), user.bot_user())),
+        TokenCommand::Zak { meeting, user } => (TokenKind::Zak, target(meeting.as_deref(), user.bot_user())),
     };
     let target = match target {
         Ok(target) => target,
@@ -60,12 +83,17 @@ pub async fn run(state: &AppState, command: TokenCommand) -> ExitCode {
     }
 }
 
-fn meeting_target(text: &str) -> Result<Target, AppError> {
-    Ok(Target::Meeting(meeting_ref::parse(text)?))
+fn target(meeting: Option<&str>, user: Option<BotUser>) -> Result<Target, AppError> {
+    let meeting = meeting.map(meeting_ref::parse).transpose()?;
+    match (user, meeting) {
+        (Some(user), meeting) => Ok(Target::BotUser { user, meeting }),
+        (None, Some(meeting)) => Ok(Target::Meeting(meeting)),
+        (None, None) => Err(AppError::bad_request("invalid_meeting", "give a meeting, or --user / --credential")),
+    }
 }
 
-/// Which credential would mint for a meeting, and why.
-pub async fn explain(state: &AppState, meeting: &str, json: bool) -> ExitCode {
+/// Which credential would mint each kind of token for a meeting (and for the bot's user), and why.
+pub async fn explain(state: &AppState, meeting: &str, user: &UserArgs, json: bool) -> ExitCode {
     let meeting = match meeting_ref::parse(meeting).map_err(AppError::from) {
         Ok(meeting) => meeting,
         Err(e) => return output::failure(&e),
@@ -75,34 +103,41 @@ pub async fn explain(state: &AppState, meeting: &str, json: bool) -> ExitCode {
         Ok(None) => return output::failure(&AppError::not_found("no known user has that personal link")),
         Err(e) => return output::failure(&e),
     };
-    let ranked = match resolve::candidates(state, meeting_id, crate::scopes::Capability::JoinToken).await {
-        Ok(ranked) => ranked,
+    let explained = match resolve::explain_meeting(state, meeting_id, user.bot_user().as_ref()).await {
+        Ok(explained) => explained,
         Err(e) => return output::failure(&e),
     };
-    let explained = resolve::explain(&ranked);
     if json {
-        return output::print_json(&serde_json::json!({"meeting_id": meeting_id, "candidates": explained}));
+        return output::print_json(&explained);
     }
-    if explained.is_empty() {
-        println!("meeting {meeting_id}: no credential is mapped; a join token would be refused (404)");
-        return ExitCode::from(3);
+    for token in &explained.tokens {
+        println!("meeting {meeting_id}, {} for {}:", token.kind, token.minted_for);
+        if let Some(why) = &token.refusal {
+            println!("  refused (404): {why}");
+            continue;
+        }
+        if token.candidates.is_empty() {
+            println!("  no credential is mapped; refused (404)");
+            continue;
+        }
+        let rows: Vec<Vec<String>> = token
+            .candidates
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                vec![
+                    (i + 1).to_string(),
+                    e.credential.clone(),
+                    e.kind.as_str().to_owned(),
+                    e.user_id.clone(),
+                    e.status.to_string(),
+                    e.source.map_or("-", |s| s.as_str()).to_owned(),
+                    e.reason.clone(),
+                ]
+            })
+            .collect();
+        output::print_table(&["#", "CREDENTIAL", "KIND", "USER", "STATUS", "SOURCE", "WHY"], &rows);
     }
-    println!("meeting {meeting_id}: candidates in the order they would be tried");
-    let rows: Vec<Vec<String>> = explained
-        .iter()
-        .enumerate()
-        .map(|(i, e)| {
-            vec![
-                (i + 1).to_string(),
-                e.credential.clone(),
-                e.kind.as_str().to_owned(),
-                e.user_id.clone(),
-                e.status.to_string(),
-                e.source.to_string(),
-                e.reason.clone(),
-            ]
-        })
-        .collect();
-    output::print_table(&["#", "CREDENTIAL", "KIND", "USER", "STATUS", "SOURCE", "WHY"], &rows);
-    ExitCode::SUCCESS
+    // Scripts read the join token's answer: 3 (not found) when nobody could mint it.
+    if explained.candidates.is_empty() { ExitCode::from(3) } else { ExitCode::SUCCESS }
 }

@@ -74,6 +74,14 @@ pub struct SecurityConfig {
     pub previous_encryption_keys: Vec<SecretString>,
     #[serde(serialize_with = "lenient::redact")]
     pub recall_verification_secret: Option<SecretString>,
+    /// Attendee's project webhook secret, as Attendee shows it (base64): when set,
+    /// `/attendee/zoom-tokens` requires Attendee's `X-Webhook-Signature`.
+    #[serde(serialize_with = "lenient::redact")]
+    pub attendee_webhook_secret: Option<SecretString>,
+    /// Whether `/zoom/access-token` hands out access tokens (off: a bot secret must not give API
+    /// access by default).
+    #[serde(deserialize_with = "crate::lenient::boolean")]
+    pub serve_access_tokens: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

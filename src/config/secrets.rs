@@ -24,6 +24,7 @@ pub struct Secrets {
     pub bot_secret: SecretString,
     pub cipher: Cipher,
     pub recall: Option<VerificationKey>,
+    pub attendee: Option<crate::attendee::SigningKey>,
     /// Set when this start generated secrets.
     pub generated: Option<Generated>,
 }
@@ -117,11 +118,18 @@ pub fn resolve(config: &SecurityConfig, database: &DbTarget) -> Result<Secrets, 
         .map(|s| VerificationKey::parse(s.expose_secret()))
         .transpose()
         .map_err(|e| ConfigError::key("security.recall_verification_secret", e))?;
+    let attendee = config
+        .attendee_webhook_secret
+        .as_ref()
+        .map(|s| crate::attendee::SigningKey::parse(s.expose_secret()))
+        .transpose()
+        .map_err(|e| ConfigError::key("security.attendee_webhook_secret", e))?;
     Ok(Secrets {
         admin_token: admin_token.into(),
         bot_secret: bot_secret.into(),
         cipher: Cipher::new(&key, &previous),
         recall,
+        attendee,
         generated,
     })
 }

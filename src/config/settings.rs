@@ -43,6 +43,8 @@ pub struct Settings {
     pub webhook_max_skew: Duration,
     pub webhook_secret_grace: Duration,
     pub token_max_queue: Duration,
+    /// `security.serve_access_tokens`.
+    pub serve_access_tokens: bool,
 }
 
 impl Settings {
@@ -101,6 +103,7 @@ impl Settings {
             webhook_max_skew: Duration::from_secs(config.webhook.max_skew_seconds),
             webhook_secret_grace: Duration::from_secs(config.webhook.previous_secret_grace_seconds),
             token_max_queue: Duration::from_secs(config.tokens.max_queue_seconds),
+            serve_access_tokens: config.security.serve_access_tokens,
         })
     }
 }
@@ -146,6 +149,10 @@ fn validate_secrets(config: &Config) -> Result<(), ConfigError> {
     for (i, key) in security.previous_encryption_keys.iter().enumerate() {
         EncryptionKey::from_base64(key.expose_secret())
             .map_err(|e| ConfigError::key(format!("security.previous_encryption_keys[{i}]"), e.to_string()))?;
+    }
+    if let Some(secret) = &security.attendee_webhook_secret {
+        crate::attendee::SigningKey::parse(secret.expose_secret())
+            .map_err(|e| ConfigError::key("security.attendee_webhook_secret", e))?;
     }
     if let Some(secret) = &security.recall_verification_secret {
         crate::recall::VerificationKey::parse(secret.expose_secret())

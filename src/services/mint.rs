@@ -12,10 +12,9 @@ use secrecy::SecretString;
 
 use super::access::AccessError;
 use super::budget::Category;
-use super::resolve::{self, Ranked};
+use super::resolve::{self, BotUser, Ranked};
 use super::zoom_call::{CallError, Caller, Deadlines};
 use crate::db::models::apps::AppKind;
-use crate::db::models::credentials;
 use crate::error::AppError;
 use crate::meeting_ref::MeetingRef;
 use crate::scopes::Capability;
@@ -66,12 +65,14 @@ impl TokenKind {
     }
 }
 
-/// What the token is for.
+/// Whom the token is for.
 #[derive(Clone, Debug)]
 pub enum Target {
+    /// The meeting's host: minted by the host's own credential, else by the host's account's.
     Meeting(MeetingRef),
-    /// A ZAK of a named credential's own user.
-    Credential(String),
+    /// The bot's user (who sent it, usually not the host): minted by their own credential, else
+    /// by their account's, for a meeting (OBF; a ZAK may name one too) or none (ZAK).
+    BotUser { user: BotUser, meeting: Option<MeetingRef> },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -128,23 +129,41 @@ pub async fn mint(state: &AppState, kind: TokenKind, target: Target) -> Result<S
             }
             (Some(id), ranked)
         }
-        Target::Credential(id) => (None, credential_as_candidate(state, id, kind).await?),
+        Target::BotUser { user, meeting } => {
+            let id = match meeting {
+                Some(meeting) => Some(
+                    resolve::meeting_id(state, meeting)
+                        .await?
+                        .ok_or_else(|| MintError::NotFound("no known user has that personal link".into()))?,
+                ),
+                None => None,
+            };
+            if id.is_none() && kind != TokenKind::Zak {
+                return Err(MintError::NotFound(format!("a meeting is needed for an {}", kind.label())));
+            }
+            (id, resolve::for_user(state, user, kind.capability()).await?)
+        }
     };
     if ranked.is_empty() {
         return Err(MintError::NotFound("no connected credential hosts this meeting".into()));
     }
     let mut refusals = Vec::new();
     let mut transient = None;
+    let mut what = match meeting_id {
+        Some(id) => format!("{} for meeting {id}", kind.label()),
+        None => kind.label().to_owned(),
+    };
+    if let Target::BotUser { user, .. } = &target {
+        what = format!("{what} for {user}");
+    }
     for candidate in &ranked {
         let credential = &candidate.candidate.credential_id;
         if let Some(why) = &candidate.skip {
+            // A refusal is told where an admin looks: the credential's log, and the answer.
+            state.log.warning(credential, format!("could not mint {what}: {why}"));
             refusals.push(why.clone());
             continue;
         }
-        let what = match meeting_id {
-            Some(id) => format!("{} for meeting {id}", kind.label()),
-            None => kind.label().to_owned(),
-        };
         match attempt(state, candidate, kind, meeting_id, deadlines).await {
             Ok(token) => {
                 state.log.info(credential, format!("minted {what}"));
@@ -181,10 +200,13 @@ async fn attempt(
     deadlines: Deadlines,
 ) -> Result<SecretString, Failure> {
     let candidate = &ranked.candidate;
-    // Who the token is for: the credential's own user (`me`), or, for an account-wide
-    // credential, the meeting's host.
-    let user =
-        if ranked.kind == AppKind::UserLevel || meeting_id.is_none() { "me" } else { candidate.host_user_id.as_str() };
+    // Who the token is for: a user-level credential's own user (`me`), or, for an account-wide
+    // credential, the meeting's host or the bot's user, by id.
+    let user = if ranked.kind == AppKind::UserLevel || candidate.host_user_id.is_empty() {
+        "me"
+    } else {
+        candidate.host_user_id.as_str()
+    };
     let zak_from_me =
         kind == TokenKind::Zak && user == "me" && crate::scopes::zak_from_me_only(ranked.kind, &candidate.scopes);
     let caller = Caller::new(state, &candidate.credential_id, &candidate.credential_account_id);
@@ -224,34 +246,52 @@ async fn call(
     minted.map(|m| m.token)
 }
 
-/// `/zoom/zak?credential=<id>`: the named credential, as the only candidate.
-async fn credential_as_candidate(state: &AppState, id: &str, kind: TokenKind) -> Result<Vec<Ranked>, MintError> {
-    let id = id.to_owned();
-    let row = state
-        .db
-        .read(move |conn| credentials::find(conn, &id))
-        .await?
-        .ok_or_else(|| MintError::NotFound("no such credential".into()))?;
-    let app_id = row.app_id.clone();
-    let app = state
-        .db
-        .read(move |conn| crate::db::models::apps::find(conn, &app_id))
-        .await?
-        .ok_or_else(|| MintError::NotFound("no such app".into()))?;
-    let candidate = crate::db::models::mappings::Candidate {
-        meeting_id: 0,
-        host_user_id: row.zoom_user_id.clone(),
-        // Named, not mapped: no mapping's source applies, and ranking does not read it.
-        source: crate::db::models::mappings::Source::Sync,
-        synced_at: row.updated_at,
-        credential_id: row.id.clone(),
-        credential_user_id: row.zoom_user_id.clone(),
-        credential_account_id: row.account_id.clone(),
-        status: row.status,
-        status_detail: row.status_detail.clone(),
-        scopes: row.scopes.clone(),
-        app_id: app.id.clone(),
-        app_kind: app.kind,
+/// `/zoom/access-token` answers within this (what Recall's customer-managed OAuth asks).
+pub const ACCESS_TOKEN_DEADLINE: Duration = Duration::from_secs(5);
+
+/// A credential's own Zoom access token, for Recall's customer-managed OAuth: the named
+/// credential's, or the named user's own (user-level) credential's, never an account-wide
+/// token for a user (that would hand out the whole account). It has at least five minutes to
+/// live (`access`), more than the 120 s asked for.
+pub async fn access_token(state: &AppState, user: &BotUser) -> Result<SecretString, MintError> {
+    let ranked = resolve::for_user(state, user, crate::scopes::Capability::ReadUser).await?;
+    let mine = |r: &&Ranked| match user {
+        BotUser::Credential(id) => r.candidate.credential_id == *id,
+        BotUser::User(_) => r.own,
     };
-    Ok(resolve::rank(vec![candidate], kind.capability()))
+    let mut refusals = Vec::new();
+    for candidate in ranked.iter().filter(mine) {
+        let id = &candidate.candidate.credential_id;
+        if candidate.candidate.status != crate::db::models::credentials::Health::Healthy {
+            refusals.push(format!(
+                "unhealthy: {}",
+                candidate.candidate.status_detail.as_deref().unwrap_or("reconnect needed")
+            ));
+            continue;
+        }
+        let tokens = std::sync::Arc::clone(&state.tokens);
+        let got = tokio::time::timeout(ACCESS_TOKEN_DEADLINE, tokens.get(id)).await;
+        match got {
+            Ok(Ok(token)) => {
+                state.log.info(id, "handed its access token to a bot (/zoom/access-token)");
+                return Ok(token.token);
+            }
+            Ok(Err(AccessError::NotFound)) => refusals.push("the credential was deleted".into()),
+            Ok(Err(AccessError::Unhealthy(detail))) => refusals.push(format!("unhealthy: {detail}")),
+            Ok(Err(AccessError::Transient(detail))) => {
+                return Err(MintError::Unavailable { detail, retry_after: DEFAULT_RETRY_AFTER });
+            }
+            Ok(Err(AccessError::Internal(e))) => return Err(AppError::Internal(e).into()),
+            Err(_) => {
+                return Err(MintError::Unavailable {
+                    detail: "refreshing the credential's Zoom token took too long".into(),
+                    retry_after: DEFAULT_RETRY_AFTER,
+                });
+            }
+        }
+    }
+    if refusals.is_empty() {
+        return Err(MintError::NotFound(format!("{user} has no credential of their own")));
+    }
+    Err(MintError::NotFound(format!("no access token for {user}: {}", refusals.join("; "))))
 }

@@ -7,7 +7,9 @@
 
 pub mod access;
 pub mod apps;
+pub mod attendee;
 pub mod backfill_queue;
+pub mod bot_urls;
 pub mod budget;
 pub mod connect;
 pub mod credential_log;

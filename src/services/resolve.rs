@@ -6,13 +6,14 @@
 use serde::Serialize;
 
 use crate::db::models::apps::AppKind;
-use crate::db::models::credentials::Health;
+use crate::db::models::credentials::{self, Health};
 use crate::db::models::mappings::{self, Candidate, Source};
 use crate::db::models::zoom_users;
 use crate::error::AppError;
 use crate::meeting_ref::MeetingRef;
 use crate::scopes::Capability;
 use crate::services::AppState;
+use crate::services::mint::TokenKind;
 
 #[derive(Clone, Debug)]
 pub struct Ranked {
@@ -73,22 +74,93 @@ pub async fn candidates(state: &AppState, meeting_id: i64, capability: Capabilit
     Ok(rank(found, capability))
 }
 
+/// The user a bot acts for, as it named them (`user=` or `credential=`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BotUser {
+    /// A Zoom user id, or an email (matched case-insensitively).
+    User(String),
+    /// A credential id: that credential's own user.
+    Credential(String),
+}
+
+impl std::fmt::Display for BotUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::User(user) => write!(f, "user {user}"),
+            Self::Credential(id) => write!(f, "the user of credential {id}"),
+        }
+    }
+}
+
+/// The credentials that may mint for the bot's user, in the order they are tried: usable first,
+/// the user's own user-level credential before the account-wide ones of their account (which
+/// mint for the user by id). No mapping is involved: the meeting may be hosted by anyone. Err:
+/// nobody connected is that user, or their account (a 404 saying so).
+pub async fn for_user(state: &AppState, user: &BotUser, capability: Capability) -> Result<Vec<Ranked>, AppError> {
+    let named = user.clone();
+    let found = state
+        .db
+        .read(move |conn| {
+            let who = match &named {
+                BotUser::User(user) => zoom_users::named(conn, user)?,
+                BotUser::Credential(id) => credentials::find(conn, id)?.map(|c| (c.zoom_user_id, c.account_id)),
+            };
+            let Some((user_id, account_id)) = who else { return Ok(None) };
+            let rows = credentials::for_user(conn, &user_id, &account_id)?;
+            Ok(Some((user_id, rows)))
+        })
+        .await?;
+    let Some((user_id, rows)) = found else {
+        return Err(AppError::not_found(match user {
+            BotUser::User(user) => format!("unknown user: nobody connected Zoom user {user:?}"),
+            BotUser::Credential(_) => "no such credential".to_owned(),
+        }));
+    };
+    if rows.is_empty() {
+        return Err(AppError::not_found(format!(
+            "nobody connected Zoom user {user_id}, nor an account-wide app of their account"
+        )));
+    }
+    let candidates = rows
+        .into_iter()
+        .map(|(row, kind)| Candidate {
+            meeting_id: 0,
+            host_user_id: user_id.clone(),
+            source: None,
+            synced_at: row.updated_at,
+            credential_id: row.id,
+            credential_user_id: row.zoom_user_id,
+            credential_account_id: row.account_id,
+            status: row.status,
+            status_detail: row.status_detail,
+            scopes: row.scopes,
+            app_id: row.app_id,
+            app_kind: kind,
+        })
+        .collect();
+    Ok(rank(candidates, capability))
+}
+
 /// One line of `explain`.
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct Explained {
     pub credential: String,
     pub oauth_app: String,
     pub kind: AppKind,
     pub user_id: String,
     pub account_id: String,
+    /// Whom the token would be for: the meeting's host, or the bot's user.
     pub host_user_id: String,
-    pub source: Source,
+    /// How the meeting was mapped; `None` for the bot's user's credentials.
+    pub source: Option<Source>,
     pub status: Health,
     pub would_use: bool,
     pub reason: String,
 }
 
-pub fn explain(ranked: &[Ranked]) -> Vec<Explained> {
+/// Why each candidate would or would not be used; `whose` names the user tokens are for
+/// ("host" for a meeting's host, "user" for the bot's user).
+pub fn explain(ranked: &[Ranked], whose: &str) -> Vec<Explained> {
     let mut first_usable = true;
     ranked
         .iter()
@@ -97,9 +169,9 @@ pub fn explain(ranked: &[Ranked]) -> Vec<Explained> {
                 Some(why) => format!("skipped: {why}"),
                 None => {
                     let what = if r.own {
-                        "the host's own credential"
+                        format!("the {whose}'s own credential")
                     } else {
-                        "an account-wide credential of the host's account"
+                        format!("an account-wide credential of the {whose}'s account")
                     };
                     if first_usable { format!("tried first: {what}") } else { format!("fallback: {what}") }
                 }
@@ -123,6 +195,52 @@ pub fn explain(ranked: &[Ranked]) -> Vec<Explained> {
         .collect()
 }
 
+/// For each kind of token, who it would be for and which credential would mint it, and why.
+#[derive(Debug, Serialize)]
+pub struct Explanation {
+    pub meeting_id: i64,
+    /// The bot's user, when one was named.
+    pub user: Option<String>,
+    /// The join-token candidates (the first question a bot's operator asks).
+    pub candidates: Vec<Explained>,
+    pub tokens: Vec<KindExplained>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct KindExplained {
+    /// `join`, `obf` or `zak`.
+    pub kind: &'static str,
+    /// Whom it would be minted for.
+    pub minted_for: String,
+    pub candidates: Vec<Explained>,
+    /// Why nobody can mint it at all (an unknown user, say).
+    pub refusal: Option<String>,
+}
+
+pub async fn explain_meeting(
+    state: &AppState,
+    meeting_id: i64,
+    user: Option<&BotUser>,
+) -> Result<Explanation, AppError> {
+    let mut tokens = Vec::new();
+    for kind in [TokenKind::Join { bypass_waiting_room: true }, TokenKind::Obf, TokenKind::Zak] {
+        let by_user = user.filter(|_| kind != TokenKind::Join { bypass_waiting_room: true });
+        let (minted_for, found) = match by_user {
+            Some(user) => (user.to_string(), for_user(state, user, kind.capability()).await),
+            None => ("the meeting's host".to_owned(), candidates(state, meeting_id, kind.capability()).await),
+        };
+        let whose = if by_user.is_some() { "user" } else { "host" };
+        let (candidates, refusal) = match found {
+            Ok(ranked) => (explain(&ranked, whose), None),
+            Err(AppError::NotFound(why)) => (Vec::new(), Some(why)),
+            Err(e) => return Err(e),
+        };
+        tokens.push(KindExplained { kind: kind.name(), minted_for, candidates, refusal });
+    }
+    let candidates = tokens.first().map(|t| t.candidates.clone()).unwrap_or_default();
+    Ok(Explanation { meeting_id, user: user.map(ToString::to_string), candidates, tokens })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,7 +249,7 @@ mod tests {
         Candidate {
             meeting_id: 1,
             host_user_id: "host".into(),
-            source: Source::Sync,
+            source: Some(Source::Sync),
             synced_at: chrono::DateTime::from_timestamp(synced, 0).unwrap().naive_utc(),
             credential_id: id.into(),
             credential_user_id: user.into(),

@@ -8,6 +8,7 @@ mod helpers;
 
 mod apps;
 mod backfill;
+mod bots;
 mod cli;
 mod config;
 mod connect;

@@ -68,6 +68,26 @@ impl CredentialRow {
     }
 }
 
+/// The credentials that may mint for Zoom user `user_id` of `account_id`: the user's own
+/// user-level ones and the account-wide ones of the account, with their app's kind.
+pub fn for_user(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    account_id: &str,
+) -> QueryResult<Vec<(CredentialRow, AppKind)>> {
+    credentials::table
+        .inner_join(oauth_apps::table)
+        .filter(
+            credentials::zoom_user_id
+                .eq(user_id)
+                .and(oauth_apps::kind.eq(AppKind::UserLevel))
+                .or(credentials::account_id.eq(account_id).and(oauth_apps::kind.ne(AppKind::UserLevel))),
+        )
+        .select((CredentialRow::as_select(), oauth_apps::kind))
+        .order(credentials::updated_at.desc())
+        .load(conn)
+}
+
 /// The kind of the credential's app.
 pub fn app_kind(conn: &mut AnyConnection, id: &str) -> QueryResult<AppKind> {
     credentials::table.inner_join(oauth_apps::table).filter(credentials::id.eq(id)).select(oauth_apps::kind).first(conn)

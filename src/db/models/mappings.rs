@@ -139,12 +139,14 @@ pub fn delete_host(conn: &mut AnyConnection, host_user_id: &str) -> QueryResult<
     diesel::delete(meeting_mappings::table.filter(meeting_mappings::host_user_id.eq(host_user_id))).execute(conn)
 }
 
-/// A mapping with what resolution needs to know about its credential.
+/// A credential that may mint, with what resolution needs to know about it: from a mapping (the
+/// meeting's host), or named by a bot (its user; `host_user_id` is then that user).
 #[derive(Clone, Debug, Queryable)]
 pub struct Candidate {
     pub meeting_id: i64,
     pub host_user_id: String,
-    pub source: Source,
+    /// How the meeting came to be mapped; `None` for a credential a bot named (not mapped).
+    pub source: Option<Source>,
     pub synced_at: NaiveDateTime,
     pub credential_id: String,
     pub credential_user_id: String,
@@ -163,7 +165,7 @@ pub fn candidates(conn: &mut AnyConnection, meeting_id: i64) -> QueryResult<Vec<
         .select((
             meeting_mappings::meeting_id,
             meeting_mappings::host_user_id,
-            meeting_mappings::source,
+            meeting_mappings::source.nullable(),
             meeting_mappings::synced_at,
             credentials::id,
             credentials::zoom_user_id,

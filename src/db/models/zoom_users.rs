@@ -19,6 +19,47 @@ pub struct ZoomUserRow {
     pub updated_at: NaiveDateTime,
 }
 
+diesel::define_sql_function! {
+    /// `LOWER(x)`, for emails, which Zoom treats case-insensitively.
+    fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
+}
+
+/// The Zoom user a bot names, as (user id, account id): by Zoom user id, or by email matched
+/// case-insensitively. Connected credentials are asked first (they know their own user), then
+/// the users backfills and webhooks recorded.
+pub fn named(conn: &mut AnyConnection, user: &str) -> QueryResult<Option<(String, String)>> {
+    use crate::db::schema::credentials;
+    let columns = (credentials::zoom_user_id, credentials::account_id);
+    let user_columns = (zoom_users::user_id, zoom_users::account_id);
+    if user.contains('@') {
+        let email = user.to_lowercase();
+        let connected = credentials::table
+            .filter(lower(credentials::email).eq(&email))
+            .order(credentials::updated_at.desc())
+            .select(columns)
+            .first(conn)
+            .optional()?;
+        if connected.is_some() {
+            return Ok(connected);
+        }
+        return zoom_users::table
+            .filter(lower(zoom_users::email).eq(&email))
+            .select(user_columns)
+            .first(conn)
+            .optional();
+    }
+    let connected = credentials::table
+        .filter(credentials::zoom_user_id.eq(user))
+        .order(credentials::updated_at.desc())
+        .select(columns)
+        .first(conn)
+        .optional()?;
+    if connected.is_some() {
+        return Ok(connected);
+    }
+    zoom_users::table.find(user).select(user_columns).first(conn).optional()
+}
+
 pub fn find(conn: &mut AnyConnection, user_id: &str) -> QueryResult<Option<ZoomUserRow>> {
     zoom_users::table.find(user_id).select(ZoomUserRow::as_select()).first(conn).optional()
 }

@@ -33,11 +33,11 @@ pub fn meeting_number(param: &str) -> Result<u64, ApiError> {
     param.parse().map_err(|_| ApiError::invalid_meeting_id())
 }
 
-/// Resolves `{meetingId}` (a meeting or a PMI) and its host, if this caller may see it and the
-/// meeting id has not expired (docs/zoom.md §5).
-pub fn meeting<'w>(
+/// Resolves `{meetingId}` (a meeting or a PMI) and its host, whoever hosts it: an OBF token is
+/// minted for a meeting outside the user's account (docs/zoom.md §3.8), Zoom checks at join
+/// time that the user is in it.
+pub fn any_meeting<'w>(
     world: &'w World,
-    caller: &Caller,
     param: &str,
     now: DateTime<Utc>,
 ) -> Result<(u64, MeetingRef<'w>, &'w User), ApiError> {
@@ -53,10 +53,22 @@ pub fn meeting<'w>(
         }
         MeetingRef::Pmi(u) => *u,
     };
+    Ok((number, found, host))
+}
+
+/// Resolves `{meetingId}` (a meeting or a PMI) and its host, if this caller may see it and the
+/// meeting id has not expired (docs/zoom.md §5).
+pub fn meeting<'w>(
+    world: &'w World,
+    caller: &Caller,
+    param: &str,
+    now: DateTime<Utc>,
+) -> Result<(u64, MeetingRef<'w>, &'w User), ApiError> {
+    let (number, found, host) = any_meeting(world, param, now)?;
     let visible = if caller.is_user_level() {
         caller.user_id() == Some(host.id.as_str())
     } else {
         host.account_id == caller.account_id()
     };
-    if visible { Ok((number, found, host)) } else { Err(not_found()) }
+    if visible { Ok((number, found, host)) } else { Err(ApiError::meeting_not_found(param)) }
 }

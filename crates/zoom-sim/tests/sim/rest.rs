@@ -234,6 +234,45 @@ async fn user_token_endpoint_mints_zak_and_obf() {
     assert_eq!((counters.mints.zak, counters.mints.onbehalf), (2, 1));
 }
 
+/// The notetaker's case: a user's OBF token for a meeting hosted in another account, minted by
+/// the user's own grant and by an account-level grant of the user's account, and recorded with
+/// whom it is for and which meeting.
+#[tokio::test]
+async fn obf_tokens_are_minted_for_meetings_hosted_elsewhere() {
+    let sim = TestSim::start();
+    let customer = sim.account().await;
+    let host = sim.user(&customer.id, Role::Owner).await;
+    let meeting = sim.ctl.create_meeting(&NewMeeting { host_id: host.id.clone(), ..Default::default() }).await.unwrap();
+    let ours = sim.account().await;
+    let admin = sim.user(&ours.id, Role::Owner).await;
+    let sender = sim.user(&ours.id, Role::Member).await;
+
+    let user_app = sim.app(AppKind::UserLevel).await;
+    let own = sim.authorize(&user_app, &sender).await;
+    let obf = sim.get(&own.access, &format!("/users/me/token?type=onbehalf&meeting_id={}", meeting.id)).await;
+    assert_eq!(obf.0, 200, "{:?}", obf.1);
+    let minted = sim.ctl.token(obf.1["token"].as_str().unwrap()).await.unwrap();
+    assert_eq!(minted.user_id.as_deref(), Some(sender.id.as_str()));
+    assert_eq!((minted.meeting_id, minted.host_id.as_deref()), (Some(meeting.id), Some(host.id.as_str())));
+    // The meeting must exist, though.
+    assert_eq!(sim.get(&own.access, "/users/me/token?type=onbehalf&meeting_id=99999999999").await.1["code"], 300);
+
+    let account_app = sim.app(AppKind::AccountLevel).await;
+    let account = sim.authorize(&account_app, &admin).await;
+    let by_email = format!("/users/{}/token?type=onbehalf&meeting_id={}", sender.email, meeting.id);
+    let obf = sim.get(&account.access, &by_email).await;
+    assert_eq!(obf.0, 200, "{:?}", obf.1);
+    let minted = sim.ctl.token(obf.1["token"].as_str().unwrap()).await.unwrap();
+    assert_eq!(minted.user_id.as_deref(), Some(sender.id.as_str()));
+    let zak = sim.get(&account.access, &format!("/users/{}/token?type=zak", sender.id)).await;
+    assert_eq!(
+        sim.ctl.token(zak.1["token"].as_str().unwrap()).await.unwrap().user_id.as_deref(),
+        Some(sender.id.as_str())
+    );
+    // Not for a user of another account.
+    assert_eq!(sim.get(&account.access, &format!("/users/{}/token?type=zak", host.id)).await.0, 404);
+}
+
 #[tokio::test]
 async fn successful_responses_carry_a_tracking_id() {
     let sim = TestSim::start();
