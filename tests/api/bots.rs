@@ -317,6 +317,47 @@ both_backends! {
         assert_eq!(post(Some(String::from_utf8(wrong).unwrap())).await.unwrap().status(), StatusCode::UNAUTHORIZED);
         assert_eq!(post(None).await.unwrap().status(), StatusCode::UNAUTHORIZED);
     }
+
+    async fn the_cli_mints_explains_and_signs_for_the_bots_user(backend) {
+        use crate::helpers::process::{db_env, run_cli, zoom_env};
+        let world = World::start(backend).await;
+        let ext = external_meeting(&world).await;
+        let app = world.app("user_level", None).await;
+        world.connect(&app, &ext.sender.id).await;
+        let mut env = db_env(&world.daemon.db);
+        env.extend(zoom_env(&world.zoom));
+        env.push(("ZOOMSYNC__SERVER__PUBLIC_URL".into(), world.daemon.url("")));
+        let dir = world.daemon.db.dir.path();
+        let meeting = ext.meeting.to_string();
+
+        let obf = run_cli(dir, &env, &["token", "obf", &meeting, "--user", &ext.sender.email]);
+        assert!(obf.status.success(), "{}", String::from_utf8_lossy(&obf.stderr));
+        let token = minted(&world, String::from_utf8(obf.stdout).unwrap().trim()).await;
+        assert_eq!((token.kind, token.user_id.as_deref()), (TokenKind::Onbehalf, Some(ext.sender.id.as_str())));
+        let zak = run_cli(dir, &env, &["token", "zak", "--user", &ext.sender.id]);
+        assert!(zak.status.success(), "{}", String::from_utf8_lossy(&zak.stderr));
+        assert_eq!(run_cli(dir, &env, &["token", "obf", &meeting, "--user", "nobody"]).status.code(), Some(3));
+
+        let explained = run_cli(dir, &env, &["explain", &meeting, "--user", &ext.sender.email, "--json"]);
+        let explained: Value = serde_json::from_slice(&explained.stdout).unwrap();
+        let tokens = explained["tokens"].as_array().unwrap();
+        let kinds: Vec<&str> = tokens.iter().map(|t| t["kind"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["join", "obf", "zak"]);
+        assert!(tokens[0]["candidates"].as_array().unwrap().is_empty(), "nobody connected hosts it");
+        let obf = &tokens[1]["candidates"][0];
+        assert_eq!(obf["user_id"], ext.sender.id.as_str());
+        assert!(obf["reason"].as_str().unwrap().contains("the user's own credential"), "{obf}");
+        let table = run_cli(dir, &env, &["explain", &meeting, "--user", &ext.sender.email]);
+        assert!(String::from_utf8_lossy(&table.stdout).contains("obf for user"), "{}", String::from_utf8_lossy(&table.stdout));
+
+        let urls = run_cli(dir, &env, &["bot-urls", &meeting, "--user", &ext.sender.email, "--expires-in", "600", "--json"]);
+        assert!(urls.status.success(), "{}", String::from_utf8_lossy(&urls.stderr));
+        let urls: Value = serde_json::from_slice(&urls.stdout).unwrap();
+        let (status, token) = get(&world, urls["obf_token_url"].as_str().unwrap()).await;
+        assert_eq!(status, StatusCode::OK, "{token}");
+        assert_eq!(minted(&world, &token).await.user_id.as_deref(), Some(ext.sender.id.as_str()));
+        assert_eq!(run_cli(dir, &env, &["bot-urls", &meeting, "--user", "u", "--credential", "c"]).status.code(), Some(2));
+    }
 }
 
 fn urlencode(text: &str) -> String {
