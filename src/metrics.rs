@@ -76,6 +76,7 @@ pub struct Metrics {
     pub mappings: Gauge,
     pub credentials: Family<StatusLabel, Gauge>,
     pub replicas: Gauge,
+    pub daily_limited: Gauge,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -117,6 +118,12 @@ impl Default for Metrics {
         registry.register("credentials", "Credentials, by health", credentials.clone());
         let replicas = Gauge::default();
         registry.register("replicas", "Live replicas sharing Zoom's rate limits, this one included", replicas.clone());
+        let daily_limited = Gauge::default();
+        registry.register(
+            "zoom_daily_limited",
+            "Zoom accounts and rate categories that reached Zoom's daily limit, paused until it lifts",
+            daily_limited.clone(),
+        );
         Self {
             registry,
             tokens,
@@ -132,6 +139,7 @@ impl Default for Metrics {
             mappings,
             credentials,
             replicas,
+            daily_limited,
         }
     }
 }
@@ -172,7 +180,15 @@ impl Metrics {
         }
     }
 
-    /// The text exposition format.
+    /// Prometheus' classic text format (`text/plain; version=0.0.4`), what a scraper gets unless
+    /// it asks for OpenMetrics: the same samples, with each counter's family named as its
+    /// samples are (`x_total`), and no `# UNIT` or `# EOF` lines, which the classic parser does
+    /// not know.
+    pub fn encode_classic(&self) -> String {
+        classic_text(&self.encode())
+    }
+
+    /// The OpenMetrics text format.
     pub fn encode(&self) -> String {
         let mut text = String::new();
         if let Err(e) = prometheus_client::encoding::text::encode(&mut text, &self.registry) {
@@ -182,9 +198,42 @@ impl Metrics {
     }
 }
 
+fn classic_text(openmetrics: &str) -> String {
+    let counters: std::collections::HashSet<&str> =
+        openmetrics.lines().filter_map(|line| line.strip_prefix("# TYPE ")?.strip_suffix(" counter")).collect();
+    let mut out = String::with_capacity(openmetrics.len());
+    for line in openmetrics.lines() {
+        if line == "# EOF" || line.starts_with("# UNIT ") {
+            continue;
+        }
+        let renamed = ["# HELP ", "# TYPE "].iter().find_map(|prefix| {
+            let rest = line.strip_prefix(prefix)?;
+            let (name, tail) = rest.split_once(' ')?;
+            counters.contains(name).then(|| format!("{prefix}{name}_total {tail}"))
+        });
+        out.push_str(renamed.as_deref().unwrap_or(line));
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_classic_format_names_counter_families_as_their_samples() {
+        let metrics = Metrics::default();
+        metrics.webhook_event("meeting.created", "applied");
+        metrics.replicas.set(2);
+        let text = metrics.encode_classic();
+        assert!(text.contains("# TYPE zoomsync_webhook_events_total counter\n"), "{text}");
+        assert!(text.contains("# HELP zoomsync_webhook_events_total Webhook events received"), "{text}");
+        assert!(text.contains(r#"zoomsync_webhook_events_total{event="meeting.created",outcome="applied"} 1"#));
+        assert!(text.contains("# TYPE zoomsync_replicas gauge\nzoomsync_replicas 2\n"), "{text}");
+        assert!(!text.contains("# EOF") && !text.contains("# UNIT"), "{text}");
+        assert!(metrics.encode().ends_with("# EOF\n"));
+    }
 
     #[test]
     fn unknown_event_names_do_not_become_labels() {

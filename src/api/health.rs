@@ -1,6 +1,7 @@
 //! Liveness, readiness and metrics.
 
-use actix_web::{HttpResponse, web};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::db::models::credentials::Health;
 use crate::db::{DbError, migrate};
@@ -25,10 +26,11 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-/// Prometheus text format. Gauges of stored state are read from the database at scrape time.
+/// Prometheus metrics: the classic text format, or OpenMetrics when `Accept` asks for it. Gauges
+/// of stored state are read from the database at scrape time.
 #[utoipa::path(get, path = "/metrics", operation_id = "metrics", tag = "operations", security(()),
-    responses((status = 200, description = "Metrics", content_type = "application/openmetrics-text")))]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    responses((status = 200, description = "Metrics (text/plain; version=0.0.4, or application/openmetrics-text when asked)", content_type = "text/plain")))]
+pub async fn metrics(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let counts = state
         .db
         .read(|conn| {
@@ -48,7 +50,15 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
                 .set(n);
         }
     }
-    HttpResponse::Ok()
-        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
-        .body(state.metrics.encode())
+    state.metrics.daily_limited.set(state.budget.daily_limited_count() as i64);
+    // OpenMetrics for a scraper that asks for it; the classic text format for everyone else
+    // (older Prometheus versions and most other scrapers parse only that).
+    let accept = request.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if accept.contains("application/openmetrics-text") {
+        HttpResponse::Ok()
+            .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+            .body(state.metrics.encode())
+    } else {
+        HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(state.metrics.encode_classic())
+    }
 }

@@ -9,7 +9,7 @@ use futures_util::StreamExt as _;
 use crate::error::{AppError, ErrorBody};
 use crate::services;
 use crate::services::AppState;
-use crate::webhooks::verify::{Refusal, SignedHeaders, verify};
+use crate::webhooks::verify::{Refusal, SignedHeaders, Window, verify};
 
 /// Zoom's events are a few KiB; anything this large is not one.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -38,7 +38,8 @@ pub async fn receive(
     let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
     let headers = SignedHeaders { timestamp: header("x-zm-request-timestamp"), signature: header("x-zm-signature") };
     let now = chrono::Utc::now().timestamp();
-    let verified = verify(&keys.current, keys.previous.as_ref(), headers, &body, now, state.settings.webhook_max_skew)
+    let window = Window { ahead: state.settings.webhook_max_skew, behind: state.settings.webhook_max_age };
+    let verified = verify(&keys.current, keys.previous.as_ref(), headers, &body, now, window)
         .map_err(|refusal| refuse(&state, &app_id, refusal))?;
     let answer = services::webhooks::receive(&state, &keys, verified, &body).await?;
     Ok(HttpResponse::Ok().json(answer))

@@ -119,8 +119,13 @@ impl Default for SyncConfig {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct WebhookConfig {
+    /// Timestamps further ahead of now than this are refused.
     #[serde(deserialize_with = "crate::lenient::u64")]
     pub max_skew_seconds: u64,
+    /// Timestamps older than this are refused (Zoom retries at +5, +20 and +60 minutes, maybe
+    /// with the first timestamp).
+    #[serde(deserialize_with = "crate::lenient::u64")]
+    pub max_age_seconds: u64,
     /// After a `webhook_secret` rotation the old secret is still accepted this long (extension).
     #[serde(deserialize_with = "crate::lenient::u64")]
     pub previous_secret_grace_seconds: u64,
@@ -128,7 +133,7 @@ pub struct WebhookConfig {
 
 impl Default for WebhookConfig {
     fn default() -> Self {
-        Self { max_skew_seconds: 300, previous_secret_grace_seconds: 3600 }
+        Self { max_skew_seconds: 300, max_age_seconds: 7200, previous_secret_grace_seconds: 3600 }
     }
 }
 

@@ -41,6 +41,7 @@ pub struct Settings {
     /// `None` when the scheduled backfill is disabled.
     pub sync_schedule: Option<String>,
     pub webhook_max_skew: Duration,
+    pub webhook_max_age: Duration,
     pub webhook_secret_grace: Duration,
     pub token_max_queue: Duration,
     /// `security.serve_access_tokens`.
@@ -90,6 +91,9 @@ impl Settings {
         if config.webhook.max_skew_seconds == 0 {
             return Err(ConfigError::key("webhook.max_skew_seconds", "must be at least 1"));
         }
+        if config.webhook.max_age_seconds == 0 {
+            return Err(ConfigError::key("webhook.max_age_seconds", "must be at least 1"));
+        }
         validate_secrets(&config)?;
         let secrets = secrets::resolve(&config.security, &database)?;
         Ok(Self {
@@ -101,6 +105,7 @@ impl Settings {
             zoom,
             sync_schedule,
             webhook_max_skew: Duration::from_secs(config.webhook.max_skew_seconds),
+            webhook_max_age: Duration::from_secs(config.webhook.max_age_seconds),
             webhook_secret_grace: Duration::from_secs(config.webhook.previous_secret_grace_seconds),
             token_max_queue: Duration::from_secs(config.tokens.max_queue_seconds),
             serve_access_tokens: config.security.serve_access_tokens,

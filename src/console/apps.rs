@@ -118,6 +118,12 @@ pub async fn show(
         Some(&session.csrf),
         html! {
             (notice.render())
+            @if let Some(at) = app.client_secret_refused_at {
+                section.bad id="client-secret-refused" {
+                    p { "Zoom refused this app's client secret at " (at.format("%Y-%m-%d %H:%M UTC")) ". "
+                        "Rotate it below to the one Zoom's Marketplace shows: the credentials keep their refresh tokens and nobody needs to reconnect." }
+                }
+            }
             section {
                 h1 { (kind_label(app.kind)) " app " span.mono { (app.client_id) } }
                 h2 { "Enter these in Zoom's Marketplace" }
@@ -128,6 +134,9 @@ pub async fn show(
                 label { "Event notification endpoint URL (Features > Access > Event Subscription)" }
                 (copyable("webhook-url", &app.webhook_url))
                 p.muted { "Use the same secret token you entered here. Zoom validates the URL when you save it." }
+                label { "Deauthorization notification endpoint URL (Information tab, at the bottom)" }
+                (copyable("deauthorization-url", &app.webhook_url))
+                p.muted { "The same URL: without it Zoom never says that a user removed the app, and their credential lingers until its next refresh fails." }
                 label { "Events to subscribe to" }
                 ul.tight {
                     @for event in EventName::ALL {

@@ -16,6 +16,7 @@ diesel::table! {
         webhook_last_validation -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        client_secret_refused_at -> Nullable<Timestamp>,
     }
 }
 
@@ -46,6 +47,7 @@ diesel::table! {
         sync_lease_owner -> Nullable<Text>,
         sync_lease_until -> Nullable<Timestamp>,
         sync_tick -> Nullable<Timestamp>,
+        connected_at -> Nullable<Timestamp>,
     }
 }
 

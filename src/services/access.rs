@@ -41,6 +41,17 @@ pub const REFRESH_BEFORE: Duration = Duration::from_secs(300);
 const LEASE: Duration = Duration::from_secs(20);
 /// A refresh, retries included, gives up after this.
 const REFRESH_DEADLINE: Duration = Duration::from_secs(12);
+/// After Zoom refused an app's client secret, its credentials do not ask again for this long
+/// (unless the secret is replaced first).
+const CLIENT_REFUSAL_PAUSE: Duration = Duration::from_secs(300);
+
+fn client_refused_detail(zoom_said: Option<&str>) -> String {
+    let said = zoom_said.map(|s| format!(" ({s})")).unwrap_or_default();
+    format!(
+        "Zoom refused the app's client secret{said}: fix the app's client_secret in zoomsync; the refresh token is kept and the user need not reconnect"
+    )
+}
+
 /// How often a process waiting for another's refresh re-reads the row.
 const POLL: Duration = Duration::from_millis(25);
 
@@ -62,9 +73,12 @@ impl AccessToken {
 pub enum AccessError {
     #[error("no such credential")]
     NotFound,
-    /// The user must reconnect (or an admin fix the app).
+    /// The user must reconnect.
     #[error("the credential is unhealthy: {0}")]
     Unhealthy(String),
+    /// Zoom refused the app's client secret: an admin must fix the app; the credential is fine.
+    #[error("{0}")]
+    AppRefused(String),
     /// Zoom down, slow or rate-limiting, or another process's refresh did not finish in time.
     #[error("{0}")]
     Transient(String),
@@ -99,6 +113,7 @@ impl From<AccessError> for AppError {
         match error {
             AccessError::NotFound => AppError::not_found("no such credential"),
             AccessError::Unhealthy(detail) => AppError::Conflict(format!("the credential is unhealthy: {detail}")),
+            AccessError::AppRefused(detail) => AppError::Conflict(detail),
             AccessError::Transient(detail) => AppError::Unavailable(detail),
             AccessError::Internal(e) => AppError::Internal(e),
         }
@@ -142,7 +157,7 @@ impl AccessTokens {
         if let Some(token) = self.cached(credential_id) {
             return Ok(token);
         }
-        self.obtain_detached(credential_id, None).await
+        self.obtain_detached(credential_id, Want::default()).await
     }
 
     /// After Zoom refused `rejected` (401): a newer token if one was stored meanwhile, else a
@@ -158,19 +173,15 @@ impl AccessTokens {
                 cache.remove(credential_id);
             }
         }
-        self.obtain_detached(credential_id, Some(rejected.version)).await
+        self.obtain_detached(credential_id, Want { rejected: Some(rejected.version), revive: false }).await
     }
 
     /// Runs the refresh on its own task: a caller that gives up (a bot's deadline, a dropped
     /// request) must not cancel a refresh between Zoom issuing new tokens and our storing them.
-    async fn obtain_detached(
-        self: &Arc<Self>,
-        credential_id: &str,
-        rejected_version: Option<i64>,
-    ) -> Result<AccessToken, AccessError> {
+    async fn obtain_detached(self: &Arc<Self>, credential_id: &str, want: Want) -> Result<AccessToken, AccessError> {
         let this = Arc::clone(self);
         let id = credential_id.to_owned();
-        tokio::spawn(async move { this.obtain(&id, rejected_version).await })
+        tokio::spawn(async move { this.obtain(&id, want).await })
             .await
             .map_err(|e| AccessError::Internal(anyhow::anyhow!("token task failed: {e}")))?
     }
@@ -181,7 +192,15 @@ impl AccessTokens {
         let row = self.db.read(move |conn| credentials::find(conn, &id)).await?;
         let version = row.ok_or(AccessError::NotFound)?.version;
         self.cache.lock().remove(credential_id);
-        self.obtain_detached(credential_id, Some(version)).await
+        self.obtain_detached(credential_id, Want { rejected: Some(version), revive: false }).await
+    }
+
+    /// Refreshes a credential that was made unhealthy by something that has since been undone
+    /// (`user.activated` after `user.deactivated`): healthy again if, and only if, Zoom takes its
+    /// refresh token; `invalid_grant` keeps it unhealthy.
+    pub async fn revive(self: &Arc<Self>, credential_id: &str) -> Result<AccessToken, AccessError> {
+        self.cache.lock().remove(credential_id);
+        self.obtain_detached(credential_id, Want { rejected: None, revive: true }).await
     }
 
     /// Forgets the cached token (the credential was deleted or reconnected).
@@ -194,17 +213,17 @@ impl AccessTokens {
         self.cache.lock().get(credential_id).filter(|t| t.fresh(now)).cloned()
     }
 
-    async fn obtain(&self, credential_id: &str, rejected_version: Option<i64>) -> Result<AccessToken, AccessError> {
+    async fn obtain(&self, credential_id: &str, want: Want) -> Result<AccessToken, AccessError> {
         let flight = self.flights.lock().entry(credential_id.to_owned()).or_default().clone();
         let _turn = flight.lock().await;
         // Whoever held the turn before us may have refreshed already.
-        if let Some(token) = self.cached(credential_id).filter(|t| Some(t.version) != rejected_version) {
+        if let Some(token) = self.cached(credential_id).filter(|t| Some(t.version) != want.rejected && !want.revive) {
             return Ok(token);
         }
         let deadline = Instant::now() + REFRESH_DEADLINE + LEASE;
         loop {
             let row = self.read(credential_id).await?;
-            if let Some(token) = self.usable(&row, rejected_version)? {
+            if let Some(token) = self.usable(&row, want)? {
                 return Ok(self.remember(credential_id, token));
             }
             let now = time::now();
@@ -212,7 +231,7 @@ impl AccessTokens {
             let (id, owner) = (credential_id.to_owned(), self.owner.clone());
             let leased = self.db.write(move |conn| credentials::try_lease(conn, &id, &owner, now, lease_until)).await?;
             if leased {
-                match self.refresh_under_lease(credential_id, rejected_version).await {
+                match self.refresh_under_lease(credential_id, want).await {
                     Err(Retry::Again) => continue,
                     Err(Retry::Fail(e)) => return Err(e),
                     Ok(token) => return Ok(self.remember(credential_id, token)),
@@ -232,8 +251,11 @@ impl AccessTokens {
 
     /// The row's stored token, if the credential is healthy and the token fresh and not the one
     /// just rejected.
-    fn usable(&self, row: &CredentialRow, rejected_version: Option<i64>) -> Result<Option<AccessToken>, AccessError> {
+    fn usable(&self, row: &CredentialRow, want: Want) -> Result<Option<AccessToken>, AccessError> {
         if !row.is_healthy() {
+            if want.revive {
+                return Ok(None);
+            }
             return Err(AccessError::Unhealthy(row.status_detail.clone().unwrap_or_else(|| "reconnect needed".into())));
         }
         let (Some(sealed), Some(expires_at)) = (&row.access_token, row.access_token_expires_at) else {
@@ -244,7 +266,7 @@ impl AccessTokens {
             expires_at: time::utc(expires_at),
             version: row.version,
         };
-        if !token.fresh(Utc::now()) || Some(row.version) == rejected_version {
+        if !token.fresh(Utc::now()) || Some(row.version) == want.rejected {
             return Ok(None);
         }
         Ok(Some(AccessToken { token: self.cipher.open(Field::CredentialAccessToken, &row.id, sealed)?, ..token }))
@@ -255,12 +277,8 @@ impl AccessTokens {
         token
     }
 
-    async fn refresh_under_lease(
-        &self,
-        credential_id: &str,
-        rejected_version: Option<i64>,
-    ) -> Result<AccessToken, Retry> {
-        let result = self.refresh_leased(credential_id, rejected_version).await;
+    async fn refresh_under_lease(&self, credential_id: &str, want: Want) -> Result<AccessToken, Retry> {
+        let result = self.refresh_leased(credential_id, want).await;
         if result.is_err() {
             let (id, owner) = (credential_id.to_owned(), self.owner.clone());
             let released = self.db.write(move |conn| credentials::release_lease(conn, &id, &owner)).await;
@@ -271,11 +289,11 @@ impl AccessTokens {
         result
     }
 
-    async fn refresh_leased(&self, credential_id: &str, rejected_version: Option<i64>) -> Result<AccessToken, Retry> {
+    async fn refresh_leased(&self, credential_id: &str, want: Want) -> Result<AccessToken, Retry> {
         // Re-read inside the lease: a process that refreshed just before we took it has stored
         // a token we should use instead of refreshing again.
         let row = self.read(credential_id).await?;
-        if let Some(token) = self.usable(&row, rejected_version)? {
+        if let Some(token) = self.usable(&row, want)? {
             let (id, owner) = (credential_id.to_owned(), self.owner.clone());
             self.db.write(move |conn| credentials::release_lease(conn, &id, &owner)).await?;
             return Ok(token);
@@ -286,6 +304,13 @@ impl AccessTokens {
             .read(move |conn| apps::find(conn, &app_id))
             .await?
             .ok_or_else(|| AccessError::Internal(anyhow::anyhow!("credential without an app")))?;
+        // Zoom refused this client secret a moment ago: asking again with it only adds to the
+        // app's error ratio. A new secret (PATCH) clears the mark; so does a later success.
+        if let Some(at) = app.client_secret_refused_at
+            && time::now() - at < chrono::Duration::from_std(CLIENT_REFUSAL_PAUSE).unwrap_or_default()
+        {
+            return Err(Retry::Fail(AccessError::AppRefused(client_refused_detail(None))));
+        }
         let client_secret =
             self.cipher.open(Field::AppClientSecret, &app.id, &app.client_secret).map_err(AccessError::from)?;
         let client = ClientCredentials { client_id: &app.client_id, client_secret: &client_secret };
@@ -309,10 +334,33 @@ impl AccessTokens {
         self.metrics.refresh(match &outcome {
             Ok(_) => "ok",
             Err(e) if e.needs_reauthorization() => "refused",
+            Err(e) if e.is_client_rejected() => "client_refused",
             Err(_) => "failed",
         });
         match outcome {
-            Ok(tokens) => self.store(&row, tokens).await,
+            Ok(tokens) => {
+                if app.client_secret_refused_at.is_some() {
+                    let id = app.id.clone();
+                    self.db.write(move |conn| apps::set_client_secret_refused(conn, &id, None)).await?;
+                }
+                self.store(&row, tokens).await
+            }
+            Err(e) if e.is_client_rejected() => {
+                // The app's fault: the refresh token was not looked at, so it is kept, and the
+                // credential stays healthy; the app and the credential say what to fix.
+                let detail = client_refused_detail(Some(&e.summary()));
+                let (app_id, id, shown) = (app.id.clone(), row.id.clone(), detail.clone());
+                self.db
+                    .write(move |conn| {
+                        let now = time::now();
+                        apps::set_client_secret_refused(conn, &app_id, Some(now))?;
+                        credentials::set_status_detail(conn, &id, Some(&shown))
+                    })
+                    .await?;
+                self.log.error(&row.id, detail.clone());
+                tracing::warn!(credential = %row.id, app = %app.id, "Zoom refused the app's client secret");
+                Err(Retry::Fail(AccessError::AppRefused(detail)))
+            }
             Err(e) if e.needs_reauthorization() => {
                 // Before blaming the token, check nobody stored a newer one meanwhile.
                 let now_row = self.read(credential_id).await?;
@@ -378,6 +426,15 @@ impl AccessTokens {
         tracing::warn!(credential = %row.id, detail, "credential unhealthy");
         Retry::Fail(AccessError::Unhealthy(detail.to_owned()))
     }
+}
+
+/// What a caller needs of the stored token.
+#[derive(Clone, Copy, Debug, Default)]
+struct Want {
+    /// Not this version: Zoom rejected it (or a refresh is wanted whatever its age).
+    rejected: Option<i64>,
+    /// Refresh even an unhealthy credential, to see whether Zoom takes it again.
+    revive: bool,
 }
 
 enum Retry {

@@ -29,6 +29,9 @@ pub struct AppView {
     pub webhook_last_validation: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When Zoom last refused the app's client secret (`invalid_client`); `null` while it works.
+    /// Fix it with a PATCH of `client_secret`: the credentials keep their refresh tokens.
+    pub client_secret_refused_at: Option<DateTime<Utc>>,
 }
 
 impl AppView {
@@ -48,6 +51,7 @@ impl AppView {
             webhook_last_validation: row.webhook_last_validation.map(utc),
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
+            client_secret_refused_at: row.client_secret_refused_at.map(utc),
         }
     }
 }
@@ -188,6 +192,7 @@ pub async fn rotate_secrets(state: &AppState, id: &str, input: RotateSecrets) ->
             let mut change = SecretsChange { updated_at: Some(now), ..SecretsChange::default() };
             if let Some(secret) = client_secret {
                 change.client_secret = Some(cipher.seal(Field::AppClientSecret, &id, secret.expose_secret())?);
+                change.client_secret_refused_at = Some(None);
             }
             if let Some(secret) = webhook_secret {
                 let old = cipher.open(Field::AppWebhookSecret, &id, &row.webhook_secret)?;

@@ -55,6 +55,9 @@ pub struct OverBudget {
 
 pub struct Budget {
     plan: Plan,
+    /// (account, category) pairs Zoom answered a daily-limit 429 for, until when: no call for
+    /// them before then (docs/zoom.md §4).
+    daily_limited: parking_lot::Mutex<HashMap<(String, Category), Instant>>,
     /// Live replicas sharing the plan's limits, this one included.
     replicas: AtomicUsize,
     schedules: parking_lot::Mutex<HashMap<(String, Category), VecDeque<Instant>>>,
@@ -62,7 +65,12 @@ pub struct Budget {
 
 impl Budget {
     pub fn new(plan: Plan) -> Self {
-        Self { plan, replicas: AtomicUsize::new(1), schedules: parking_lot::Mutex::new(HashMap::new()) }
+        Self {
+            plan,
+            daily_limited: parking_lot::Mutex::new(HashMap::new()),
+            replicas: AtomicUsize::new(1),
+            schedules: parking_lot::Mutex::new(HashMap::new()),
+        }
     }
 
     /// How many replicas share the limits from now on (at least this one).
@@ -95,6 +103,31 @@ impl Budget {
             tokio::time::sleep_until(at.into()).await;
         }
         Ok(at.saturating_duration_since(now))
+    }
+
+    /// Zoom said this account reached its daily limit in `category`: no call until `until`.
+    pub fn block_until(&self, account_id: &str, category: Category, until: Instant) {
+        self.daily_limited.lock().insert((account_id.to_owned(), category), until);
+    }
+
+    /// How long this account is still blocked in `category` by a daily limit, if it is.
+    pub fn daily_limit_left(&self, account_id: &str, category: Category, now: Instant) -> Option<Duration> {
+        let mut blocked = self.daily_limited.lock();
+        let key = (account_id.to_owned(), category);
+        match blocked.get(&key) {
+            Some(until) if *until > now => Some(*until - now),
+            Some(_) => {
+                blocked.remove(&key);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// How many (account, category) pairs a daily limit blocks now (a gauge in `/metrics`).
+    pub fn daily_limited_count(&self) -> usize {
+        let now = Instant::now();
+        self.daily_limited.lock().values().filter(|until| **until > now).count()
     }
 
     /// Books the earliest allowed slot at or after `now`; the caller sleeps until it.

@@ -219,6 +219,7 @@ async fn store(state: &AppState, app: &AppRow, tokens: TokenResponse) -> Result<
                             updated_at: now,
                             refresh_lease_owner: None,
                             refresh_lease_until: None,
+                            connected_at: Some(now),
                         },
                     )?;
                 }
@@ -244,6 +245,7 @@ async fn store(state: &AppState, app: &AppRow, tokens: TokenResponse) -> Result<
                         version: 0,
                         created_at: now,
                         updated_at: now,
+                        connected_at: Some(now),
                     },
                 )
                 .map_err(|e| match e {

@@ -112,6 +112,8 @@ enum Failure {
     Transient(String),
     /// The account's budget has no turn before the queue deadline.
     OverBudget(Duration),
+    /// The account reached Zoom's daily limit for these calls; it lifts after this long.
+    DailyLimit(Duration),
 }
 
 pub async fn mint(state: &AppState, kind: TokenKind, target: Target) -> Result<SecretString, MintError> {
@@ -177,6 +179,15 @@ pub async fn mint(state: &AppState, kind: TokenKind, target: Target) -> Result<S
                 state.log.warning(credential, format!("could not mint {what} for now: {why}"));
                 transient = Some(why);
             }
+            Err(Failure::DailyLimit(left)) => {
+                state
+                    .log
+                    .warning(credential, format!("could not mint {what}: the Zoom account reached its daily limit"));
+                return Err(MintError::Unavailable {
+                    detail: "the Zoom account reached its daily limit for token calls; retry after it lifts".into(),
+                    retry_after: left.max(Duration::from_secs(1)),
+                });
+            }
             Err(Failure::OverBudget(wait)) => {
                 state.log.warning(credential, format!("could not mint {what}: the account's Zoom rate budget is full"));
                 return Err(MintError::Unavailable {
@@ -215,8 +226,10 @@ async fn attempt(
         .await
         .map_err(|error| match error {
             CallError::OverBudget(wait) => Failure::OverBudget(wait),
+            CallError::DailyLimit(left) => Failure::DailyLimit(left),
             CallError::Access(AccessError::NotFound) => Failure::Refused("the credential was deleted".into()),
             CallError::Access(AccessError::Unhealthy(detail)) => Failure::Refused(format!("unhealthy: {detail}")),
+            CallError::Access(AccessError::AppRefused(detail)) => Failure::Refused(detail),
             CallError::Access(AccessError::Internal(e)) => {
                 tracing::error!(error = %e, "access token failure");
                 Failure::Transient("internal error".into())
@@ -278,6 +291,7 @@ pub async fn access_token(state: &AppState, user: &BotUser) -> Result<SecretStri
             }
             Ok(Err(AccessError::NotFound)) => refusals.push("the credential was deleted".into()),
             Ok(Err(AccessError::Unhealthy(detail))) => refusals.push(format!("unhealthy: {detail}")),
+            Ok(Err(AccessError::AppRefused(detail))) => refusals.push(detail),
             Ok(Err(AccessError::Transient(detail))) => {
                 return Err(MintError::Unavailable { detail, retry_after: DEFAULT_RETRY_AFTER });
             }

@@ -52,10 +52,20 @@ pub async fn receive(
                 .inspect_err(|_| state.metrics.webhook_event(&name, "unavailable"))?;
             let status = match &receipt {
                 Receipt::Duplicate => "duplicate",
-                Receipt::Recorded { outcome, deleted_credentials } => {
+                Receipt::Recorded { outcome, deleted_credentials, revived_credentials } => {
                     // Cached access tokens of credentials the event deleted must not be minted from.
                     for credential in deleted_credentials {
                         state.tokens.forget(credential);
+                    }
+                    // After the answer (Zoom wants one within 3 s): a refresh decides each one.
+                    for credential in revived_credentials.clone() {
+                        let state = state.clone();
+                        tokio::spawn(async move {
+                            match state.tokens.revive(&credential).await {
+                                Ok(_) => state.log.info(&credential, "healthy again: the Zoom user was activated"),
+                                Err(e) => tracing::info!(credential = %credential, error = %e, "not revived"),
+                            }
+                        });
                     }
                     outcome.status().as_str()
                 }

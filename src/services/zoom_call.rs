@@ -10,7 +10,10 @@
 //! 3. retries transient failures and honours 429's `Retry-After` until the Zoom deadline
 //!    (`zoom::retry`);
 //! 4. replaces an access token Zoom rejected, once: a newer one if another caller stored it
-//!    meanwhile, else a refreshed one.
+//!    meanwhile, else a refreshed one;
+//! 5. after a daily-limit 429, makes no call for that account and category until its
+//!    `Retry-After` (else the next 00:00 UTC, when Zoom's days turn): each would only fail and
+//!    raise the error ratio Zoom may disable an app for.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -57,6 +60,9 @@ pub enum CallError {
     /// would have needed.
     #[error("the Zoom account's rate budget is full")]
     OverBudget(Duration),
+    /// The account reached Zoom's daily limit for this category; `0` is how long until it lifts.
+    #[error("the Zoom account reached its daily limit for these calls")]
+    DailyLimit(Duration),
     /// The access token could not be had (a refresh hanging) before the Zoom deadline.
     #[error("refreshing the credential's Zoom token took too long")]
     TimedOut,
@@ -68,7 +74,7 @@ impl CallError {
         match self {
             Self::Zoom(e) => e.is_transient(),
             Self::Access(e) => matches!(e, AccessError::Transient(_) | AccessError::Internal(_)),
-            Self::OverBudget(_) | Self::TimedOut => true,
+            Self::OverBudget(_) | Self::DailyLimit(_) | Self::TimedOut => true,
         }
     }
 
@@ -110,6 +116,10 @@ impl<'a> Caller<'a> {
         F: Fn(SecretString) -> Fut,
         Fut: Future<Output = Result<T, ZoomError>>,
     {
+        let budget = &self.state.budget;
+        if let Some(left) = budget.daily_limit_left(self.account_id, category, Instant::now()) {
+            return Err(CallError::DailyLimit(left));
+        }
         let mut zoom_deadline = deadlines.zoom;
         let tokens = Arc::clone(&self.state.tokens);
         let mut access = within(zoom_deadline, tokens.get(self.credential_id)).await?;
@@ -127,6 +137,12 @@ impl<'a> Caller<'a> {
                 Err(e) if e.is_token_rejected() && round == 0 => {
                     access = within(zoom_deadline, tokens.replace_rejected(self.credential_id, &access)).await?;
                 }
+                Err(e) if e.is_daily_limit() => {
+                    let left = e.retry_after().unwrap_or_else(until_next_utc_midnight);
+                    budget.block_until(self.account_id, category, Instant::now() + left);
+                    tracing::warn!(account = %self.account_id, ?category, seconds = left.as_secs(), "Zoom's daily limit reached; no calls until it lifts");
+                    return Err(CallError::DailyLimit(left));
+                }
                 Err(e) => return Err(e.into()),
             }
         }
@@ -136,6 +152,13 @@ impl<'a> Caller<'a> {
             message: "Zoom refused the credential's access token twice".into(),
         }))
     }
+}
+
+/// Zoom's days turn at 00:00 UTC.
+fn until_next_utc_midnight() -> Duration {
+    let now = chrono::Utc::now();
+    let midnight = (now.date_naive() + chrono::Days::new(1)).and_time(chrono::NaiveTime::MIN).and_utc();
+    (midnight - now).to_std().unwrap_or(Duration::from_secs(3600))
 }
 
 /// An access-token step, cut off at the Zoom deadline. The refresh itself runs on its own task

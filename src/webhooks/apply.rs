@@ -42,17 +42,22 @@ impl Outcome {
     }
 }
 
-/// The outcome, and credentials the event deleted (their cached tokens must go too).
+/// The outcome, credentials the event deleted (their cached tokens must go too), and credentials
+/// to revive: healthy again once a refresh succeeds (after `user.activated`).
 pub struct Applied {
     pub outcome: Outcome,
     pub deleted_credentials: Vec<String>,
+    pub revived_credentials: Vec<String>,
 }
 
 impl From<Outcome> for Applied {
     fn from(outcome: Outcome) -> Self {
-        Self { outcome, deleted_credentials: Vec::new() }
+        Self { outcome, deleted_credentials: Vec::new(), revived_credentials: Vec::new() }
     }
 }
+
+/// How `user.deactivated` marks a user's own credentials; `user.activated` revives those only.
+pub const DEACTIVATED: &str = "the Zoom user was deactivated";
 
 /// What a batch's events share, read once per batch, and the new mappings of its
 /// `meeting.created` events, written together (see [`Batch::flush`]).
@@ -73,7 +78,8 @@ impl Batch {
             .filter_map(|c| match c {
                 Change::MeetingCreated { meeting_id, .. }
                 | Change::MeetingUpdated { meeting_id, .. }
-                | Change::MeetingDeleted { meeting_id, .. } => Some(*meeting_id),
+                | Change::MeetingDeleted { meeting_id, .. }
+                | Change::MeetingRecovered { meeting_id, .. } => Some(*meeting_id),
                 _ => None,
             })
             .collect();
@@ -135,6 +141,14 @@ pub fn apply(
         Change::MeetingDeleted { occurrences, .. } if !occurrences.is_empty() => {
             Outcome::Ignored("only occurrences were deleted; the meeting stays".into()).into()
         }
+        Change::MeetingRecovered { meeting_id, host_id, account_id } => {
+            // Back from Zoom's bin: the delete it undoes no longer stands (a later one would).
+            if batch.tombstones.get(meeting_id).is_some_and(|deleted| *deleted < event_ts) {
+                tombstones::clear_before(conn, *meeting_id, event_ts)?;
+                batch.tombstones.remove(meeting_id);
+            }
+            map_to_host(conn, batch, *meeting_id, host_id, account_id, event_ts, now, false)?.into()
+        }
         Change::MeetingDeleted { meeting_id, .. } => {
             let removed = mappings::delete_meeting(conn, *meeting_id, Some(event_ts))?;
             tombstones::record(conn, *meeting_id, event_ts, now)?;
@@ -148,11 +162,10 @@ pub fn apply(
         }
         Change::UserGone { user_id, deleted, .. } => {
             let removed = mappings::delete_host(conn, user_id)?;
-            let what = if *deleted { "deleted" } else { "deactivated" };
-            let detail = format!("the Zoom user was {what}");
+            let detail = if *deleted { "the Zoom user was deleted" } else { DEACTIVATED };
             let own = credentials::user_level_of(conn, user_id)?;
             for id in &own {
-                credentials::mark_unhealthy(conn, id, &detail, now)?;
+                credentials::mark_unhealthy(conn, id, detail, now)?;
                 crate::db::models::credential_logs::append_at(
                     conn,
                     id,
@@ -166,9 +179,37 @@ pub fn apply(
             }
             Outcome::Applied(format!("removed {removed} mapping(s); {} credential(s) unhealthy", own.len())).into()
         }
-        Change::AppDeauthorized { user_id, account_id } => {
+        Change::UserActivated { user_id, .. } => {
+            let mut revived = Vec::new();
+            for id in credentials::user_level_of(conn, user_id)? {
+                if credentials::find(conn, &id)?
+                    .is_some_and(|c| !c.is_healthy() && c.status_detail.as_deref() == Some(DEACTIVATED))
+                {
+                    revived.push(id);
+                }
+            }
+            Applied {
+                outcome: Outcome::Applied(format!("{} credential(s) to revive once a refresh succeeds", revived.len())),
+                deleted_credentials: Vec::new(),
+                revived_credentials: revived,
+            }
+        }
+        Change::UserDisassociated { user_id, account_id } => {
+            let account_wide = credentials::account_wide_of(conn, account_id)?;
+            let removed = mappings::delete_host_for(conn, user_id, &account_wide)?;
+            Outcome::Applied(format!("removed {removed} mapping(s) held by the account the user left")).into()
+        }
+        Change::AppDeauthorized { user_id, account_id, deauthorized_at } => {
             let subject = if app.kind.is_account_wide() { account_id } else { user_id };
             match credentials::find_by_subject(conn, &app.id, subject)? {
+                // A late or repeated deauthorization from before the user connected again
+                // must not delete the fresh grant.
+                Some(credential)
+                    if credential.connected_at.unwrap_or(credential.created_at).and_utc().timestamp_millis()
+                        > *deauthorized_at =>
+                {
+                    Outcome::Ignored("a deauthorization from before the latest connection".into()).into()
+                }
                 Some(credential) => {
                     credentials::delete(conn, &credential.id)?;
                     // Later events of the batch must not map to the deleted credential.
@@ -177,6 +218,7 @@ pub fn apply(
                     Applied {
                         outcome: Outcome::Applied(format!("deleted credential {} (app deauthorized)", credential.id)),
                         deleted_credentials: vec![credential.id],
+                        revived_credentials: Vec::new(),
                     }
                 }
                 None => Outcome::Ignored("no credential for that user".into()).into(),

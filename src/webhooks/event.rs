@@ -15,20 +15,28 @@ pub enum EventName {
     MeetingCreated,
     MeetingUpdated,
     MeetingDeleted,
+    MeetingRecovered,
+    MeetingPermanentlyDeleted,
     UserUpdated,
     UserDeactivated,
+    UserActivated,
+    UserDisassociated,
     UserDeleted,
     AppDeauthorized,
 }
 
 impl EventName {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 12] = [
         Self::UrlValidation,
         Self::MeetingCreated,
         Self::MeetingUpdated,
         Self::MeetingDeleted,
+        Self::MeetingRecovered,
+        Self::MeetingPermanentlyDeleted,
         Self::UserUpdated,
         Self::UserDeactivated,
+        Self::UserActivated,
+        Self::UserDisassociated,
         Self::UserDeleted,
         Self::AppDeauthorized,
     ];
@@ -39,8 +47,12 @@ impl EventName {
             Self::MeetingCreated => "meeting.created",
             Self::MeetingUpdated => "meeting.updated",
             Self::MeetingDeleted => "meeting.deleted",
+            Self::MeetingRecovered => "meeting.recovered",
+            Self::MeetingPermanentlyDeleted => "meeting.permanently_deleted",
             Self::UserUpdated => "user.updated",
             Self::UserDeactivated => "user.deactivated",
+            Self::UserActivated => "user.activated",
+            Self::UserDisassociated => "user.disassociated",
             Self::UserDeleted => "user.deleted",
             Self::AppDeauthorized => "app_deauthorized",
         }
@@ -59,8 +71,12 @@ impl EventName {
             Self::MeetingCreated => Some("Meeting has been created"),
             Self::MeetingUpdated => Some("Meeting has been updated"),
             Self::MeetingDeleted => Some("Meeting has been deleted"),
+            Self::MeetingRecovered => Some("Meeting has been recovered"),
+            Self::MeetingPermanentlyDeleted => Some("Meeting has been permanently deleted"),
             Self::UserUpdated => Some("User's profile info has been updated"),
             Self::UserDeactivated => Some("User has been deactivated"),
+            Self::UserActivated => Some("User has been activated"),
+            Self::UserDisassociated => Some("User has been disassociated"),
             Self::UserDeleted => Some("User has been deleted"),
             Self::UrlValidation | Self::AppDeauthorized => None,
         }
@@ -82,11 +98,19 @@ pub enum Change {
         host_id: Option<String>,
         account_id: String,
     },
-    /// `occurrences` is non-empty when only some occurrences of a recurring meeting went.
+    /// `occurrences` is non-empty when only some occurrences of a recurring meeting went;
+    /// `permanently` for `meeting.permanently_deleted` (no recovery after it).
     MeetingDeleted {
         meeting_id: i64,
         account_id: String,
         occurrences: Vec<String>,
+        permanently: bool,
+    },
+    /// `meeting.recovered`: a deleted meeting back from Zoom's bin.
+    MeetingRecovered {
+        meeting_id: i64,
+        host_id: String,
+        account_id: String,
     },
     /// `pmi` is the new PMI when it changed; `old_pmi` the previous one when Zoom said.
     UserUpdated {
@@ -101,9 +125,22 @@ pub enum Change {
         account_id: String,
         deleted: bool,
     },
+    /// `user.activated`: undoes `user.deactivated`.
+    UserActivated {
+        user_id: String,
+        account_id: String,
+    },
+    /// `user.disassociated`: the user left `account_id` (the user still exists).
+    UserDisassociated {
+        user_id: String,
+        account_id: String,
+    },
+    /// `deauthorized_at` (ms) is `deauthorization_time`, else the event time: what a late or
+    /// repeated delivery is judged by.
     AppDeauthorized {
         user_id: String,
         account_id: String,
+        deauthorized_at: i64,
     },
     /// An event zoomsync does not act on.
     Ignored,
@@ -166,7 +203,13 @@ pub fn parse(body: &[u8], header_seconds: i64) -> Result<Parsed, Malformed> {
     let account_id = text(payload, "account_id").unwrap_or_default();
     let object = payload.get("object").filter(|o| o.is_object());
     let (object_key, change) = match known {
-        Some(kind @ (EventName::MeetingCreated | EventName::MeetingUpdated | EventName::MeetingDeleted)) => {
+        Some(
+            kind @ (EventName::MeetingCreated
+            | EventName::MeetingUpdated
+            | EventName::MeetingDeleted
+            | EventName::MeetingRecovered
+            | EventName::MeetingPermanentlyDeleted),
+        ) => {
             let object = object.ok_or_else(|| malformed("`payload.object` is missing"))?;
             let meeting_id = integer(object, "id")?.ok_or_else(|| malformed("`object.id` is missing"))?;
             let uuid = text(object, "uuid").unwrap_or_default();
@@ -179,15 +222,20 @@ pub fn parse(body: &[u8], header_seconds: i64) -> Result<Parsed, Malformed> {
                 EventName::MeetingUpdated => {
                     (format!("{meeting_id}/{uuid}"), Change::MeetingUpdated { meeting_id, host_id, account_id })
                 }
+                EventName::MeetingRecovered => {
+                    let host_id = host_id.ok_or_else(|| malformed("`object.host_id` is missing"))?;
+                    (format!("{meeting_id}/{uuid}"), Change::MeetingRecovered { meeting_id, host_id, account_id })
+                }
                 _ => {
                     let occurrences: Vec<String> = object
                         .get("occurrences")
                         .and_then(Value::as_array)
                         .map(|list| list.iter().filter_map(|o| text(o, "occurrence_id")).collect())
                         .unwrap_or_default();
+                    let permanently = kind == EventName::MeetingPermanentlyDeleted;
                     (
                         format!("{meeting_id}/{uuid}/{}", occurrences.join(",")),
-                        Change::MeetingDeleted { meeting_id, account_id, occurrences },
+                        Change::MeetingDeleted { meeting_id, account_id, occurrences, permanently },
                     )
                 }
             }
@@ -213,9 +261,20 @@ pub fn parse(body: &[u8], header_seconds: i64) -> Result<Parsed, Malformed> {
             let user_id = text(object, "id").ok_or_else(|| malformed("`object.id` is missing"))?;
             (user_id.clone(), Change::UserGone { user_id, account_id, deleted: kind == EventName::UserDeleted })
         }
+        Some(kind @ (EventName::UserActivated | EventName::UserDisassociated)) => {
+            let object = object.ok_or_else(|| malformed("`payload.object` is missing"))?;
+            let user_id = text(object, "id").ok_or_else(|| malformed("`object.id` is missing"))?;
+            let change = if kind == EventName::UserActivated {
+                Change::UserActivated { user_id: user_id.clone(), account_id }
+            } else {
+                Change::UserDisassociated { user_id: user_id.clone(), account_id }
+            };
+            (user_id, change)
+        }
         Some(EventName::AppDeauthorized) => {
             let user_id = text(payload, "user_id").ok_or_else(|| malformed("`payload.user_id` is missing"))?;
-            (user_id.clone(), Change::AppDeauthorized { user_id, account_id })
+            let deauthorized_at = payload.get("deauthorization_time").and_then(millis).unwrap_or(event_ts);
+            (user_id.clone(), Change::AppDeauthorized { user_id, account_id, deauthorized_at })
         }
         Some(EventName::UrlValidation) | None => (
             object.and_then(|o| text(o, "id").or_else(|| o.get("id").map(Value::to_string))).unwrap_or_default(),
@@ -274,7 +333,7 @@ mod tests {
         }
         assert_eq!(EventName::named("meeting.started"), None);
         let subscribed = EventName::ALL.iter().filter(|e| e.subscription_label().is_some()).count();
-        assert_eq!(subscribed, 6);
+        assert_eq!(subscribed, 10);
     }
 
     fn delivery(body: &str) -> Delivery {
@@ -314,7 +373,12 @@ mod tests {
         );
         assert_eq!(
             d.change,
-            Change::MeetingDeleted { meeting_id: 9, account_id: "A".into(), occurrences: vec!["1648194360000".into()] }
+            Change::MeetingDeleted {
+                meeting_id: 9,
+                account_id: "A".into(),
+                occurrences: vec!["1648194360000".into()],
+                permanently: false
+            }
         );
     }
 
@@ -341,11 +405,41 @@ mod tests {
             r#"{"event":"app_deauthorized","payload":{"account_id":"A","user_id":"u1","signature":"x","client_id":"c","event_ts":1725811120000}}"#,
         );
         assert_eq!(d.event_ts, 1725811120000);
-        assert_eq!(d.change, Change::AppDeauthorized { user_id: "u1".into(), account_id: "A".into() });
+        assert_eq!(
+            d.change,
+            Change::AppDeauthorized { user_id: "u1".into(), account_id: "A".into(), deauthorized_at: 1725811120000 }
+        );
         let d = delivery(
             r#"{"event":"app_deauthorized","payload":{"account_id":"A","user_id":"u1","event_ts":"2024-09-08 15:58:40"}}"#,
         );
         assert_eq!(d.event_ts, 1725811120000);
+        // Zoom's own example: the deauthorization time, an ISO date-time, is what counts.
+        let d = delivery(
+            r#"{"event":"app_deauthorized","event_ts":1725811120000,"payload":{"account_id":"A","user_id":"u1","deauthorization_time":"2020-09-08T15:58:40Z"}}"#,
+        );
+        assert!(matches!(d.change, Change::AppDeauthorized { deauthorized_at: 1599580720000, .. }), "{:?}", d.change);
+    }
+
+    #[test]
+    fn recovered_meetings_and_returning_users() {
+        let d = delivery(
+            r#"{"event":"meeting.recovered","event_ts":9,"payload":{"account_id":"A","object":{"id":"85746065123","uuid":"u","host_id":"h"}}}"#,
+        );
+        assert_eq!(
+            d.change,
+            Change::MeetingRecovered { meeting_id: 85746065123, host_id: "h".into(), account_id: "A".into() }
+        );
+        let d = delivery(
+            r#"{"event":"meeting.permanently_deleted","event_ts":9,"payload":{"account_id":"A","object":{"id":1,"uuid":"u","host_id":"h"}}}"#,
+        );
+        assert!(matches!(d.change, Change::MeetingDeleted { permanently: true, .. }));
+        let d =
+            delivery(r#"{"event":"user.activated","event_ts":9,"payload":{"account_id":"A","object":{"id":"u1"}}}"#);
+        assert_eq!(d.change, Change::UserActivated { user_id: "u1".into(), account_id: "A".into() });
+        let d = delivery(
+            r#"{"event":"user.disassociated","event_ts":9,"payload":{"account_id":"A","object":{"id":"u1"}}}"#,
+        );
+        assert_eq!(d.change, Change::UserDisassociated { user_id: "u1".into(), account_id: "A".into() });
     }
 
     #[test]

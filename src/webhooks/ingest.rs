@@ -38,7 +38,7 @@ const ANSWER_WITHIN: Duration = Duration::from_millis(2500);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Receipt {
     /// Recorded now, with what applying it did.
-    Recorded { outcome: Outcome, deleted_credentials: Vec<String> },
+    Recorded { outcome: Outcome, deleted_credentials: Vec<String>, revived_credentials: Vec<String> },
     /// The same delivery was recorded before.
     Duplicate,
 }
@@ -144,6 +144,7 @@ fn record_failed(db: &Db, job: &Job, now: chrono::NaiveDateTime, error: &DbError
         .map(|_| Receipt::Recorded {
             outcome: Outcome::Ignored(format!("failed: {detail}")),
             deleted_credentials: Vec::new(),
+            revived_credentials: Vec::new(),
         })
         .map_err(|e| e.to_string())
 }
@@ -169,7 +170,11 @@ fn record(
         let delivery = &job.delivery;
         let applied = apply::apply(conn, &mut shared, &job.app, &delivery.change, delivery.event_ts, now)?;
         recorded.push((job, key, serde_json::to_string(&delivery.change).unwrap_or_default(), applied.outcome.clone()));
-        receipts.push(Receipt::Recorded { outcome: applied.outcome, deleted_credentials: applied.deleted_credentials });
+        receipts.push(Receipt::Recorded {
+            outcome: applied.outcome,
+            deleted_credentials: applied.deleted_credentials,
+            revived_credentials: applied.revived_credentials,
+        });
     }
     shared.flush(conn)?;
     let rows: Vec<NewEvent<'_>> = recorded

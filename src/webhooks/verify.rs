@@ -2,8 +2,11 @@
 //! §1.2-1.4), kept apart from the handler, as crates.io keeps `secret_scanning::verify`, so it can
 //! be read and tested on its own.
 //!
-//! A delivery passes when it carries both headers, its timestamp is within `max_skew` of now (a
-//! captured delivery cannot be replayed later), and its signature matches the app's current
+//! A delivery passes when it carries both headers, its timestamp lies in the [`Window`] (at most
+//! `ahead` in the future, at most `behind` in the past: Zoom retries a delivery at about +5, +20
+//! and +60 minutes, possibly with the first attempt's timestamp, and a 4xx is never retried, so
+//! the window must span the retries; a replay inside it is a duplicate, recorded once by the
+//! dedupe key), and its signature matches the app's current
 //! secret or, after a rotation, the previous one: `keys::AppKeys` holds that one only while its
 //! grace period lasts, so a sender that has not switched yet keeps working until then.
 
@@ -32,6 +35,15 @@ pub struct Verified<'k> {
     pub timestamp: i64,
 }
 
+/// How far a delivery's timestamp may be from now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    /// Ahead of now (clock skew): `webhook.max_skew_seconds`.
+    pub ahead: Duration,
+    /// Behind now (Zoom's retries): `webhook.max_age_seconds`.
+    pub behind: Duration,
+}
+
 /// Why a delivery was refused; each is a 401.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
@@ -39,8 +51,10 @@ pub enum Refusal {
     MissingHeaders,
     #[error("the timestamp is not a number of seconds")]
     TimestampNotANumber,
-    #[error("the timestamp is too far from now")]
-    TimestampSkewed,
+    #[error("the timestamp is too far ahead of now")]
+    TimestampAhead,
+    #[error("the timestamp is too old")]
+    TimestampTooOld,
     #[error("the signature does not match")]
     BadSignature,
 }
@@ -50,7 +64,7 @@ impl Refusal {
     pub const fn reason(self) -> &'static str {
         match self {
             Self::MissingHeaders => "headers",
-            Self::TimestampNotANumber | Self::TimestampSkewed => "timestamp",
+            Self::TimestampNotANumber | Self::TimestampAhead | Self::TimestampTooOld => "timestamp",
             Self::BadSignature => "signature",
         }
     }
@@ -64,7 +78,7 @@ pub fn verify<'k>(
     headers: SignedHeaders<'_>,
     body: &[u8],
     now: i64,
-    max_skew: Duration,
+    window: Window,
 ) -> Result<Verified<'k>, Refusal> {
     let (Some(timestamp), Some(signature)) = (headers.timestamp.map(str::trim), headers.signature.map(str::trim))
     else {
@@ -72,8 +86,12 @@ pub fn verify<'k>(
     };
     let seconds: i64 = timestamp.parse().map_err(|_| Refusal::TimestampNotANumber)?;
     // abs_diff: no overflow, whatever number the header holds.
-    if now.abs_diff(seconds) > max_skew.as_secs() {
-        return Err(Refusal::TimestampSkewed);
+    let distance = now.abs_diff(seconds);
+    if seconds > now && distance > window.ahead.as_secs() {
+        return Err(Refusal::TimestampAhead);
+    }
+    if seconds <= now && distance > window.behind.as_secs() {
+        return Err(Refusal::TimestampTooOld);
     }
     let secret = std::iter::once(current)
         .chain(previous)
@@ -87,7 +105,7 @@ mod tests {
     use super::*;
 
     const NOW: i64 = 1_739_923_528;
-    const SKEW: Duration = Duration::from_secs(300);
+    const WINDOW: Window = Window { ahead: Duration::from_secs(300), behind: Duration::from_secs(7200) };
     const BODY: &[u8] = br#"{"event":"meeting.created"}"#;
 
     /// The app's secrets: "current", and the previous one if given.
@@ -104,7 +122,7 @@ mod tests {
         timestamp: Option<&str>,
         signature: Option<&str>,
     ) -> Result<Verified<'k>, Refusal> {
-        verify(current, previous.as_ref(), SignedHeaders { timestamp, signature }, BODY, NOW, SKEW)
+        verify(current, previous.as_ref(), SignedHeaders { timestamp, signature }, BODY, NOW, WINDOW)
     }
 
     #[test]
@@ -138,28 +156,38 @@ mod tests {
         // Signed for another timestamp than the header says.
         assert_eq!(refused(Some("1739923529"), Some(&signature)), Refusal::BadSignature);
         assert_eq!(
-            [Refusal::MissingHeaders, Refusal::TimestampNotANumber, Refusal::TimestampSkewed, Refusal::BadSignature]
-                .map(Refusal::reason),
-            ["headers", "timestamp", "timestamp", "signature"]
+            [
+                Refusal::MissingHeaders,
+                Refusal::TimestampNotANumber,
+                Refusal::TimestampAhead,
+                Refusal::TimestampTooOld,
+                Refusal::BadSignature
+            ]
+            .map(Refusal::reason),
+            ["headers", "timestamp", "timestamp", "timestamp", "signature"]
         );
     }
 
     #[test]
-    fn the_timestamp_must_be_within_the_skew() {
+    fn the_timestamp_must_be_within_the_window() {
         let keys = keys(None);
-        for (at, passes) in [(NOW - 300, true), (NOW + 300, true), (NOW - 301, false), (NOW + 301, false)] {
+        let cases = [
+            (NOW - 7200, None),
+            (NOW - 3600, None),
+            (NOW + 300, None),
+            (NOW - 7201, Some(Refusal::TimestampTooOld)),
+            (NOW + 301, Some(Refusal::TimestampAhead)),
+        ];
+        for (at, refusal) in cases {
             let timestamp = at.to_string();
             let result = check(&keys, Some(&timestamp), Some(&signed("current", &timestamp)));
-            assert_eq!(result.is_ok(), passes, "{at}");
-            if !passes {
-                assert_eq!(result.unwrap_err(), Refusal::TimestampSkewed);
-            }
+            assert_eq!(result.err(), refusal, "{at}");
         }
         // The extremes of i64 are refused, not an overflow.
-        for extreme in [i64::MIN, i64::MAX] {
+        for (extreme, refusal) in [(i64::MIN, Refusal::TimestampTooOld), (i64::MAX, Refusal::TimestampAhead)] {
             let timestamp = extreme.to_string();
             let refused = check(&keys, Some(&timestamp), Some(&signed("current", &timestamp))).unwrap_err();
-            assert_eq!(refused, Refusal::TimestampSkewed);
+            assert_eq!(refused, refusal);
         }
     }
 }

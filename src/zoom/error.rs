@@ -30,17 +30,38 @@ impl ZoomError {
         matches!(self, Self::Unreachable(_) | Self::Server { .. } | Self::RateLimited { .. })
     }
 
-    /// The refresh token (or the app's client credentials) will never work again: the user must
-    /// reconnect, or the admin fix the app. Zoom answers 400 since mid-2022, 401 before; ATT
-    /// treats `invalid_grant` and `invalid_client` alike, as this does for now (docs/zoom.md §2.4
-    /// explains why `invalid_client` should not count).
-    pub fn needs_reauthorization(&self) -> bool {
-        matches!(self, Self::OAuth { status: 400..=499, error, .. } if error == "invalid_grant" || error == "invalid_client")
+    /// How long Zoom asked us to wait, when it said.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::RateLimited { retry_after, .. } => *retry_after,
+            _ => None,
+        }
     }
 
-    /// The access token was refused (401, code 124): expired early or revoked.
+    /// The app's client credentials were refused (`invalid_client`: a wrong client secret).
+    /// Zoom checks them before it looks at the refresh token, so the refresh token is intact:
+    /// the admin must fix the app, the user need not reconnect (docs/zoom.md §2.4).
+    pub fn is_client_rejected(&self) -> bool {
+        matches!(self, Self::OAuth { status: 400..=499, error, .. } if error == "invalid_client")
+    }
+
+    /// The refresh token will never work again: the user must reconnect. Zoom answers 400 since
+    /// mid-2022, 401 before. (`invalid_client` is the app's fault, not the grant's: see
+    /// [`ZoomError::is_client_rejected`].)
+    pub fn needs_reauthorization(&self) -> bool {
+        matches!(self, Self::OAuth { status: 400..=499, error, .. } if error == "invalid_grant")
+    }
+
+    /// The access token was refused: expired early or revoked. Zoom answers 401, and on several
+    /// endpoints (its OpenAPI files document it) 400 with code 124 (docs/zoom.md §7).
     pub fn is_token_rejected(&self) -> bool {
-        matches!(self, Self::Api { status: 401, .. })
+        matches!(self, Self::Api { status: 401, .. } | Self::Api { status: 400, code: 124, .. })
+    }
+
+    /// A 429 for a daily limit (`X-RateLimit-Type: Daily-limit`): retrying before its
+    /// `Retry-After` only raises the error ratio Zoom may disable an app for (docs/zoom.md §4).
+    pub fn is_daily_limit(&self) -> bool {
+        matches!(self, Self::RateLimited { kind, .. } if kind.to_ascii_lowercase().contains("daily"))
     }
 
     /// A short, token-free description for credential logs and bot answers.

@@ -25,7 +25,8 @@ where
         let remaining = deadline.saturating_duration_since(Instant::now());
         let error = match tokio::time::timeout(remaining, call()).await {
             Ok(Ok(value)) => return Ok(value),
-            Ok(Err(e)) if !e.is_transient() => return Err(e),
+            // A daily limit lasts until its Retry-After, hours away: not worth a retry here.
+            Ok(Err(e)) if !e.is_transient() || e.is_daily_limit() => return Err(e),
             Ok(Err(e)) => e,
             Err(_) => return Err(ZoomError::Unreachable("Zoom did not answer in time".into())),
         };

@@ -13,6 +13,7 @@ mod cli;
 mod config;
 mod connect;
 mod console;
+mod fidelity;
 mod housekeeping;
 mod keys;
 mod layers;

@@ -59,4 +59,28 @@ both_backends! {
         }
         assert!(!refreshed.contains(&meeting.id.to_string()), "no meeting id in a label");
     }
+
+    async fn the_classic_text_format_unless_openmetrics_is_asked_for(backend) {
+        let world = World::start(backend).await;
+        assert_eq!(world.bot("join-token", "meeting_id=99999999999").await.status(), StatusCode::NOT_FOUND);
+        let classic = world.daemon.client.get(world.daemon.url("/metrics")).send().await.unwrap();
+        assert!(classic.headers()["content-type"].to_str().unwrap().starts_with("text/plain; version=0.0.4"));
+        let text = classic.text().await.unwrap();
+        assert!(text.contains("# TYPE zoomsync_tokens_total counter"), "{text}");
+        assert_eq!(sample(&text, r#"zoomsync_tokens_total{kind="join",outcome="not_found"}"#), 1.0);
+        assert!(!text.contains("# EOF"));
+
+        let open = world
+            .daemon
+            .client
+            .get(world.daemon.url("/metrics"))
+            .header("Accept", "application/openmetrics-text; version=1.0.0,text/plain;version=0.0.4;q=0.5")
+            .send()
+            .await
+            .unwrap();
+        assert!(open.headers()["content-type"].to_str().unwrap().starts_with("application/openmetrics-text"));
+        let text = open.text().await.unwrap();
+        assert!(text.contains("# TYPE zoomsync_tokens counter") && text.ends_with("# EOF\n"), "{text}");
+        assert!(text.contains("zoomsync_zoom_daily_limited 0"), "{text}");
+    }
 }

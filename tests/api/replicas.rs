@@ -283,6 +283,7 @@ async fn zoomsync_app(world: &World, app_id: &str) -> crate::helpers::world::Reg
     crate::helpers::world::RegisteredApp {
         id: app_id.to_owned(),
         client_id: app["client_id"].as_str().unwrap().to_owned(),
+        client_secret: String::new(),
         webhook_secret: String::new(),
     }
 }

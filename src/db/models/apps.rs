@@ -39,6 +39,8 @@ pub struct AppRow {
     pub webhook_last_validation: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// When Zoom last refused the client secret (`invalid_client`); `None` once it works.
+    pub client_secret_refused_at: Option<NaiveDateTime>,
 }
 
 #[derive(Insertable)]
@@ -63,6 +65,8 @@ pub struct SecretsChange {
     pub previous_webhook_secret: Option<Option<Vec<u8>>>,
     pub previous_webhook_secret_expires_at: Option<Option<NaiveDateTime>>,
     pub updated_at: Option<NaiveDateTime>,
+    /// A new client secret clears Zoom's last refusal of the old one.
+    pub client_secret_refused_at: Option<Option<NaiveDateTime>>,
 }
 
 pub fn insert(conn: &mut AnyConnection, app: &NewApp<'_>) -> QueryResult<()> {
@@ -89,6 +93,11 @@ pub fn update_secrets(conn: &mut AnyConnection, id: &str, change: &SecretsChange
 
 pub fn set_webhook_last_validation(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(oauth_apps::table.find(id)).set(oauth_apps::webhook_last_validation.eq(at)).execute(conn)
+}
+
+/// Zoom refused the app's client secret at `at` (`None`: it works again).
+pub fn set_client_secret_refused(conn: &mut AnyConnection, id: &str, at: Option<NaiveDateTime>) -> QueryResult<usize> {
+    diesel::update(oauth_apps::table.find(id)).set(oauth_apps::client_secret_refused_at.eq(at)).execute(conn)
 }
 
 pub fn credential_count(conn: &mut AnyConnection, id: &str) -> QueryResult<i64> {

@@ -56,6 +56,8 @@ pub struct CredentialRow {
     pub sync_lease_owner: Option<String>,
     pub sync_lease_until: Option<NaiveDateTime>,
     pub sync_tick: Option<NaiveDateTime>,
+    /// When the user last connected or reconnected (`None` on rows from before it was kept).
+    pub connected_at: Option<NaiveDateTime>,
 }
 
 impl CredentialRow {
@@ -88,6 +90,21 @@ pub fn for_user(
         .load(conn)
 }
 
+/// Says why the credential cannot be used for now, keeping its health (`None` clears it).
+pub fn set_status_detail(conn: &mut AnyConnection, id: &str, detail: Option<&str>) -> QueryResult<usize> {
+    diesel::update(credentials::table.find(id)).set(credentials::status_detail.eq(detail)).execute(conn)
+}
+
+/// The account-level and server-to-server credentials of `account_id`.
+pub fn account_wide_of(conn: &mut AnyConnection, account_id: &str) -> QueryResult<Vec<String>> {
+    credentials::table
+        .inner_join(oauth_apps::table)
+        .filter(credentials::account_id.eq(account_id))
+        .filter(oauth_apps::kind.ne(AppKind::UserLevel))
+        .select(credentials::id)
+        .load(conn)
+}
+
 /// The kind of the credential's app.
 pub fn app_kind(conn: &mut AnyConnection, id: &str) -> QueryResult<AppKind> {
     credentials::table.inner_join(oauth_apps::table).filter(credentials::id.eq(id)).select(oauth_apps::kind).first(conn)
@@ -116,6 +133,7 @@ pub struct NewCredential<'a> {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub connected_at: Option<NaiveDateTime>,
 }
 
 /// What a reconnect changes on an existing credential (its id, mappings and logs stay).
@@ -137,6 +155,7 @@ pub struct Reconnect<'a> {
     pub updated_at: NaiveDateTime,
     pub refresh_lease_owner: Option<&'a str>,
     pub refresh_lease_until: Option<NaiveDateTime>,
+    pub connected_at: Option<NaiveDateTime>,
 }
 
 pub fn insert(conn: &mut AnyConnection, credential: &NewCredential<'_>) -> QueryResult<()> {

@@ -139,6 +139,20 @@ pub fn delete_host(conn: &mut AnyConnection, host_user_id: &str) -> QueryResult<
     diesel::delete(meeting_mappings::table.filter(meeting_mappings::host_user_id.eq(host_user_id))).execute(conn)
 }
 
+/// Removes `host_user_id`'s mappings held by `credential_ids` (a user who left an account keeps
+/// the mappings of their own credentials, not those of the account's).
+pub fn delete_host_for(conn: &mut AnyConnection, host_user_id: &str, credential_ids: &[String]) -> QueryResult<usize> {
+    if credential_ids.is_empty() {
+        return Ok(0);
+    }
+    diesel::delete(
+        meeting_mappings::table
+            .filter(meeting_mappings::host_user_id.eq(host_user_id))
+            .filter(meeting_mappings::credential_id.eq_any(credential_ids)),
+    )
+    .execute(conn)
+}
+
 /// A credential that may mint, with what resolution needs to know about it: from a mapping (the
 /// meeting's host), or named by a bot (its user; `host_user_id` is then that user).
 #[derive(Clone, Debug, Queryable)]

@@ -35,6 +35,17 @@ pub fn record(conn: &mut AnyConnection, meeting_id: i64, event_ts: i64, now: Nai
     Ok(())
 }
 
+/// Forgets a delete older than `event_ts` (the meeting was recovered after it). True when one was.
+pub fn clear_before(conn: &mut AnyConnection, meeting_id: i64, event_ts: i64) -> QueryResult<bool> {
+    diesel::delete(
+        meeting_tombstones::table
+            .filter(meeting_tombstones::meeting_id.eq(meeting_id))
+            .filter(meeting_tombstones::event_ts.lt(event_ts)),
+    )
+    .execute(conn)
+    .map(|n| n > 0)
+}
+
 /// The newest delete time of each of `meeting_ids` that was deleted: (meeting id, event_ts).
 pub fn for_meetings(conn: &mut AnyConnection, meeting_ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
     if meeting_ids.is_empty() {

@@ -73,15 +73,16 @@ pub fn by_vanity_name(conn: &mut AnyConnection, name: &str) -> QueryResult<Optio
 }
 
 diesel::define_sql_function! {
-    /// `COALESCE(a, b)`: a field an event does not carry keeps what is stored.
+    /// `COALESCE(a, b)`: a field an event or a listing does not carry keeps what is stored.
     fn coalesce<T: diesel::sql_types::SqlType + diesel::sql_types::SingleValue>(
         a: diesel::sql_types::Nullable<T>,
         b: diesel::sql_types::Nullable<T>,
     ) -> diesel::sql_types::Nullable<T>;
 }
 
-/// Records what an API read said about a user. API reads are current, so they replace the PMI
-/// and vanity name, but keep the event_ts guard for webhooks. One statement, so two replicas
+/// Records what an API read said about a user. A field the read does not carry keeps what is
+/// stored: `GET /users` has no `vanity_url`, and a listing that lacks a field says nothing about
+/// it (docs/zoom.md §7). The event_ts guard for webhooks is kept. One statement, so two replicas
 /// recording the same user cannot both find it missing and race to insert it.
 pub fn upsert_from_api(
     conn: &mut AnyConnection,
@@ -99,9 +100,9 @@ pub fn upsert_from_api(
         .do_update()
         .set((
             zoom_users::account_id.eq(excluded(zoom_users::account_id)),
-            zoom_users::email.eq(excluded(zoom_users::email)),
-            zoom_users::pmi.eq(excluded(zoom_users::pmi)),
-            zoom_users::vanity_name.eq(excluded(zoom_users::vanity_name)),
+            zoom_users::email.eq(coalesce(excluded(zoom_users::email), zoom_users::email)),
+            zoom_users::pmi.eq(coalesce(excluded(zoom_users::pmi), zoom_users::pmi)),
+            zoom_users::vanity_name.eq(coalesce(excluded(zoom_users::vanity_name), zoom_users::vanity_name)),
             zoom_users::updated_at.eq(excluded(zoom_users::updated_at)),
         ))
         .execute(c))?;

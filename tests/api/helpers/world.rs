@@ -27,6 +27,7 @@ pub struct RegisteredApp {
     /// zoomsync's id for it.
     pub id: String,
     pub client_id: String,
+    pub client_secret: String,
     pub webhook_secret: String,
 }
 
@@ -137,7 +138,7 @@ impl World {
             })
             .await
             .expect("zoom-sim app");
-        RegisteredApp { id: created["id"].as_str().expect("id").to_owned(), client_id, webhook_secret }
+        RegisteredApp { id: created["id"].as_str().expect("id").to_owned(), client_id, client_secret, webhook_secret }
     }
 
     /// Connects `user_id` through the browser flow: zoomsync's start link, Zoom's consent (the
