@@ -38,6 +38,9 @@ pub async fn cards(state: &AppState, session: &Session, app: &AppView) -> Result
                 @if let Some(detail) = &c.status_detail {
                     p.bad { (detail) }
                 }
+                @if let Some(until) = c.daily_limited_until {
+                    p.bad.daily-limit { "Zoom's daily limit for this account is reached: no calls (bots get 503) until " (until.format("%Y-%m-%d %H:%M UTC")) "." }
+                }
                 @if !c.missing_scopes.is_empty() {
                     p { "Missing scopes: "
                         @for m in &c.missing_scopes { span.mono { (m.scope) } " (" (format!("{:?}", m.capability)) ") " }

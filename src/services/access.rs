@@ -37,6 +37,8 @@ use crate::zoom::{ClientCredentials, ZoomClient};
 /// Refresh when less than this is left. Callers thus always get a token with at least this long
 /// to live (the admin `access-token/` endpoint promises 120 s).
 pub const REFRESH_BEFORE: Duration = Duration::from_secs(300);
+/// What a handed-out access token is promised to live: 120 s (Recall asks that of its callback).
+pub const HANDED_OUT_LIFE: Duration = Duration::from_secs(120);
 /// How long a refresh lease lasts: longer than a refresh can take ([`REFRESH_DEADLINE`]).
 const LEASE: Duration = Duration::from_secs(20);
 /// A refresh, retries included, gives up after this.
@@ -158,6 +160,21 @@ impl AccessTokens {
             return Ok(token);
         }
         self.obtain_detached(credential_id, Want::default()).await
+    }
+
+    /// A token to hand out (the admin `access-token/`, `/zoom/access-token`): one that lives at
+    /// least [`HANDED_OUT_LIFE`] more *before* a planned refresh could replace it. Zoom may end
+    /// the previous access token at each refresh (docs/zoom.md §7), and a refresh is planned
+    /// once less than [`REFRESH_BEFORE`] is left, so a token is handed out only while it has
+    /// more than both together; otherwise it is refreshed first.
+    pub async fn get_to_hand_out(self: &Arc<Self>, credential_id: &str) -> Result<AccessToken, AccessError> {
+        let token = self.get(credential_id).await?;
+        let lasting = chrono::Duration::from_std(REFRESH_BEFORE + HANDED_OUT_LIFE).unwrap_or_default();
+        if token.expires_at - Utc::now() > lasting {
+            return Ok(token);
+        }
+        self.cache.lock().remove(credential_id);
+        self.obtain_detached(credential_id, Want { rejected: Some(token.version), revive: false }).await
     }
 
     /// After Zoom refused `rejected` (401): a newer token if one was stored meanwhile, else a

@@ -124,6 +124,17 @@ impl Budget {
         }
     }
 
+    /// How long the account's longest daily-limit pause still lasts, if one does.
+    pub fn daily_limited_for(&self, account_id: &str) -> Option<Duration> {
+        let now = Instant::now();
+        self.daily_limited
+            .lock()
+            .iter()
+            .filter(|((account, _), until)| account == account_id && **until > now)
+            .map(|(_, until)| *until - now)
+            .max()
+    }
+
     /// How many (account, category) pairs a daily limit blocks now (a gauge in `/metrics`).
     pub fn daily_limited_count(&self) -> usize {
         let now = Instant::now();

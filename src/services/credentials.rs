@@ -32,6 +32,9 @@ pub struct CredentialView {
     pub scopes: Vec<String>,
     /// Scopes to add in Zoom's Marketplace for what this credential cannot mint yet.
     pub missing_scopes: Vec<MissingScope>,
+    /// *Extension*: until when Zoom's daily limit pauses calls for the credential's account
+    /// (bots get 503 until then); `null` when it does not.
+    pub daily_limited_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -59,6 +62,7 @@ impl CredentialView {
                 .into_iter()
                 .map(|(capability, scope)| MissingScope { capability, scope })
                 .collect(),
+            daily_limited_until: None,
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
         }
@@ -68,7 +72,17 @@ impl CredentialView {
 pub async fn view(state: &AppState, row: &CredentialRow) -> Result<CredentialView, AppError> {
     let id = row.id.clone();
     let kind = state.db.read(move |conn| credentials::app_kind(conn, &id)).await?;
-    Ok(CredentialView::new(row, kind))
+    Ok(with_daily_limit(state, CredentialView::new(row, kind)))
+}
+
+/// The daily-limit pause of the credential's account, as this process knows it.
+fn with_daily_limit(state: &AppState, mut view: CredentialView) -> CredentialView {
+    view.daily_limited_until = state
+        .budget
+        .daily_limited_for(&view.account_id)
+        .and_then(|left| chrono::Duration::from_std(left).ok())
+        .map(|left| Utc::now() + left);
+    view
 }
 
 pub async fn get(state: &AppState, id: &str) -> Result<CredentialView, AppError> {
@@ -96,7 +110,7 @@ pub async fn list(
         .read(move |conn| credentials::list(conn, &filter, after.map(Cursor::after_time), page_size + 1))
         .await?;
     Ok(pagination::split_page(rows, page_size, |(row, kind)| {
-        (CredentialView::new(row, *kind), Cursor::new(row.created_at, &row.id))
+        (with_daily_limit(state, CredentialView::new(row, *kind)), Cursor::new(row.created_at, &row.id))
     }))
 }
 
@@ -174,7 +188,7 @@ pub struct AccessTokenView {
 }
 
 pub async fn access_token(state: &AppState, id: &str) -> Result<AccessTokenView, AppError> {
-    let token = state.tokens.get(id).await?;
+    let token = state.tokens.get_to_hand_out(id).await?;
     state.log.info(id, "access token handed out through the admin API");
     Ok(AccessTokenView { token: token.token.expose_secret().to_owned(), expires_at: token.expires_at })
 }

@@ -283,7 +283,7 @@ pub async fn access_token(state: &AppState, user: &BotUser) -> Result<SecretStri
             continue;
         }
         let tokens = std::sync::Arc::clone(&state.tokens);
-        let got = tokio::time::timeout(ACCESS_TOKEN_DEADLINE, tokens.get(id)).await;
+        let got = tokio::time::timeout(ACCESS_TOKEN_DEADLINE, tokens.get_to_hand_out(id)).await;
         match got {
             Ok(Ok(token)) => {
                 state.log.info(id, "handed its access token to a bot (/zoom/access-token)");

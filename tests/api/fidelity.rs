@@ -189,7 +189,8 @@ both_backends! {
 
     async fn a_daily_limit_pauses_the_account_until_it_lifts(backend) {
         let world = World::start(backend).await;
-        let Hosted { meeting, .. } = world.hosted_meeting().await;
+        let Hosted { meeting, credential, .. } = world.hosted_meeting().await;
+        let id = credential["id"].as_str().unwrap().to_owned();
         let tomorrow = (chrono::Utc::now().date_naive() + chrono::Days::new(1)).and_hms_opt(0, 0, 0).unwrap().and_utc();
         world.sim.add_fault(&NewFault {
             path: "/v2/meetings/".into(),
@@ -215,5 +216,33 @@ both_backends! {
         assert_eq!(counters.mints.join_local_recording, 0, "{:?}", counters.requests);
         let metrics = world.daemon.client.get(world.daemon.url("/metrics")).send().await.unwrap().text().await.unwrap();
         assert!(metrics.contains("zoomsync_zoom_daily_limited 1"), "{metrics}");
+        let shown = json(world.daemon.admin(Method::GET, &format!("/api/v2/zoom-oauth-credentials/{id}/")).send().await.unwrap()).await;
+        let until = chrono::DateTime::parse_from_rfc3339(shown["daily_limited_until"].as_str().unwrap()).unwrap();
+        assert!((until.with_timezone(&chrono::Utc) - tomorrow).num_seconds().abs() <= 5, "{shown}");
+    }
+
+    async fn a_handed_out_access_token_outlives_the_next_planned_refresh(backend) {
+        let world = World::start(backend).await;
+        let Hosted { credential, .. } = world.hosted_meeting().await;
+        let id = credential["id"].as_str().unwrap().to_owned();
+        // The stored token has 400 s left: past the refresh point (300 s) within 120 s of use.
+        let world = world.restart_daemon(|_| {}).await;
+        {
+            use diesel::prelude::*;
+            use zoomsync::db::schema::credentials;
+            let mut conn = world.db().get().unwrap();
+            let soon = chrono::Utc::now().naive_utc() + chrono::Duration::seconds(400);
+            diesel::update(credentials::table).set(credentials::access_token_expires_at.eq(soon)).execute(&mut *conn).unwrap();
+        }
+        world.sim.reset_counters().await.unwrap();
+        let path = format!("/api/v2/zoom-oauth-credentials/{id}/access-token/");
+        let handed = json(world.daemon.admin(Method::GET, &path).send().await.unwrap()).await;
+        assert_eq!(world.sim.counters().await.unwrap().oauth.refresh, 1, "refreshed before handing it out");
+        let expires_at = chrono::DateTime::parse_from_rfc3339(handed["expires_at"].as_str().unwrap()).unwrap();
+        assert!(expires_at.with_timezone(&chrono::Utc) - chrono::Utc::now() > chrono::Duration::seconds(420));
+        // A fresh one is handed out as it is.
+        let again = json(world.daemon.admin(Method::GET, &path).send().await.unwrap()).await;
+        assert_eq!(again["token"], handed["token"]);
+        assert_eq!(world.sim.counters().await.unwrap().oauth.refresh, 1);
     }
 }
