@@ -10,6 +10,7 @@ use tokio::sync::watch;
 
 use super::output;
 use crate::db::models::credentials;
+use crate::error::AppError;
 use crate::services::AppState;
 use crate::sync::{self, Progress, SyncError};
 
@@ -23,6 +24,7 @@ pub async fn run(state: &AppState, credential: Option<String>) -> ExitCode {
     };
     let replicas = crate::services::replicas::join(state).await;
     let mut failed = false;
+    let mut missing = false;
     for id in ids {
         let bar = progress_bar(&id);
         let (tx, mut rx) = watch::channel(Progress::default());
@@ -44,6 +46,10 @@ pub async fn run(state: &AppState, credential: Option<String>) -> ExitCode {
                 "{id}: {} user(s), {} meeting(s) seen, {} added, {} removed, {} page(s)",
                 f.users_seen, f.meetings_seen, f.added, f.removed, f.pages
             ),
+            Err(SyncError::App(e @ AppError::NotFound(_))) => {
+                missing = true;
+                eprintln!("{id}: {e}");
+            }
             Err(SyncError::App(e)) => {
                 failed = true;
                 eprintln!("{id}: {e}");
@@ -56,7 +62,11 @@ pub async fn run(state: &AppState, credential: Option<String>) -> ExitCode {
     }
     replicas.leave().await;
     state.log.flush().await;
-    if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+    match (failed, missing) {
+        (true, _) => ExitCode::FAILURE,
+        (false, true) => ExitCode::from(3),
+        (false, false) => ExitCode::SUCCESS,
+    }
 }
 
 fn progress_bar(id: &str) -> ProgressBar {

@@ -91,11 +91,8 @@ pub struct Db {
 impl Db {
     /// Opens a pool on `target`. For SQLite the file and its directory are created if missing.
     pub fn connect(target: &DbTarget, options: &PoolOptions) -> Result<Self, DbError> {
-        if let DbTarget::Sqlite(path) = target
-            && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| DbError::Unavailable(format!("cannot create {}: {e}", dir.display())))?;
+        if let DbTarget::Sqlite(path) = target {
+            private_sqlite_file(path)?;
         }
         let pool = Pool::builder()
             .max_size(options.max_size)
@@ -181,6 +178,25 @@ impl Db {
     pub fn get(&self) -> Result<PooledConnection<conn::Manager>, DbError> {
         checkout(&self.pool)
     }
+}
+
+/// The SQLite file holds encrypted tokens but also who is connected and which meetings they
+/// host: readable by its owner only. A directory we create is 0700; the file is created (or
+/// tightened to) 0600, and SQLite gives its `-wal` and `-shm` files the file's permissions.
+fn private_sqlite_file(path: &std::path::Path) -> Result<(), DbError> {
+    use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _, PermissionsExt as _};
+    let unavailable =
+        |what: &std::path::Path, e: std::io::Error| DbError::Unavailable(format!("{}: {e}", what.display()));
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(|e| unavailable(dir, e))?;
+    }
+    std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path).map_err(|e| unavailable(path, e))?;
+    let mode = std::fs::metadata(path).map_err(|e| unavailable(path, e))?.permissions().mode();
+    if mode & 0o077 != 0 {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700))
+            .map_err(|e| unavailable(path, e))?;
+    }
+    Ok(())
 }
 
 fn checkout(pool: &Pool<conn::Manager>) -> Result<PooledConnection<conn::Manager>, DbError> {

@@ -61,14 +61,20 @@ async fn claim_and_run(
         .write(move |conn| {
             let now = time::now();
             let until = now + chrono::Duration::from_std(run::LEASE).unwrap_or_default();
-            if !credentials::try_sync_lease(conn, &id, owner(), tick, now, until)? {
-                return Ok(None);
+            if credentials::find(conn, &id)?.is_none() {
+                return Ok(Err(()));
             }
-            let Some(credential) = credentials::find(conn, &id)? else { return Ok(None) };
-            let app = crate::db::models::apps::find(conn, &credential.app_id)?;
-            Ok(app.map(|app| (credential, app.kind)))
+            if !credentials::try_sync_lease(conn, &id, owner(), tick, now, until)? {
+                return Ok(Ok(None));
+            }
+            let Some(credential) = credentials::find(conn, &id)? else { return Ok(Err(())) };
+            let kind = credentials::app_kind(conn, &credential.id)?;
+            Ok(Ok(Some((credential, kind))))
         })
         .await?;
+    let Ok(claimed) = claimed else {
+        return Err(SyncError::App(AppError::not_found("no such credential")));
+    };
     let Some((credential, kind)) = claimed else {
         return Err(SyncError::App(AppError::Conflict(
             "another process is backfilling this credential (or already did for this tick)".into(),

@@ -48,6 +48,8 @@ pub struct ZoomClient {
 impl ZoomClient {
     pub fn new(settings: &ZoomSettings, metrics: std::sync::Arc<Metrics>) -> Result<Self, ZoomError> {
         let http = reqwest::Client::builder()
+            // A redirect would re-send a refresh token or client secret to wherever it points.
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(CALL_TIMEOUT)
             .pool_idle_timeout(Duration::from_secs(60))
@@ -273,15 +275,19 @@ fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8], now: DateTime<
     ZoomError::Api { status: status.as_u16(), code: 0, message: status.canonical_reason().unwrap_or("").to_owned() }
 }
 
+/// The longest `Retry-After` believed: two days (a daily limit lifts within one).
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(2 * 86_400);
+
 /// `Retry-After` as Zoom documents it (an ISO-8601 date-time), as HTTP allows it (seconds or an
 /// HTTP date), converted to a wait from `now`. Unparseable: `None`.
 pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
     let value = value.trim();
     if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+        // Bounded: a wait is added to an Instant, and an absurd one must not overflow it.
+        return Some(Duration::from_secs(seconds.min(MAX_RETRY_AFTER.as_secs())));
     }
     let at = DateTime::parse_from_rfc3339(value).or_else(|_| DateTime::parse_from_rfc2822(value)).ok()?;
-    Some((at.with_timezone(&Utc) - now).to_std().unwrap_or(Duration::ZERO))
+    Some((at.with_timezone(&Utc) - now).to_std().unwrap_or(Duration::ZERO).min(MAX_RETRY_AFTER))
 }
 
 #[cfg(test)]
@@ -300,6 +306,8 @@ mod tests {
         assert_eq!(parse_retry_after("Wed, 25 Nov 2026 10:00:02 GMT", now), Some(Duration::from_secs(2)));
         assert_eq!(parse_retry_after("2026-11-25T09:00:00Z", now), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after(&u64::MAX.to_string(), now), Some(MAX_RETRY_AFTER));
+        assert_eq!(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now), Some(MAX_RETRY_AFTER));
     }
 
     #[test]

@@ -74,7 +74,25 @@ pub struct MeetingsPage {
 /// `GET /meetings/{id}/jointoken/local_recording`, `GET /users/{id}/token`, `GET /users/me/zak`.
 #[derive(Debug, Deserialize)]
 pub struct MintedToken {
+    #[serde(deserialize_with = "bot_token")]
     pub token: SecretString,
+}
+
+/// The longest token a bot is handed: Zoom's are a few hundred characters.
+const MAX_TOKEN_LEN: usize = 4096;
+
+/// A token is handed to a bot as the whole body of a 200, so only what can be one: non-empty,
+/// bounded, and no whitespace or control characters (an empty, multi-line or megabyte "token"
+/// is an answer we cannot use, not a token). The error never repeats the value.
+fn bot_token<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SecretString, D::Error> {
+    let token = String::deserialize(d)?;
+    if token.is_empty() || token.len() > MAX_TOKEN_LEN || !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(serde::de::Error::custom(format!(
+            "Zoom's token is not one a bot can use ({} bytes, empty, over {MAX_TOKEN_LEN} or not printable ASCII)",
+            token.len()
+        )));
+    }
+    Ok(SecretString::from(token))
 }
 
 /// A page of a Zoom listing. Zoom ends a listing with an absent or an empty `next_page_token`.

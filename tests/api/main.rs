@@ -14,6 +14,7 @@ mod config;
 mod connect;
 mod console;
 mod fidelity;
+mod hostile;
 mod housekeeping;
 mod keys;
 mod layers;

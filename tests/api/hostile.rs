@@ -1,0 +1,89 @@
+//! A hostile or unlucky day (issue 16): Zoom answering what it should not, and what a careless
+//! default would leave open.
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt as _;
+
+use reqwest::StatusCode;
+use serde_json::json;
+use zoom_sim::control::types::NewFault;
+
+use crate::both_backends;
+use crate::helpers::world::Hosted;
+use crate::helpers::{Backend, World};
+
+fn fault(path: &str, status: u16, body: serde_json::Value) -> NewFault {
+    NewFault { path: path.into(), count: Some(1), status: Some(status), body: Some(body), ..Default::default() }
+}
+
+both_backends! {
+    async fn a_token_zoom_should_not_have_sent_is_never_handed_to_a_bot(backend) {
+        let world = World::start(backend).await;
+        let Hosted { meeting, .. } = world.hosted_meeting().await;
+        let query = format!("meeting_id={}", meeting.id);
+        for token in [json!(""), json!("two\nlines"), json!("x".repeat(10_000)), json!(null)] {
+            world.sim.add_fault(&fault("/v2/meetings/", 200, json!({"token": token, "expire_in": 120}))).await.unwrap();
+            let response = world.bot("join-token", &query).await;
+            assert_ne!(response.status(), StatusCode::OK, "{:.40}", token.to_string());
+            let body = response.text().await.unwrap();
+            assert!(body.len() < 1000 && !body.contains("two\nlines"), "{body:.200}");
+        }
+        assert_eq!(world.bot("join-token", &query).await.status(), StatusCode::OK, "a good answer still works");
+    }
+
+    async fn a_redirect_from_zoom_is_not_followed(backend) {
+        let world = World::start(backend).await;
+        let Hosted { meeting, .. } = world.hosted_meeting().await;
+        world.expire_access_tokens(true).await;
+        let world = world.restart_daemon(|_| {}).await;
+        // A 307 keeps the method and the body: following it would post the refresh token again,
+        // here to the same place, in life wherever the Location points.
+        let location = format!("{}/oauth/token", world.zoom.base_url());
+        world.sim.add_fault(&NewFault {
+            path: "/oauth/token".into(),
+            count: Some(1),
+            status: Some(307),
+            headers: Some(BTreeMap::from([("Location".to_owned(), location)])),
+            ..Default::default()
+        }).await.unwrap();
+        world.sim.reset_counters().await.unwrap();
+        let response = world.bot("join-token", &format!("meeting_id={}", meeting.id)).await;
+        assert_ne!(response.status(), StatusCode::OK);
+        let requests = world.sim.counters().await.unwrap().requests;
+        let posted: u64 = requests.get("POST /oauth/token").map_or(0, |by| by.values().sum());
+        assert_eq!(posted, 1, "{requests:?}");
+    }
+
+    async fn an_absurd_retry_after_is_a_503_not_a_reset(backend) {
+        let world = World::start(backend).await;
+        let Hosted { meeting, .. } = world.hosted_meeting().await;
+        world.sim.add_fault(&NewFault {
+            headers: Some(BTreeMap::from([("Retry-After".to_owned(), u64::MAX.to_string())])),
+            ..fault("/v2/meetings/", 429, json!({"code": 429, "message": "Too many requests"}))
+        }).await.unwrap();
+        let response = world.bot("join-token", &format!("meeting_id={}", meeting.id)).await;
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(response.headers().contains_key("retry-after"));
+    }
+
+    async fn the_cli_says_so_when_a_credential_does_not_exist(backend) {
+        use crate::helpers::process::{db_env, run_cli};
+        let world = World::start(backend).await;
+        let out = run_cli(world.daemon.db.dir.path(), &db_env(&world.daemon.db), &["sync", "--credential", "nope"]);
+        assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("no such credential"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sqlite_database_is_readable_by_its_owner_only() {
+    let world = World::start(Backend::Sqlite).await;
+    world.hosted_meeting().await;
+    let path = world.daemon.db.sqlite_path.clone().unwrap();
+    for file in [path.clone(), path.with_extension("db-wal")] {
+        if let Ok(meta) = std::fs::metadata(&file) {
+            assert_eq!(meta.permissions().mode() & 0o077, 0, "{} is {:o}", file.display(), meta.permissions().mode());
+        }
+    }
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+}
