@@ -41,6 +41,7 @@ impl Application {
         let data = web::Data::new(state.clone());
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(crate::console::security_headers))
                 .wrap(from_fn(telemetry::log_requests))
                 .app_data(data.clone())
                 .configure(crate::console::configure)

@@ -31,6 +31,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/console/meetings").get(meetings::explain));
 }
 
+/// Headers every console page carries: its Content-Security-Policy, no framing, no MIME
+/// sniffing, no referrer (console URLs name apps and credentials).
+pub async fn security_headers(
+    request: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    use actix_web::http::header::{self, HeaderValue};
+    let console = request.path().starts_with("/console");
+    let mut response = next.call(request).await?;
+    if console {
+        let headers = response.headers_mut();
+        if let Ok(policy) = HeaderValue::from_str(layout::content_security_policy()) {
+            headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+        }
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+        headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    }
+    Ok(response)
+}
+
 async fn home(_: session::Session) -> HttpResponse {
     back_to("/console/apps", None)
 }

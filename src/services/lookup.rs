@@ -18,24 +18,35 @@ use crate::time;
 /// A lookup is a bot waiting: it gets little of the budget and little of Zoom's time.
 const PATIENCE: Patience = Patience { queue: Duration::from_secs(2), zoom: Duration::from_secs(2) };
 
-/// Looks a meeting up; true when it was found and mapped.
+/// Looks a meeting up; true when it was found and mapped. A miss is remembered only when every
+/// credential that could look answered for sure (Zoom said no such meeting); when one could not
+/// ask (its allowance used up) or Zoom failed for now, nothing is remembered and the answer is a
+/// 503, so the bot asks again rather than being told "no" for ten minutes.
 pub async fn find(state: &AppState, meeting_id: i64) -> Result<bool, AppError> {
     if state.lookups.recently_missed(meeting_id) {
         return Ok(false);
     }
-    let candidates = state.db.read(credentials::healthy_with_kind).await?;
+    let candidates = state.db.read(credentials::healthy_account_wide).await?;
+    let mut unsure = None;
     for (credential, kind) in candidates {
-        if !kind.is_account_wide() {
+        if Capability::ReadMeeting.missing(kind, &credential.scopes).is_some() {
             continue;
         }
-        if Capability::ReadMeeting.missing(kind, &credential.scopes).is_some() || !state.lookups.take(&credential.id) {
+        if !state.lookups.take(&credential.id) {
+            unsure = Some("looking unknown meetings up at Zoom is paused for a moment; retry shortly".to_owned());
             continue;
         }
         let caller = Caller::new(state, &credential.id, &credential.account_id);
-        let Ok(meeting) =
-            caller.call(Category::Light, PATIENCE, |t| async move { state.zoom.meeting(&t, meeting_id).await }).await
-        else {
-            continue;
+        let meeting = match caller
+            .call(Category::Light, PATIENCE, |t| async move { state.zoom.meeting(&t, meeting_id).await })
+            .await
+        {
+            Ok(meeting) => meeting,
+            Err(e) if e.is_transient() => {
+                unsure = Some(format!("looking the meeting up at Zoom failed for now: {}", e.summary()));
+                continue;
+            }
+            Err(_) => continue,
         };
         let Some(host) = meeting.host_id.filter(|h| !h.is_empty()) else { continue };
         let account = credential.account_id.clone();
@@ -63,6 +74,9 @@ pub async fn find(state: &AppState, meeting_id: i64) -> Result<bool, AppError> {
             .await?;
         tracing::info!(meeting_id, mapped, "unmapped meeting found by lookup");
         return Ok(true);
+    }
+    if let Some(why) = unsure {
+        return Err(AppError::Unavailable(why));
     }
     state.lookups.record_miss(meeting_id);
     Ok(false)

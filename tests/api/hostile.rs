@@ -66,6 +66,43 @@ both_backends! {
         assert!(response.headers().contains_key("retry-after"));
     }
 
+    async fn a_lookup_that_failed_for_now_is_not_remembered_as_a_miss(backend) {
+        use zoom_sim::control::types::{AppPatch, NewMeeting, Role, WebhookPatch};
+        let world = World::start(backend).await;
+        let account = world.account().await;
+        let admin = world.user(&account, Role::Admin).await;
+        let host = world.user(&account, Role::Member).await;
+        let app = world.app("account_level", None).await;
+        world.connect(&app, &admin.id).await;
+        // Nobody tells zoomsync of the meeting: only a lookup can find it.
+        let off = AppPatch { webhook: Some(WebhookPatch { enabled: Some(false), ..Default::default() }), ..Default::default() };
+        world.sim.update_app(&app.client_id, &off).await.unwrap();
+        let meeting = world.sim.create_meeting(&NewMeeting { host_id: host.id.clone(), ..Default::default() }).await.unwrap();
+        world.sim.add_fault(&NewFault {
+            method: Some("GET".into()),
+            count: Some(5),
+            ..fault(&format!("/v2/meetings/{}", meeting.id), 500, json!({"code": 500, "message": "busy"}))
+        }).await.unwrap();
+        let query = format!("meeting_id={}", meeting.id);
+        let first = world.bot("join-token", &query).await;
+        assert_eq!(first.status(), StatusCode::SERVICE_UNAVAILABLE, "Zoom failed for now: a 503, not a 404");
+        world.sim.clear_faults().await.unwrap();
+        assert_eq!(world.bot("join-token", &query).await.status(), StatusCode::OK, "and it was not remembered as a miss");
+    }
+
+    async fn console_pages_cannot_be_framed_or_sniffed(backend) {
+        let world = World::start(backend).await;
+        let page = world.daemon.client.get(world.daemon.url("/console/login")).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        let headers = page.headers();
+        let policy = headers["content-security-policy"].to_str().unwrap();
+        assert!(policy.contains("frame-ancestors 'none'") && policy.contains("script-src 'sha256-"), "{policy}");
+        assert_eq!(headers["x-frame-options"], "DENY");
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        let bot = world.bot("join-token", "meeting_id=99999999999").await;
+        assert!(!bot.headers().contains_key("content-security-policy"), "only the console's pages");
+    }
+
     async fn the_cli_says_so_when_a_credential_does_not_exist(backend) {
         use crate::helpers::process::{db_env, run_cli};
         let world = World::start(backend).await;

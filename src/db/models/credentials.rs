@@ -95,6 +95,17 @@ pub fn set_status_detail(conn: &mut AnyConnection, id: &str, detail: Option<&str
     diesel::update(credentials::table.find(id)).set(credentials::status_detail.eq(detail)).execute(conn)
 }
 
+/// Healthy account-level and server-to-server credentials, with their app's kind: the ones that
+/// may look an unmapped meeting up.
+pub fn healthy_account_wide(conn: &mut AnyConnection) -> QueryResult<Vec<(CredentialRow, AppKind)>> {
+    credentials::table
+        .inner_join(oauth_apps::table)
+        .filter(credentials::status.eq(Health::Healthy))
+        .filter(oauth_apps::kind.ne(AppKind::UserLevel))
+        .select((CredentialRow::as_select(), oauth_apps::kind))
+        .load(conn)
+}
+
 /// The account-level and server-to-server credentials of `account_id`.
 pub fn account_wide_of(conn: &mut AnyConnection, account_id: &str) -> QueryResult<Vec<String>> {
     credentials::table
