@@ -42,7 +42,18 @@ pub async fn submit(request: HttpRequest, state: web::Data<AppState>, form: web:
     if !session::login_nonce_ok(&request, &form.nonce) {
         return forbidden();
     }
+    let address = request.peer_addr().map(|a| a.ip());
+    if let Some(Err(wait)) = address.map(|a| state.sign_ins.check(a)) {
+        let seconds = wait.as_secs().max(1);
+        return HttpResponse::TooManyRequests()
+            .insert_header(("retry-after", seconds.to_string()))
+            .content_type("text/plain; charset=utf-8")
+            .body(format!("Too many wrong admin tokens from this address: try again in {seconds} s."));
+    }
     if !crate::crypto::secrets_equal(&form.token, state.settings.secrets.admin_token.expose_secret()) {
+        if let Some(address) = address {
+            state.sign_ins.failed(address);
+        }
         tracing::warn!("console sign-in with a wrong admin token");
         return HttpResponse::SeeOther()
             .insert_header(("location", "/console/login?error=That+is+not+the+admin+token."))

@@ -21,6 +21,7 @@ pub mod mappings;
 pub mod mint;
 pub mod replicas;
 pub mod resolve;
+pub mod sign_ins;
 mod state;
 pub mod webhooks;
 pub mod zoom_call;

@@ -26,6 +26,7 @@ pub struct AppState {
     pub ingest: Ingestor,
     pub lookups: Arc<Lookups>,
     pub backfills: Arc<BackfillQueue>,
+    pub sign_ins: Arc<super::sign_ins::SignIns>,
     pub metrics: Arc<Metrics>,
 }
 
@@ -55,6 +56,7 @@ impl AppState {
             ingest,
             lookups: Arc::default(),
             backfills: Arc::default(),
+            sign_ins: Arc::default(),
             metrics,
         })
     }

@@ -103,6 +103,24 @@ both_backends! {
         assert!(!bot.headers().contains_key("content-security-policy"), "only the console's pages");
     }
 
+    async fn guessing_the_admin_token_in_the_console_is_throttled(backend) {
+        let world = World::start(backend).await;
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_store(true).build().unwrap();
+        let form = client.get(world.daemon.url("/console/login")).send().await.unwrap().text().await.unwrap();
+        let nonce = form.split("name=\"nonce\" value=\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap().to_owned();
+        let attempt = |token: &'static str| client.post(world.daemon.url("/console/login")).form(&[("token", token), ("nonce", nonce.as_str())]).send();
+        let mut statuses = Vec::new();
+        for _ in 0..20 {
+            statuses.push(attempt("wrong-token-000000000").await.unwrap().status());
+        }
+        assert_eq!(statuses.iter().filter(|s| **s == StatusCode::SEE_OTHER).count(), 5, "{statuses:?}");
+        assert_eq!(statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count(), 15);
+        // The right token is refused as well while the address waits: a guess cannot get through.
+        let right = attempt(crate::helpers::ADMIN_TOKEN).await.unwrap();
+        assert_eq!(right.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(right.headers().contains_key("retry-after"));
+    }
+
     async fn the_cli_says_so_when_a_credential_does_not_exist(backend) {
         use crate::helpers::process::{db_env, run_cli};
         let world = World::start(backend).await;
