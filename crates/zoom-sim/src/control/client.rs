@@ -54,6 +54,14 @@ struct ErrorBody {
 /// Marker for calls without a request body.
 const NO_BODY: Option<&()> = None;
 
+/// An enum as its JSON name, for a path segment (`Plan::Free` -> `free`).
+fn segment<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => String::new(),
+    }
+}
+
 impl Client {
     /// `base_url` is the simulator's root, e.g. `http://127.0.0.1:8123`.
     pub fn new(base_url: impl Into<String>) -> Self {
@@ -245,6 +253,32 @@ impl Client {
 
     pub async fn set_rate_limits(&self, enabled: bool) -> Result<RateLimits> {
         self.call(Method::PUT, &["rate-limits"], &[], Some(&RateLimits { enabled })).await
+    }
+
+    /// Zoom's daily caps per plan and category, as the simulator counts them now.
+    pub async fn daily_limits(&self) -> Result<DailyLimits> {
+        self.call(Method::GET, &["daily-limits"], &[], NO_BODY).await
+    }
+
+    /// Sets one daily cap (`None`: no cap); e.g. a tiny one so a test reaches it.
+    pub async fn set_daily_limit(&self, plan: Plan, category: RateCategory, limit: Option<u32>) -> Result<DailyLimits> {
+        let (plan, category) = (segment(&plan), segment(&category));
+        self.call(Method::PUT, &["daily-limits", &plan, &category], &[], Some(&DailyLimit { limit })).await
+    }
+
+    /// Back to Zoom's table.
+    pub async fn reset_daily_limits(&self) -> Result<DailyLimits> {
+        self.call(Method::DELETE, &["daily-limits"], &[], NO_BODY).await
+    }
+
+    // Settings: what docs/zoom.md leaves unconfirmed.
+
+    pub async fn settings(&self) -> Result<Settings> {
+        self.call(Method::GET, &["settings"], &[], NO_BODY).await
+    }
+
+    pub async fn update_settings(&self, patch: &SettingsPatch) -> Result<Settings> {
+        self.call(Method::PATCH, &["settings"], &[], Some(patch)).await
     }
 
     // Faults.

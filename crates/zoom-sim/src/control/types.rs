@@ -425,6 +425,164 @@ pub struct RateLimits {
     pub enabled: bool,
 }
 
+/// A rate-limit category (docs/zoom.md §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RateCategory {
+    Light,
+    Medium,
+    Heavy,
+}
+
+/// Daily caps of one plan, per category; `None` is no daily cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryLimits {
+    pub light: Option<u32>,
+    pub medium: Option<u32>,
+    pub heavy: Option<u32>,
+}
+
+impl CategoryLimits {
+    pub fn get(&self, category: RateCategory) -> Option<u32> {
+        match category {
+            RateCategory::Light => self.light,
+            RateCategory::Medium => self.medium,
+            RateCategory::Heavy => self.heavy,
+        }
+    }
+
+    pub fn set(&mut self, category: RateCategory, limit: Option<u32>) {
+        match category {
+            RateCategory::Light => self.light = limit,
+            RateCategory::Medium => self.medium = limit,
+            RateCategory::Heavy => self.heavy = limit,
+        }
+    }
+}
+
+/// `GET /_sim/daily-limits`: the daily cap per plan and category, counted over the simulator's
+/// UTC day while rate limits are on. `Default` is Zoom's table (docs/zoom.md §4): Free caps
+/// Light at 6,000, Medium at 2,000 and Heavy at 1,000 calls a day; paid plans cap only Heavy
+/// (Pro 30,000, Business 60,000).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DailyLimits {
+    pub free: CategoryLimits,
+    pub pro: CategoryLimits,
+    pub business: CategoryLimits,
+}
+
+impl Default for DailyLimits {
+    fn default() -> Self {
+        Self {
+            free: CategoryLimits { light: Some(6000), medium: Some(2000), heavy: Some(1000) },
+            pro: CategoryLimits { light: None, medium: None, heavy: Some(30_000) },
+            business: CategoryLimits { light: None, medium: None, heavy: Some(60_000) },
+        }
+    }
+}
+
+impl DailyLimits {
+    pub fn plan(&self, plan: Plan) -> &CategoryLimits {
+        match plan {
+            Plan::Free => &self.free,
+            Plan::Pro => &self.pro,
+            Plan::Business => &self.business,
+        }
+    }
+
+    pub fn plan_mut(&mut self, plan: Plan) -> &mut CategoryLimits {
+        match plan {
+            Plan::Free => &mut self.free,
+            Plan::Pro => &mut self.pro,
+            Plan::Business => &mut self.business,
+        }
+    }
+}
+
+/// `PUT /_sim/daily-limits/{plan}/{category}`: `{"limit": n}`, or `{"limit": null}` for no cap.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DailyLimit {
+    pub limit: Option<u32>,
+}
+
+/// Which `x-zm-request-timestamp` a webhook retry carries (docs/zoom.md §1.4: unconfirmed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RetryTimestamp {
+    /// The first attempt's timestamp and the signature over it (what a receiver must survive).
+    /// Under `retry_scale` the timestamp is the first attempt's on the simulated timeline, so a
+    /// retry arrives as old as Zoom's would (DESIGN.md, "Webhooks").
+    #[default]
+    First,
+    /// A timestamp and signature made when the retry is sent.
+    Fresh,
+}
+
+/// The form of `Retry-After` on a 429 (docs/zoom.md §4: a date-time, or no header at all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RetryAfterFormat {
+    /// `2026-11-26T00:00:00Z`.
+    #[default]
+    Iso8601,
+    /// `Thu, 26 Nov 2026 00:00:00 GMT`.
+    HttpDate,
+    /// No `Retry-After` header (seen once on a daily 429).
+    #[serde(rename = "none")]
+    Absent,
+}
+
+/// `GET /_sim/settings`: the behaviours docs/zoom.md leaves open (§7), chosen at start
+/// (`SimOptions`, flags) and switchable at run time (`PATCH /_sim/settings`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// What a webhook retry's `x-zm-request-timestamp` is (default `first`).
+    pub retry_timestamp: RetryTimestamp,
+    /// Whether refreshing an OAuth grant ends the access tokens it handed out before (default
+    /// true). Server-to-server tokens are never ended this way: several stay valid at once.
+    pub refresh_ends_access_token: bool,
+    /// Status of the `{code:124}` answer to an invalid or expired access token: 401 (default) or
+    /// 400 (docs/zoom.md §3.1).
+    pub token_error_status: u16,
+    /// Status of an `invalid_client` answer at `/oauth/token` and `/oauth/revoke`: 400 (default,
+    /// as observed since 2022) or 401.
+    pub invalid_client_status: u16,
+    /// The form of `Retry-After` on a 429 (default ISO 8601).
+    pub retry_after: RetryAfterFormat,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            retry_timestamp: RetryTimestamp::First,
+            refresh_ends_access_token: true,
+            token_error_status: 401,
+            invalid_client_status: 400,
+            retry_after: RetryAfterFormat::Iso8601,
+        }
+    }
+}
+
+/// `PATCH /_sim/settings`: only the fields given change.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsPatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_timestamp: Option<RetryTimestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_ends_access_token: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_error_status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invalid_client_status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<RetryAfterFormat>,
+}
+
 /// A fault to inject into the next `count` requests whose path starts with `path` (and whose
 /// method is `method`, when given). Give `status` (with `body`/`headers`), `drop`, or only
 /// `delay_ms` (the request then proceeds normally after the delay).
@@ -530,7 +688,11 @@ pub struct Counters {
     pub by_grant: BTreeMap<String, BTreeMap<String, u64>>,
     pub oauth: OAuthCounters,
     pub mints: MintCounters,
+    /// Every 429, per-second and daily.
     pub rate_limited: u64,
+    /// The daily-limit 429s among them.
+    #[serde(default)]
+    pub daily_limited: u64,
     pub webhooks: WebhookCounters,
 }
 
@@ -562,6 +724,12 @@ pub struct Attempt {
     pub status: Option<u16>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The `x-zm-request-timestamp` this attempt carried (see `Settings::retry_timestamp`).
+    #[serde(default)]
+    pub timestamp: String,
+    /// The `x-zm-signature` this attempt carried.
+    #[serde(default)]
+    pub signature: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -574,9 +742,9 @@ pub struct Delivery {
     pub attempts: Vec<Attempt>,
     /// The exact bytes sent (compact JSON).
     pub body: String,
-    /// `x-zm-request-timestamp`.
+    /// The first attempt's `x-zm-request-timestamp` (each attempt's is in `attempts`).
     pub timestamp: String,
-    /// `x-zm-signature`.
+    /// The first attempt's `x-zm-signature`.
     pub signature: String,
     /// `x-zm-request-id`.
     pub request_id: String,

@@ -58,6 +58,9 @@ pub struct Grant {
     /// what `/_sim/refresh-tokens/check` reports.
     pub refresh_generation: u64,
     pub refresh_issued_wall: Option<DateTime<Utc>>,
+    /// Access tokens issued before this epoch are dead: a refresh raises it when
+    /// `refresh_ends_access_token` is on (docs/zoom.md §2.3).
+    pub access_epoch: u64,
 }
 
 impl Grant {
@@ -78,6 +81,8 @@ impl Grant {
 pub struct AccessToken {
     pub grant_id: String,
     pub expires_at: DateTime<Utc>,
+    /// The grant's `access_epoch` when issued.
+    pub epoch: u64,
 }
 
 pub struct RefreshToken {
@@ -185,6 +190,7 @@ impl World {
             created_at: now,
             refresh_generation: 0,
             refresh_issued_wall: None,
+            access_epoch: 0,
         };
         self.grants.insert(id.clone(), grant);
         self.current_grant.insert(key, id.clone());
@@ -192,14 +198,18 @@ impl World {
     }
 
     pub(super) fn issue_tokens(&mut self, grant_id: &str, with_refresh: bool, now: DateTime<Utc>) -> TokenSet {
-        let (client_id, scope) = match self.grants.get(grant_id) {
-            Some(g) => (g.client_id.clone(), g.scopes.join(" ")),
-            None => (String::new(), String::new()),
+        let (client_id, scope, epoch) = match self.grants.get(grant_id) {
+            Some(g) => (g.client_id.clone(), g.scopes.join(" "), g.access_epoch),
+            None => (String::new(), String::new(), 0),
         };
         let access_token = ids::bearer_token();
         self.access_tokens.insert(
             access_token.clone(),
-            AccessToken { grant_id: grant_id.to_owned(), expires_at: now + TimeDelta::seconds(ACCESS_TOKEN_SECS) },
+            AccessToken {
+                grant_id: grant_id.to_owned(),
+                expires_at: now + TimeDelta::seconds(ACCESS_TOKEN_SECS),
+                epoch,
+            },
         );
         let refresh_token = with_refresh.then(|| {
             let token = ids::bearer_token();
@@ -225,8 +235,15 @@ impl World {
         TokenSet { access_token, refresh_token, scope }
     }
 
-    /// `grant_type=refresh_token`: strict rotation, the presented token dies at once.
-    pub fn refresh(&mut self, client_id: &str, token: &str, now: DateTime<Utc>) -> Result<TokenSet, OAuthError> {
+    /// `grant_type=refresh_token`: strict rotation, the presented token dies at once; with
+    /// `end_old_access`, so do the access tokens the grant handed out before.
+    pub fn refresh(
+        &mut self,
+        client_id: &str,
+        token: &str,
+        end_old_access: bool,
+        now: DateTime<Utc>,
+    ) -> Result<TokenSet, OAuthError> {
         match self.refresh_tokens.get(token) {
             Some(rt) if rt.client_id == client_id => {}
             _ => return Err(OAuthError::invalid_refresh()),
@@ -238,6 +255,9 @@ impl World {
         let active = self.grants.get(&rt.grant_id).is_some_and(|g| g.active);
         if !active || now >= rt.expires_at {
             return Err(OAuthError::invalid_refresh());
+        }
+        if end_old_access && let Some(grant) = self.grants.get_mut(&rt.grant_id) {
+            grant.access_epoch += 1;
         }
         Ok(self.issue_tokens(&rt.grant_id, true, now))
     }
@@ -366,7 +386,11 @@ impl World {
     /// Resolves a bearer token for the REST API.
     pub fn authenticate(&self, token: &str, now: DateTime<Utc>) -> Result<Caller, ApiError> {
         let at = self.access_tokens.get(token).ok_or_else(ApiError::invalid_token)?;
-        let grant = self.grants.get(&at.grant_id).filter(|g| g.active).ok_or_else(ApiError::invalid_token)?;
+        let grant = self
+            .grants
+            .get(&at.grant_id)
+            .filter(|g| g.active && at.epoch >= g.access_epoch)
+            .ok_or_else(ApiError::invalid_token)?;
         if now >= at.expires_at {
             return Err(ApiError::expired_token());
         }

@@ -1,8 +1,8 @@
 //! Webhooks: signatures, url_validation, recipients, retries, redelivery, event payloads.
 
 use zoom_sim::control::types::{
-    App, AppKind, AppPatch, DeliveryStatus, MeetingPatch, NewApp, NewMeeting, Role, UserPatch, UserStatus,
-    WebhookConfig, WebhookPatch,
+    App, AppKind, AppPatch, DeliveryStatus, MeetingPatch, NewApp, NewMeeting, RetryTimestamp, Role, SettingsPatch,
+    UserPatch, UserStatus, WebhookConfig, WebhookPatch,
 };
 use zoom_sim::signature::sign_webhook;
 
@@ -113,8 +113,11 @@ async fn url_validation_must_succeed_for_a_subscription_to_change() {
     assert_eq!(sim.ctl.get_app("never-created").await.unwrap_err().status(), Some(404));
 }
 
+/// A retry repeats the bytes and the request id, and (by default) carries the first attempt's
+/// timestamp as it stands on the simulated timeline: 5 minutes old on arrival, as Zoom's would
+/// be, although the scale sends it 0.6 s after the first.
 #[tokio::test]
-async fn failed_deliveries_are_retried_with_identical_bytes_and_headers() {
+async fn failed_deliveries_are_retried_with_the_same_bytes_and_the_first_timestamp() {
     // 5 min -> 0.6 s with this scale.
     let sim = TestSim::with(zoom_sim::SimOptions { retry_scale: 0.002, ..Default::default() });
     let receiver = Receiver::start(SECRET);
@@ -127,9 +130,10 @@ async fn failed_deliveries_are_retried_with_identical_bytes_and_headers() {
     let events = receiver.wait_events(2).await;
     let (first, retry) = (&events[0], &events[1]);
     assert_eq!(first.body, retry.body);
-    for header in ["x-zm-signature", "x-zm-request-timestamp", "x-zm-request-id"] {
-        assert_eq!(first.header(header), retry.header(header), "{header}");
-    }
+    assert_eq!(first.header("x-zm-request-id"), retry.header("x-zm-request-id"));
+    // 300 s on the simulated timeline less the 0.6 s that really passed.
+    assert_eq!(retry.timestamp(), first.timestamp() - 299);
+    assert_signed(retry);
     let delivery = crate::helpers::eventually(5, "delivered", || async {
         let d = sim.ctl.deliveries(None, Some("meeting.created")).await.unwrap().pop()?;
         (d.status == DeliveryStatus::Delivered).then_some(d)
@@ -137,8 +141,64 @@ async fn failed_deliveries_are_retried_with_identical_bytes_and_headers() {
     .await;
     let statuses: Vec<_> = delivery.attempts.iter().map(|a| a.status).collect();
     assert_eq!(statuses, [Some(500), Some(200)]);
+    assert_eq!(delivery.timestamp, first.header("x-zm-request-timestamp"), "the log keeps the first attempt's");
+    let stamps: Vec<_> = delivery.attempts.iter().map(|a| a.timestamp.as_str()).collect();
+    assert_eq!(stamps, [first.header("x-zm-request-timestamp"), retry.header("x-zm-request-timestamp")]);
+    assert_eq!(delivery.attempts[1].signature, retry.header("x-zm-signature"));
     let counters = sim.ctl.counters().await.unwrap();
     assert_eq!((counters.webhooks.failed_attempts, counters.webhooks.retries, counters.webhooks.delivered), (1, 1, 1));
+}
+
+/// docs/zoom.md §1.4 (December reading): retries at +5, +20 and +60 minutes after the first
+/// attempt, so the third is 3.6 s later at this scale (not 5.1 s, as gaps of 5, 20 and 60 would
+/// give) and its timestamp is an hour old when it arrives.
+#[tokio::test]
+async fn the_third_retry_comes_sixty_simulated_minutes_after_the_first_attempt() {
+    let sim = TestSim::with(zoom_sim::SimOptions { retry_scale: 0.001, ..Default::default() });
+    let receiver = Receiver::start(SECRET);
+    let account = sim.account().await;
+    let host = sim.user(&account.id, Role::Owner).await;
+    hooked_app(&sim, &receiver, AppKind::ServerToServer, Some(&account.id)).await;
+    receiver.set_status(503);
+    sim.ctl.create_meeting(&NewMeeting { host_id: host.id.clone(), ..Default::default() }).await.unwrap();
+
+    let events = receiver.wait_events(4).await;
+    let elapsed = events[3].at - events[0].at;
+    assert!(
+        elapsed >= std::time::Duration::from_millis(3550) && elapsed < std::time::Duration::from_millis(4800),
+        "third retry after {elapsed:?}"
+    );
+    let t0 = events[0].timestamp();
+    let stamps: Vec<i64> = events.iter().map(|e| e.timestamp() - t0).collect();
+    assert_eq!(stamps, [0, -300, -1199, -3596]);
+    for (event, offset) in events[1..].iter().zip([300, 1200, 3600]) {
+        let age = event.wall_secs - event.timestamp();
+        assert!((age - offset).abs() <= 2, "a retry due at +{offset} s arrived {age} s old");
+        assert_signed(event);
+    }
+}
+
+/// `retry_timestamp: fresh`, switched at run time: each retry is stamped and signed when sent.
+#[tokio::test]
+async fn fresh_retry_timestamps_are_stamped_when_sent() {
+    let sim = TestSim::with(zoom_sim::SimOptions { retry_scale: 0.002, ..Default::default() });
+    assert_eq!(sim.ctl.settings().await.unwrap().retry_timestamp, RetryTimestamp::First);
+    let patch = SettingsPatch { retry_timestamp: Some(RetryTimestamp::Fresh), ..Default::default() };
+    assert_eq!(sim.ctl.update_settings(&patch).await.unwrap().retry_timestamp, RetryTimestamp::Fresh);
+    let receiver = Receiver::start(SECRET);
+    let account = sim.account().await;
+    let host = sim.user(&account.id, Role::Owner).await;
+    hooked_app(&sim, &receiver, AppKind::ServerToServer, Some(&account.id)).await;
+    receiver.fail_next(2, 502);
+    sim.ctl.create_meeting(&NewMeeting { host_id: host.id.clone(), ..Default::default() }).await.unwrap();
+
+    let events = receiver.wait_events(3).await;
+    for event in &events {
+        assert!((event.wall_secs - event.timestamp()).abs() <= 1, "stamped on sending");
+        assert_signed(event);
+        assert_eq!(event.body, events[0].body);
+    }
+    assert!(events[2].timestamp() >= events[0].timestamp());
 }
 
 #[tokio::test]
