@@ -205,8 +205,19 @@ impl Client {
 
     /// Ends a grant and its tokens; `notify` sends `app_deauthorized`.
     pub async fn revoke_grant(&self, grant_id: &str, notify: bool) -> Result<Grant> {
-        let body = RevokeGrant { notify: Some(notify) };
-        self.call(Method::POST, &["grants", grant_id, "revoke"], &[], Some(&body)).await
+        self.revoke_grant_with(grant_id, &RevokeGrant { notify: Some(notify), ..Default::default() }).await
+    }
+
+    /// Ends a grant, choosing what its `app_deauthorized` says (`deauthorization_time`,
+    /// `event_ts`).
+    pub async fn revoke_grant_with(&self, grant_id: &str, req: &RevokeGrant) -> Result<Grant> {
+        self.call(Method::POST, &["grants", grant_id, "revoke"], &[], Some(req)).await
+    }
+
+    /// Sends `app_deauthorized` for a grant again, or late (a stale one after the user
+    /// reconnected), without changing the grant.
+    pub async fn send_app_deauthorized(&self, grant_id: &str, req: &AppDeauthorized) -> Result<DeauthorizationSent> {
+        self.call(Method::POST, &["grants", grant_id, "app-deauthorized"], &[], Some(req)).await
     }
 
     // Meetings.

@@ -304,6 +304,35 @@ pub struct RevokeGrant {
     /// Send `app_deauthorized` (default true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify: Option<bool>,
+    /// The event's `deauthorization_time` (RFC 3339; default: now, wall clock).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deauthorization_time: Option<String>,
+    /// The event's `payload.event_ts` (epoch milliseconds; default: now, wall clock).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_ts: Option<i64>,
+}
+
+/// `POST /_sim/grants/{id}/app-deauthorized`: sends `app_deauthorized` for a grant again, or
+/// late, without changing the grant. Absent fields repeat what the grant's own deauthorization
+/// carried (or, for a grant that never ended, now and a new signature).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppDeauthorized {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deauthorization_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_ts: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+}
+
+/// What `POST /_sim/grants/{id}/app-deauthorized` sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeauthorizationSent {
+    /// False when the app has no webhook subscription (nothing was queued).
+    pub sent: bool,
+    /// The event's `payload`.
+    pub payload: Value,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

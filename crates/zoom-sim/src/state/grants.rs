@@ -61,6 +61,28 @@ pub struct Grant {
     /// Access tokens issued before this epoch are dead: a refresh raises it when
     /// `refresh_ends_access_token` is on (docs/zoom.md §2.3).
     pub access_epoch: u64,
+    /// The `app_deauthorized` this grant's end announced, so that sending it again repeats it.
+    pub deauthorization: Option<Deauthorization>,
+}
+
+/// One deauthorization as `app_deauthorized` tells it.
+#[derive(Clone)]
+pub struct Deauthorization {
+    /// RFC 3339, wall clock (the receiving daemon compares it with its own clock).
+    pub time: String,
+    pub event_ts: i64,
+    /// "A unique ID for each instance of app deauthorization" (docs/zoom.md §1.5).
+    pub signature: String,
+}
+
+impl Deauthorization {
+    fn now() -> Self {
+        Self {
+            time: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            event_ts: wall_ms(),
+            signature: ids::hex_secret(32),
+        }
+    }
 }
 
 impl Grant {
@@ -191,6 +213,7 @@ impl World {
             refresh_generation: 0,
             refresh_issued_wall: None,
             access_epoch: 0,
+            deauthorization: None,
         };
         self.grants.insert(id.clone(), grant);
         self.current_grant.insert(key, id.clone());
@@ -342,44 +365,60 @@ impl World {
         match grant {
             Some(g) if g.client_id == client_id && g.active => {
                 let id = g.id.clone();
-                self.end_grant(&id, true);
+                self.end_grant(&id, true, Deauthorization::now());
                 Ok(())
             }
             _ => Err(OAuthError::invalid_request("Invalid Token!")),
         }
     }
 
-    pub fn revoke_grant(&mut self, grant_id: &str, notify: bool) -> Result<types::Grant, ControlError> {
+    /// Ends a grant from the control API; `notify` sends `app_deauthorized`, whose times the
+    /// caller may choose (a late event's `deauthorization_time` lies in the past).
+    pub fn revoke_grant(&mut self, grant_id: &str, req: &types::RevokeGrant) -> Result<types::Grant, ControlError> {
         if !self.grants.contains_key(grant_id) {
             return Err(ControlError::not_found(format!("no grant {grant_id}")));
         }
-        self.end_grant(grant_id, notify);
+        let deauthorization =
+            deauthorization_from(Deauthorization::now(), req.deauthorization_time.as_deref(), req.event_ts, None)?;
+        self.end_grant(grant_id, req.notify.unwrap_or(true), deauthorization);
         self.grants.get(grant_id).map(Grant::view).ok_or_else(|| ControlError::not_found("grant vanished"))
     }
 
-    /// Deactivates a grant; `notify` sends `app_deauthorized` to its app (docs/zoom.md §1.5).
-    fn end_grant(&mut self, grant_id: &str, notify: bool) {
+    /// Sends `app_deauthorized` for a grant again, or late, leaving the grant as it is: Zoom
+    /// has been seen sending it late and twice (docs/zoom.md §1.4). By default it repeats the
+    /// grant's own deauthorization (same time, `event_ts` and signature).
+    pub fn send_app_deauthorized(
+        &mut self,
+        grant_id: &str,
+        req: &types::AppDeauthorized,
+    ) -> Result<types::DeauthorizationSent, ControlError> {
+        let grant = self.grants.get(grant_id).ok_or_else(|| ControlError::not_found(format!("no grant {grant_id}")))?;
+        let base = grant.deauthorization.clone().unwrap_or_else(Deauthorization::now);
+        let deauthorization =
+            deauthorization_from(base, req.deauthorization_time.as_deref(), req.event_ts, req.signature.as_deref())?;
+        let payload = deauthorized_payload(grant, &deauthorization);
+        let client_id = grant.client_id.clone();
+        let sent = self.emit_to_app("app_deauthorized", &client_id, payload.clone());
+        Ok(types::DeauthorizationSent { sent, payload })
+    }
+
+    /// Deactivates a grant and records how it ended; `notify` sends `app_deauthorized` to its
+    /// app (docs/zoom.md §1.5) if the grant was still active.
+    fn end_grant(&mut self, grant_id: &str, notify: bool, deauthorization: Deauthorization) {
         let Some(grant) = self.grants.get_mut(grant_id) else {
             return;
         };
         let was_active = grant.active;
         grant.active = false;
-        if !(notify && was_active) {
+        if !was_active {
             return;
         }
+        grant.deauthorization = Some(deauthorization.clone());
+        if !notify {
+            return;
+        }
+        let payload = deauthorized_payload(grant, &deauthorization);
         let client_id = grant.client_id.clone();
-        let user_id = grant.user_id.clone().unwrap_or_default();
-        let account_id = grant.account_id.clone().unwrap_or_default();
-        let ts = wall_ms();
-        let deauthorized_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        let payload = json!({
-            "account_id": account_id,
-            "user_id": user_id,
-            "signature": ids::hex_secret(32),
-            "deauthorization_time": deauthorized_at,
-            "client_id": client_id,
-            "event_ts": ts,
-        });
         self.emit_to_app("app_deauthorized", &client_id, payload);
     }
 
@@ -411,4 +450,34 @@ impl World {
         list.sort_by_key(|g| g.seq);
         list.into_iter().map(Grant::view).collect()
     }
+}
+
+/// `base` with the caller's choices applied; a `deauthorization_time` must be RFC 3339 and is
+/// sent as given.
+fn deauthorization_from(
+    base: Deauthorization,
+    time: Option<&str>,
+    event_ts: Option<i64>,
+    signature: Option<&str>,
+) -> Result<Deauthorization, ControlError> {
+    if let Some(time) = time {
+        super::parse_time("deauthorization_time", time)?;
+    }
+    Ok(Deauthorization {
+        time: time.map_or(base.time, str::to_owned),
+        event_ts: event_ts.unwrap_or(base.event_ts),
+        signature: signature.map_or(base.signature, str::to_owned),
+    })
+}
+
+/// The payload of `app_deauthorized` (docs/zoom.md §1.5; its `event_ts` sits in here).
+fn deauthorized_payload(grant: &Grant, d: &Deauthorization) -> serde_json::Value {
+    json!({
+        "account_id": grant.account_id.clone().unwrap_or_default(),
+        "user_id": grant.user_id.clone().unwrap_or_default(),
+        "signature": d.signature,
+        "deauthorization_time": d.time,
+        "client_id": grant.client_id,
+        "event_ts": d.event_ts,
+    })
 }

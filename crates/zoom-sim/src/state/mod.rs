@@ -124,11 +124,16 @@ fn parse_time(field: &str, value: &str) -> Result<DateTime<Utc>, ControlError> {
 }
 
 impl World {
-    /// Queues `event` for one app only (`app_deauthorized`), whatever its grants say now.
-    fn emit_to_app(&mut self, name: &'static str, client_id: &str, payload: Value) {
+    /// Queues `event` for one app only (`app_deauthorized`), whatever its grants say now;
+    /// false when the app has no subscription to send it to.
+    fn emit_to_app(&mut self, name: &'static str, client_id: &str, payload: Value) -> bool {
         let target = self.apps.get(client_id).and_then(|app| Some(Target::new(app, app.webhook.as_ref()?)));
-        if let Some(target) = target {
-            self.outbox.push(OutboundEvent::new(name, payload, vec![target]));
+        match target {
+            Some(target) => {
+                self.outbox.push(OutboundEvent::new(name, payload, vec![target]));
+                true
+            }
+            None => false,
         }
     }
 }

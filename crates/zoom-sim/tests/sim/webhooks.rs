@@ -399,3 +399,60 @@ async fn revoking_sends_app_deauthorized() {
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert_eq!(receiver.events().len(), 1);
 }
+
+/// docs/zoom.md §1.5: `app_deauthorized` can arrive late or twice, after the user reconnected.
+/// The control API sends a grant's own deauthorization again, or one with chosen times.
+#[tokio::test]
+async fn app_deauthorized_can_be_sent_late_or_twice() {
+    use zoom_sim::control::types::{AppDeauthorized, RevokeGrant};
+    let sim = TestSim::start();
+    let receiver = Receiver::start(SECRET);
+    let account = sim.account().await;
+    let user = sim.user(&account.id, Role::Member).await;
+    let app = hooked_app(&sim, &receiver, AppKind::UserLevel, None).await;
+    sim.authorize(&app, &user).await;
+    let old = sim.ctl.grants(Some(&app.client_id), Some(&user.id)).await.unwrap().pop().unwrap();
+    let chosen = RevokeGrant {
+        notify: Some(true),
+        deauthorization_time: Some("2026-01-02T03:04:05.678Z".to_owned()),
+        event_ts: Some(1_767_323_045_678),
+    };
+    assert!(!sim.ctl.revoke_grant_with(&old.id, &chosen).await.unwrap().active);
+    let first = receiver.wait_events(1).await.remove(0).json();
+    assert_eq!(first["payload"]["deauthorization_time"], "2026-01-02T03:04:05.678Z");
+    assert_eq!(first["payload"]["event_ts"], 1_767_323_045_678_i64);
+
+    // The user reconnects; then the old deauthorization arrives again.
+    let tokens = sim.authorize(&app, &user).await;
+    let sent = sim.ctl.send_app_deauthorized(&old.id, &AppDeauthorized::default()).await.unwrap();
+    assert!(sent.sent);
+    let again = receiver.wait_events(2).await.remove(1);
+    assert_signed(&again);
+    assert_eq!(again.json(), first, "the same deauthorization, signature and all");
+    assert_eq!(sent.payload, first["payload"]);
+    assert_eq!(sim.get(&tokens.access, "/users/me").await.0, 200, "the new grant is untouched");
+    let grants = sim.ctl.grants(Some(&app.client_id), Some(&user.id)).await.unwrap();
+    assert_eq!(grants.iter().map(|g| g.active).collect::<Vec<_>>(), [false, true]);
+
+    // A stale one with other times, for the current grant, which stays active.
+    let current = grants[1].id.clone();
+    let stale = AppDeauthorized {
+        deauthorization_time: Some("2025-12-31T23:59:59Z".to_owned()),
+        event_ts: Some(1_767_225_599_000),
+        ..Default::default()
+    };
+    let sent = sim.ctl.send_app_deauthorized(&current, &stale).await.unwrap();
+    assert_eq!(sent.payload["deauthorization_time"], "2025-12-31T23:59:59Z");
+    assert_eq!(sent.payload["user_id"], user.id);
+    let third = receiver.wait_events(3).await.remove(2).json();
+    assert_eq!(third["payload"]["event_ts"], 1_767_225_599_000_i64);
+    assert_ne!(third["payload"]["signature"], first["payload"]["signature"], "another deauthorization");
+    assert_eq!(sim.get(&tokens.access, "/users/me").await.0, 200);
+
+    let bad = AppDeauthorized { deauthorization_time: Some("yesterday".to_owned()), ..Default::default() };
+    assert_eq!(sim.ctl.send_app_deauthorized(&current, &bad).await.unwrap_err().status(), Some(400));
+    assert_eq!(
+        sim.ctl.send_app_deauthorized("nope", &AppDeauthorized::default()).await.unwrap_err().status(),
+        Some(404)
+    );
+}

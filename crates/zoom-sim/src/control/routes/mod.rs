@@ -32,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/oauth/codes", web::post().to(oauth::create_code))
             .route("/grants", web::get().to(oauth::list_grants))
             .route("/grants/{id}/revoke", web::post().to(oauth::revoke_grant))
+            .route("/grants/{id}/app-deauthorized", web::post().to(oauth::send_app_deauthorized))
             .route("/refresh-tokens/check", web::post().to(oauth::check_refresh_token))
             .route("/meetings", web::post().to(meetings::create))
             .route("/meetings/{id}", web::get().to(meetings::get))
