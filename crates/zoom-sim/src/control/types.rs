@@ -635,6 +635,11 @@ pub struct NewFault {
     pub delay_ms: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drop: Option<bool>,
+    /// Let the request do its work first (a token rotates, a token is minted), then wait
+    /// `delay_ms` and answer, replace the answer with `status`, or drop the connection: the
+    /// answer that never arrives although Zoom did the work (docs/zoom.md §2.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_work: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -649,6 +654,8 @@ pub struct Fault {
     pub headers: Option<BTreeMap<String, String>>,
     pub delay_ms: Option<u64>,
     pub drop: bool,
+    #[serde(default)]
+    pub after_work: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
