@@ -54,6 +54,16 @@ impl ApiError {
     pub fn invalid_meeting_id() -> Self {
         Self::new(StatusCode::BAD_REQUEST, 300, "Invalid meeting ID.")
     }
+    pub fn webinar_not_found(id: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, 3001, format!("Webinar does not exist: {id}."))
+    }
+    pub fn invalid_webinar_id() -> Self {
+        Self::new(StatusCode::BAD_REQUEST, 300, "Invalid webinar ID.")
+    }
+    /// A meeting endpoint given a webinar's id (docs/zoom.md §3.7).
+    pub fn webinar_on_meeting_endpoint() -> Self {
+        Self::new(StatusCode::BAD_REQUEST, 3000, "Cannot access webinar information.")
+    }
     pub fn bad_page_token() -> Self {
         Self::new(StatusCode::BAD_REQUEST, 300, "The next page token is invalid or expired.")
     }

@@ -244,6 +244,53 @@ impl Client {
         self.call_empty(Method::DELETE, &["meetings", &id.to_string()], &query, NO_BODY).await
     }
 
+    /// Brings a deleted meeting back from the bin (`meeting.recovered`).
+    pub async fn recover_meeting(&self, id: u64) -> Result<Meeting> {
+        self.call(Method::POST, &["meetings", &id.to_string(), "recover"], &[], NO_BODY).await
+    }
+
+    /// Ends a deleted meeting for good (`meeting.permanently_deleted`).
+    pub async fn permanently_delete_meeting(&self, id: u64) -> Result<()> {
+        let query = [("permanent", "true")];
+        self.call_empty(Method::DELETE, &["meetings", &id.to_string()], &query, NO_BODY).await
+    }
+
+    // Webinars.
+
+    pub async fn create_webinar(&self, req: &NewWebinar) -> Result<Webinar> {
+        self.call(Method::POST, &["webinars"], &[], Some(req)).await
+    }
+
+    pub async fn get_webinar(&self, id: u64) -> Result<Webinar> {
+        self.call(Method::GET, &["webinars", &id.to_string()], &[], NO_BODY).await
+    }
+
+    pub async fn update_webinar(&self, id: u64, patch: &WebinarPatch) -> Result<Webinar> {
+        self.call(Method::PATCH, &["webinars", &id.to_string()], &[], Some(patch)).await
+    }
+
+    /// Moves a webinar to the bin (`webinar.deleted`).
+    pub async fn delete_webinar(&self, id: u64) -> Result<()> {
+        self.call_empty(Method::DELETE, &["webinars", &id.to_string()], &[], NO_BODY).await
+    }
+
+    /// Deletes one occurrence of a type-9 webinar.
+    pub async fn delete_webinar_occurrence(&self, id: u64, occurrence_id: &str) -> Result<()> {
+        let query = [("occurrence_id", occurrence_id)];
+        self.call_empty(Method::DELETE, &["webinars", &id.to_string()], &query, NO_BODY).await
+    }
+
+    /// Brings a deleted webinar back (`webinar.recovered`).
+    pub async fn recover_webinar(&self, id: u64) -> Result<Webinar> {
+        self.call(Method::POST, &["webinars", &id.to_string(), "recover"], &[], NO_BODY).await
+    }
+
+    /// Ends a deleted webinar for good (`webinar.permanently_deleted`).
+    pub async fn permanently_delete_webinar(&self, id: u64) -> Result<()> {
+        let query = [("permanent", "true")];
+        self.call_empty(Method::DELETE, &["webinars", &id.to_string()], &query, NO_BODY).await
+    }
+
     pub async fn bulk(&self, req: &Bulk) -> Result<BulkResult> {
         self.call(Method::POST, &["bulk"], &[], Some(req)).await
     }

@@ -405,6 +405,61 @@ pub struct Meeting {
     pub pmi: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub occurrences: Vec<Occurrence>,
+    /// When it was deleted (wall clock), while it sits in the recoverable bin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<String>,
+}
+
+/// A webinar (docs/zoom.md §3.7): a separate object from meetings, with ids from the same
+/// number space.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewWebinar {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<u64>,
+    pub host_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    /// 5 webinar (default), 6 recurring without fixed time, 9 recurring with fixed time.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub webinar_type: Option<u8>,
+    /// RFC 3339; default one hour from now (sim time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<String>,
+    /// Minutes; default 60.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<u32>,
+    /// Number of weekly occurrences of a type-9 webinar (default 4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurrences: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+}
+
+/// Changes to a webinar: the same fields as a meeting's.
+pub type WebinarPatch = MeetingPatch;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Webinar {
+    pub id: u64,
+    pub uuid: String,
+    pub host_id: String,
+    pub account_id: String,
+    pub topic: String,
+    #[serde(rename = "type")]
+    pub webinar_type: u8,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<String>,
+    pub duration: u32,
+    pub timezone: String,
+    pub created_at: String,
+    pub join_url: String,
+    pub password: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub occurrences: Vec<Occurrence>,
+    /// When it was deleted (wall clock), while it sits in the recoverable bin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -662,6 +717,8 @@ pub struct Fault {
 #[serde(rename_all = "snake_case")]
 pub enum TokenKind {
     JoinLocalRecording,
+    /// `GET /webinars/{webinarId}/jointoken/local_recording`; `meeting_id` is the webinar id.
+    WebinarJoinLocalRecording,
     Zak,
     Onbehalf,
 }
@@ -704,6 +761,8 @@ pub struct OAuthCounters {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MintCounters {
     pub join_local_recording: u64,
+    #[serde(default)]
+    pub webinar_join_local_recording: u64,
     pub zak: u64,
     pub onbehalf: u64,
 }

@@ -23,7 +23,7 @@ pub use self::accounts::Account;
 pub use self::apps::{App, Subscription};
 pub use self::codes::{AuthCode, CodeRequest};
 pub use self::grants::{ACCESS_TOKEN_SECS, AccessToken, Caller, Grant, GrantKey, GrantRef, RefreshToken, TokenSet};
-pub use self::meetings::{Meeting, MeetingRef};
+pub use self::meetings::{Family, Meeting, MeetingRef};
 pub use self::paging::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageQuery, PageRequest, Pages};
 pub use self::tokens::{MintRequest, Minted, MintedKey};
 pub use self::users::User;

@@ -456,3 +456,52 @@ async fn app_deauthorized_can_be_sent_late_or_twice() {
         Some(404)
     );
 }
+
+/// docs/zoom.md §1.5: `meeting.deleted` moves a meeting to a bin; `meeting.recovered` (the
+/// shape of `meeting.created`) brings it back, `meeting.permanently_deleted` ends it.
+#[tokio::test]
+async fn a_deleted_meeting_can_be_recovered_or_deleted_for_good() {
+    let sim = TestSim::start();
+    let receiver = Receiver::start(SECRET);
+    let account = sim.account().await;
+    let host = sim.user(&account.id, Role::Owner).await;
+    hooked_app(&sim, &receiver, AppKind::ServerToServer, Some(&account.id)).await;
+    let rest = sim.s2s_app(&account.id).await;
+    let tokens = sim.s2s_token(&rest).await;
+    let meeting = sim.ctl.create_meeting(&NewMeeting { host_id: host.id.clone(), ..Default::default() }).await.unwrap();
+    let path = format!("/meetings/{}", meeting.id);
+    let listed = |body: serde_json::Value| body["total_records"].as_u64().unwrap();
+
+    sim.ctl.delete_meeting(meeting.id).await.unwrap();
+    assert_eq!(sim.get(&tokens.access, &path).await.1["code"], 3001, "in the bin, gone for REST");
+    assert_eq!(listed(sim.get(&tokens.access, &format!("/users/{}/meetings", host.id)).await.1), 0);
+    assert!(sim.ctl.get_meeting(meeting.id).await.unwrap().deleted_at.is_some());
+    assert_eq!(sim.ctl.update_meeting(meeting.id, &MeetingPatch::default()).await.unwrap_err().status(), Some(409));
+    assert_eq!(sim.ctl.delete_meeting(meeting.id).await.unwrap_err().status(), Some(409));
+
+    let recovered = sim.ctl.recover_meeting(meeting.id).await.unwrap();
+    assert!(recovered.deleted_at.is_none());
+    assert_eq!(sim.get(&tokens.access, &path).await.0, 200);
+    assert_eq!(listed(sim.get(&tokens.access, &format!("/users/{}/meetings", host.id)).await.1), 1);
+    assert_eq!(sim.ctl.recover_meeting(meeting.id).await.unwrap_err().status(), Some(409));
+    assert_eq!(sim.ctl.permanently_delete_meeting(meeting.id).await.unwrap_err().status(), Some(409));
+
+    sim.ctl.delete_meeting(meeting.id).await.unwrap();
+    sim.ctl.permanently_delete_meeting(meeting.id).await.unwrap();
+    assert_eq!(sim.ctl.get_meeting(meeting.id).await.unwrap_err().status(), Some(404));
+    assert_eq!(sim.ctl.recover_meeting(meeting.id).await.unwrap_err().status(), Some(404));
+
+    let bodies: Vec<_> = receiver.wait_events(5).await.iter().map(|e| e.json()).collect();
+    let names: Vec<_> = bodies.iter().map(|b| b["event"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(
+        names,
+        ["meeting.created", "meeting.deleted", "meeting.recovered", "meeting.deleted", "meeting.permanently_deleted"]
+    );
+    let keys = |b: &serde_json::Value| b["payload"]["object"].as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&bodies[2]), keys(&bodies[0]), "recovered has the shape of created");
+    assert_eq!(keys(&bodies[4]), keys(&bodies[1]), "permanently_deleted has the shape of deleted");
+    for body in &bodies {
+        assert_eq!(body["payload"]["object"]["id"], meeting.id);
+        assert_eq!(body["payload"]["operator_id"], host.id);
+    }
+}
