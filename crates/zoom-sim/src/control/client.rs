@@ -156,6 +156,11 @@ impl Client {
         self.call_empty(Method::DELETE, &["users", id], &[], NO_BODY).await
     }
 
+    /// The user leaves their account (`user.disassociated`); returns them in their new one.
+    pub async fn disassociate_user(&self, id: &str, req: &Disassociate) -> Result<User> {
+        self.call(Method::POST, &["users", id, "disassociate"], &[], Some(req)).await
+    }
+
     // Apps.
 
     pub async fn create_app(&self, req: &NewApp) -> Result<App> {

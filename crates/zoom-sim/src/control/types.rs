@@ -462,6 +462,15 @@ pub struct Webinar {
     pub deleted_at: Option<String>,
 }
 
+/// `POST /_sim/users/{id}/disassociate`: the user leaves their account (`user.disassociated`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Disassociate {
+    /// An existing account to move to, as a member; default: a new free account the user owns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Bulk {

@@ -103,6 +103,24 @@ impl World {
             self.outbox.push(OutboundEvent::new(name, payload, targets));
         }
     }
+
+    /// Queues `event` for the account-level and server-to-server apps of `account_id` only:
+    /// events that need admin scopes (`user.deactivated`, `user.activated`,
+    /// `user.disassociated`, docs/zoom.md §1.5) never reach user-level apps.
+    fn emit_to_admins(&mut self, name: &'static str, account_id: &str, payload: Value) {
+        let targets: Vec<Target> = self
+            .apps
+            .values()
+            .filter(|app| app.kind != crate::control::types::AppKind::UserLevel)
+            .filter_map(|app| {
+                let sub = app.webhook.as_ref()?;
+                app.hears_about(self, account_id, &[]).then(|| Target::new(app, sub))
+            })
+            .collect();
+        if !targets.is_empty() {
+            self.outbox.push(OutboundEvent::new(name, payload, targets));
+        }
+    }
 }
 
 /// Caller-chosen ids appear in URL paths: keep them to Zoom's alphabet.

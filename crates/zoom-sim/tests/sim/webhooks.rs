@@ -505,3 +505,50 @@ async fn a_deleted_meeting_can_be_recovered_or_deleted_for_good() {
         assert_eq!(body["payload"]["operator_id"], host.id);
     }
 }
+
+/// docs/zoom.md §1.5: `user.deactivated`, `user.activated` and `user.disassociated` need admin
+/// scopes, so only account-level (and server-to-server) apps receive them.
+#[tokio::test]
+async fn user_status_events_reach_account_level_apps_only() {
+    use zoom_sim::control::types::Disassociate;
+    let sim = TestSim::start();
+    let admin_receiver = Receiver::start(SECRET);
+    let user_receiver = Receiver::start(SECRET);
+    let account = sim.account().await;
+    let owner = sim.user(&account.id, Role::Owner).await;
+    let member = sim.user(&account.id, Role::Member).await;
+    let account_app = hooked_app(&sim, &admin_receiver, AppKind::AccountLevel, None).await;
+    let user_app = hooked_app(&sim, &user_receiver, AppKind::UserLevel, None).await;
+    let admin_tokens = sim.authorize(&account_app, &owner).await;
+    let member_tokens = sim.authorize(&user_app, &member).await;
+
+    let status = |status| UserPatch { status: Some(status), ..Default::default() };
+    sim.ctl.update_user(&member.id, &status(UserStatus::Inactive)).await.unwrap();
+    sim.ctl.update_user(&member.id, &status(UserStatus::Active)).await.unwrap();
+    let moved = sim.ctl.disassociate_user(&member.id, &Disassociate::default()).await.unwrap();
+    assert_ne!(moved.account_id, account.id, "the user still exists, in an account of their own");
+    assert_eq!(moved.role, Role::Owner);
+
+    let events = admin_receiver.wait_events(3).await;
+    let names: Vec<_> = events.iter().map(|e| e.event()).collect();
+    assert_eq!(names, ["user.deactivated", "user.activated", "user.disassociated"]);
+    for event in &events {
+        assert_signed(event);
+        let payload = &event.json()["payload"];
+        assert_eq!(payload["account_id"], account.id);
+        assert_eq!(payload["object"]["id"], member.id);
+        assert_eq!(payload["object"]["email"], member.email);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(user_receiver.events().is_empty(), "user-level apps hear none of them");
+
+    // Gone from the old account; their user-level grant ended with the move.
+    assert_eq!(sim.get(&admin_tokens.access, &format!("/users/{}", member.id)).await.1["code"], 1001);
+    assert_eq!(sim.get(&member_tokens.access, "/users/me").await.0, 401);
+    assert!(!sim.ctl.grants(Some(&user_app.client_id), Some(&member.id)).await.unwrap()[0].active);
+    // An owner cannot leave; a user can move to a named account.
+    assert_eq!(sim.ctl.disassociate_user(&owner.id, &Disassociate::default()).await.unwrap_err().status(), Some(409));
+    let back = Disassociate { account_id: Some(account.id.clone()) };
+    let other = sim.user(&moved.account_id, Role::Member).await;
+    assert_eq!(sim.ctl.disassociate_user(&other.id, &back).await.unwrap().account_id, account.id);
+}

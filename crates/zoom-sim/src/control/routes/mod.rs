@@ -22,6 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/users/{id}", web::get().to(users::get))
             .route("/users/{id}", web::patch().to(users::update))
             .route("/users/{id}", web::delete().to(users::delete))
+            .route("/users/{id}/disassociate", web::post().to(users::disassociate))
             .route("/apps", web::post().to(apps::create))
             .route("/apps/{client_id}", web::get().to(apps::get))
             .route("/apps/{client_id}", web::patch().to(apps::update))
