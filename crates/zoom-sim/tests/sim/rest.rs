@@ -310,3 +310,34 @@ async fn refused_access_tokens_answer_400_when_configured() {
     let refused = zoom_sim::SimOptions { token_error_status: 404, ..Default::default() };
     assert!(zoom_sim::SimServer::start(refused).is_err());
 }
+
+/// docs/zoom.md §3.4: the user listing carries no `vanity_url`; only `GET /users/{userId}` does.
+#[tokio::test]
+async fn the_user_listing_has_no_vanity_url() {
+    let sim = TestSim::start();
+    let account = sim.account().await;
+    let admin = sim.user(&account.id, Role::Owner).await;
+    let named = zoom_sim::control::types::NewUser {
+        account_id: account.id.clone(),
+        vanity_name: Some("jane.doe".to_owned()),
+        ..Default::default()
+    };
+    let named = sim.ctl.create_user(&named).await.unwrap();
+    let app = sim.app(AppKind::AccountLevel).await;
+    let tokens = sim.authorize(&app, &admin).await;
+
+    let (status, one) = sim.get(&tokens.access, &format!("/users/{}", named.id)).await;
+    assert_eq!(status, 200);
+    assert_eq!(one["vanity_url"], "https://zoom.us/my/jane.doe");
+    let (status, list) = sim.get(&tokens.access, "/users").await;
+    assert_eq!(status, 200);
+    let users = list["users"].as_array().unwrap();
+    assert_eq!(users.len(), 2);
+    for user in users {
+        assert!(user.get("vanity_url").is_none() && user.get("vanity_name").is_none(), "{user}");
+        assert!(user["id"].is_string() && user["email"].is_string() && user["pmi"].is_u64());
+    }
+    for key in ["next_page_token", "page_count", "page_size", "total_records"] {
+        assert!(list.get(key).is_some(), "{key}");
+    }
+}
