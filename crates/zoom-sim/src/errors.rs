@@ -54,6 +54,16 @@ impl ApiError {
     pub fn invalid_meeting_id() -> Self {
         Self::new(StatusCode::BAD_REQUEST, 300, "Invalid meeting ID.")
     }
+    pub fn webinar_not_found(id: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, 3001, format!("Webinar does not exist: {id}."))
+    }
+    pub fn invalid_webinar_id() -> Self {
+        Self::new(StatusCode::BAD_REQUEST, 300, "Invalid webinar ID.")
+    }
+    /// A meeting endpoint given a webinar's id (docs/zoom.md §3.7).
+    pub fn webinar_on_meeting_endpoint() -> Self {
+        Self::new(StatusCode::BAD_REQUEST, 3000, "Cannot access webinar information.")
+    }
     pub fn bad_page_token() -> Self {
         Self::new(StatusCode::BAD_REQUEST, 300, "The next page token is invalid or expired.")
     }
@@ -88,11 +98,14 @@ impl ResponseError for ApiError {
 pub struct OAuthError {
     pub error: &'static str,
     pub reason: String,
+    /// 400 unless the handler says otherwise (`invalid_client_status`).
+    pub status: StatusCode,
 }
 
 impl OAuthError {
     pub fn new(error: &'static str, reason: impl Into<String>) -> Self {
-        Self { error, reason: reason.into() }
+        // Zoom answers every OAuth error with 400 since mid-2022 (docs/zoom.md §2.4).
+        Self { error, reason: reason.into(), status: StatusCode::BAD_REQUEST }
     }
     pub fn invalid_client() -> Self {
         Self::new("invalid_client", "Invalid client_id or client_secret")
@@ -119,11 +132,10 @@ impl fmt::Display for OAuthError {
 
 impl ResponseError for OAuthError {
     fn status_code(&self) -> StatusCode {
-        // Zoom answers every OAuth error with 400 since mid-2022 (docs/zoom.md §2.4).
-        StatusCode::BAD_REQUEST
+        self.status
     }
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::BadRequest().json(json!({"reason": self.reason, "error": self.error}))
+        HttpResponse::build(self.status).json(json!({"reason": self.reason, "error": self.error}))
     }
 }
 

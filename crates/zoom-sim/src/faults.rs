@@ -1,5 +1,7 @@
 //! Injected faults (`/_sim/faults`): the next `count` requests matching a method and a path
-//! prefix are delayed, answered with a canned status, or dropped.
+//! prefix are delayed, answered with a canned status, or dropped; before the handler runs, or
+//! (`after_work`) after it did its work, which is how an answer that never arrives looks to a
+//! client although Zoom rotated the refresh token (docs/zoom.md §2.3).
 //!
 //! Dropping: actix cannot abort a connection from a handler, so every accepted socket keeps a
 //! duplicate of its descriptor (`on_connect`, a `socket2::Socket`). A drop shuts that socket
@@ -34,6 +36,7 @@ struct Fault {
     headers: Vec<(HeaderName, HeaderValue)>,
     delay: Option<Duration>,
     drop: bool,
+    after_work: bool,
 }
 
 impl Fault {
@@ -53,6 +56,7 @@ impl Fault {
             }),
             delay_ms: self.delay.map(|d| d.as_millis() as u64),
             drop: self.drop,
+            after_work: self.after_work,
         }
     }
 }
@@ -61,10 +65,12 @@ impl Fault {
 pub struct FaultAction {
     pub delay: Option<Duration>,
     pub effect: Effect,
+    /// Run the handler first; the delay and the effect apply to its answer.
+    pub after_work: bool,
 }
 
 pub enum Effect {
-    /// Carry on normally (after the delay).
+    /// Answer normally (after the delay).
     Proceed,
     Respond(HttpResponse),
     Drop,
@@ -127,6 +133,7 @@ impl Faults {
             headers,
             delay: req.delay_ms.map(Duration::from_millis),
             drop,
+            after_work: req.after_work.unwrap_or(false),
         };
         let view = fault.view();
         list.1.push(fault);
@@ -162,7 +169,7 @@ impl Faults {
         } else {
             Effect::Proceed
         };
-        let action = FaultAction { delay: fault.delay, effect };
+        let action = FaultAction { delay: fault.delay, effect, after_work: fault.after_work };
         if fault.remaining == 0 {
             list.1.remove(pos);
             self.armed.store(list.1.len(), Ordering::Release);

@@ -24,10 +24,12 @@ mod options;
 mod ratelimit;
 mod rest;
 mod server;
+mod settings;
 pub mod signature;
 mod sim;
 mod state;
 mod webhooks;
 
+pub use control::types::{DailyLimits, RetryAfterFormat, RetryTimestamp};
 pub use options::{DEFAULT_REFRESH_TOKEN_TTL_SECS, SimOptions};
 pub use server::SimServer;

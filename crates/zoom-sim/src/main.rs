@@ -4,8 +4,23 @@ use std::io::Write as _;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
-use zoom_sim::{DEFAULT_REFRESH_TOKEN_TTL_SECS, SimOptions, SimServer};
+use clap::{ArgAction, Parser, ValueEnum};
+use zoom_sim::{DEFAULT_REFRESH_TOKEN_TTL_SECS, RetryAfterFormat, RetryTimestamp, SimOptions, SimServer};
+
+/// `--retry-timestamp`, mirroring [`RetryTimestamp`] so the library types stay free of clap.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum RetryTimestampArg {
+    First,
+    Fresh,
+}
+
+/// `--retry-after`, mirroring [`RetryAfterFormat`].
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum RetryAfterArg {
+    Iso8601,
+    HttpDate,
+    None,
+}
 
 /// A faithful in-memory Zoom (OAuth, REST, webhooks) for developing and testing zoomsync.
 ///
@@ -45,6 +60,29 @@ struct Args {
     /// HTTP worker threads; 0 means one per CPU core.
     #[arg(long, env = "ZOOM_SIM_WORKERS", default_value_t = 0)]
     workers: usize,
+
+    /// Which x-zm-request-timestamp a webhook retry carries: the first attempt's (as old on
+    /// arrival as Zoom's would be, whatever --retry-scale) or a fresh one.
+    #[arg(long, env = "ZOOM_SIM_RETRY_TIMESTAMP", value_enum, default_value = "first")]
+    retry_timestamp: RetryTimestampArg,
+
+    /// Whether refreshing an OAuth grant ends the access tokens it handed out before.
+    #[arg(long, env = "ZOOM_SIM_REFRESH_ENDS_ACCESS_TOKEN", action = ArgAction::Set, default_value_t = true)]
+    refresh_ends_access_token: bool,
+
+    /// HTTP status of {code:124} for an invalid or expired access token (401 or 400).
+    #[arg(long, env = "ZOOM_SIM_TOKEN_ERROR_STATUS", default_value_t = 401,
+          value_parser = clap::value_parser!(u16).range(400..=401))]
+    token_error_status: u16,
+
+    /// HTTP status of an invalid_client answer from the token endpoint (400 or 401).
+    #[arg(long, env = "ZOOM_SIM_INVALID_CLIENT_STATUS", default_value_t = 400,
+          value_parser = clap::value_parser!(u16).range(400..=401))]
+    invalid_client_status: u16,
+
+    /// The form of Retry-After on a 429.
+    #[arg(long, env = "ZOOM_SIM_RETRY_AFTER", value_enum, default_value = "iso8601")]
+    retry_after: RetryAfterArg,
 }
 
 fn main() -> ExitCode {
@@ -66,6 +104,19 @@ fn main() -> ExitCode {
         webhook_timeout: Duration::from_millis(args.webhook_timeout_ms),
         workers: args.workers,
         handle_signals: true,
+        retry_timestamp: match args.retry_timestamp {
+            RetryTimestampArg::First => RetryTimestamp::First,
+            RetryTimestampArg::Fresh => RetryTimestamp::Fresh,
+        },
+        refresh_ends_access_token: args.refresh_ends_access_token,
+        token_error_status: args.token_error_status,
+        invalid_client_status: args.invalid_client_status,
+        retry_after: match args.retry_after {
+            RetryAfterArg::Iso8601 => RetryAfterFormat::Iso8601,
+            RetryAfterArg::HttpDate => RetryAfterFormat::HttpDate,
+            RetryAfterArg::None => RetryAfterFormat::Absent,
+        },
+        daily_limits: Default::default(),
     };
     let server = match SimServer::start(options) {
         Ok(server) => server,

@@ -1,5 +1,6 @@
-//! The middleware around the Zoom-facing routes (`/oauth`, `/v2`): injected faults first, then
-//! the handler, then `x-zm-trackingid` and rate-limit headers, then the counters.
+//! The middleware around the Zoom-facing routes (`/oauth`, `/v2`): injected faults first (or,
+//! for `after_work` faults, once the handler has answered), then the handler, then
+//! `x-zm-trackingid` and rate-limit headers, then the counters.
 //! The control API (`/_sim`) passes straight through: it is never faulted nor counted.
 
 use std::future::{Future, Ready, ready};
@@ -71,7 +72,12 @@ where
     let pattern = req.match_pattern().unwrap_or_else(|| "(unmatched)".to_owned());
     let route = format!("{} {pattern}", req.method());
 
-    if let Some(action) = sim.faults.take(req.method().as_str(), req.path()) {
+    let fault = sim.faults.take(req.method().as_str(), req.path());
+    let (before, after) = match fault {
+        Some(action) if action.after_work => (None, Some(action)),
+        other => (other, None),
+    };
+    if let Some(action) = before {
         if let Some(delay) = action.delay {
             actix_web::rt::time::sleep(delay).await;
         }
@@ -90,6 +96,24 @@ where
     }
 
     let mut res = service.call(req).await?.map_into_boxed_body();
+    if let Some(action) = after {
+        // The work is done (and counted by the handler); only the answer is held back or lost.
+        if let Some(delay) = action.delay {
+            actix_web::rt::time::sleep(delay).await;
+        }
+        match action.effect {
+            Effect::Proceed => {}
+            Effect::Drop => {
+                sim.counters.record_request(&route, "dropped", None);
+                let dropped = drop_connection(res.request());
+                return Ok(res.into_response(dropped));
+            }
+            Effect::Respond(canned) => {
+                sim.counters.record_request(&route, canned.status().as_str(), None);
+                return Ok(res.into_response(canned));
+            }
+        }
+    }
     let meta = res.request().extensions().get::<RequestMeta>().cloned();
     if is_rest {
         let headers = res.headers_mut();

@@ -3,6 +3,8 @@
 use std::io;
 use std::time::Duration;
 
+use crate::control::types::{DailyLimits, RetryAfterFormat, RetryTimestamp, Settings};
+
 /// How a simulator instance behaves. `SimOptions::default()` suits tests: loopback, a random
 /// port, rate limits off, Zoom's real retry schedule.
 #[derive(Debug, Clone)]
@@ -24,6 +26,21 @@ pub struct SimOptions {
     pub workers: usize,
     /// Let the server stop itself on SIGINT/SIGTERM (the binary); off for in-process use.
     pub handle_signals: bool,
+    /// Which `x-zm-request-timestamp` a webhook retry carries: the first attempt's (default) or
+    /// a fresh one. Switchable with `PATCH /_sim/settings`.
+    pub retry_timestamp: RetryTimestamp,
+    /// Whether a refresh ends the access tokens the grant handed out before it (default true;
+    /// docs/zoom.md §2.3 leaves it unconfirmed).
+    pub refresh_ends_access_token: bool,
+    /// The status of `{code:124}` for an invalid or expired access token: 401 (default) or 400.
+    pub token_error_status: u16,
+    /// The status of an `invalid_client` OAuth answer: 400 (default) or 401.
+    pub invalid_client_status: u16,
+    /// The form of `Retry-After` on a 429 (default ISO 8601).
+    pub retry_after: RetryAfterFormat,
+    /// Daily caps per plan and category (default: Zoom's table, docs/zoom.md §4); they apply
+    /// while rate limits are on. Changeable with `PUT /_sim/daily-limits/{plan}/{category}`.
+    pub daily_limits: DailyLimits,
 }
 
 /// Zoom's documented refresh token lifetime: 15 years.
@@ -40,6 +57,12 @@ impl Default for SimOptions {
             webhook_timeout: Duration::from_secs(3),
             workers: 0,
             handle_signals: false,
+            retry_timestamp: RetryTimestamp::First,
+            refresh_ends_access_token: true,
+            token_error_status: 401,
+            invalid_client_status: 400,
+            retry_after: RetryAfterFormat::Iso8601,
+            daily_limits: DailyLimits::default(),
         }
     }
 }
@@ -57,15 +80,21 @@ impl SimOptions {
         if self.refresh_token_ttl.is_zero() || self.refresh_token_ttl.as_secs() > 100 * 365 * 86_400 {
             return invalid("refresh_token_ttl must be between 1 s and 100 years");
         }
-        Ok(())
+        crate::settings::check(&self.settings()).map_err(|msg| io::Error::new(io::ErrorKind::InvalidInput, msg))
+    }
+
+    /// The run-time switches these options start with.
+    pub(crate) fn settings(&self) -> Settings {
+        Settings {
+            retry_timestamp: self.retry_timestamp,
+            refresh_ends_access_token: self.refresh_ends_access_token,
+            token_error_status: self.token_error_status,
+            invalid_client_status: self.invalid_client_status,
+            retry_after: self.retry_after,
+        }
     }
 
     pub(crate) fn worker_count(&self) -> usize {
         if self.workers > 0 { self.workers } else { std::thread::available_parallelism().map_or(2, |n| n.get()) }
-    }
-
-    /// The webhook retry delays after the first attempt, scaled.
-    pub(crate) fn retry_delays(&self) -> [Duration; 3] {
-        [300.0, 1200.0, 3600.0].map(|secs: f64| Duration::from_secs_f64(secs * self.retry_scale))
     }
 }

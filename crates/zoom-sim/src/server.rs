@@ -19,6 +19,7 @@ use crate::faults::{self, Faults};
 use crate::middleware::SimMiddleware;
 use crate::options::SimOptions;
 use crate::ratelimit::RateLimiter;
+use crate::settings::Settings;
 use crate::sim::Sim;
 use crate::state::World;
 use crate::webhooks::Webhooks;
@@ -129,8 +130,14 @@ fn serve(listener: TcpListener, options: SimOptions, ready: mpsc::Sender<io::Res
         }
     };
     let counters = Arc::new(Counters::default());
-    let webhooks =
-        Webhooks::new(runtime.handle().clone(), counters.clone(), options.webhook_timeout, options.retry_delays());
+    let settings = Arc::new(Settings::new(&options.settings()));
+    let webhooks = Webhooks::new(
+        runtime.handle().clone(),
+        counters.clone(),
+        options.webhook_timeout,
+        options.retry_scale,
+        settings.clone(),
+    );
     let webhooks = match webhooks {
         Ok(w) => w,
         Err(e) => {
@@ -143,8 +150,9 @@ fn serve(listener: TcpListener, options: SimOptions, ready: mpsc::Sender<io::Res
         world: Mutex::new(World::new(options.refresh_token_ttl)),
         counters,
         faults: Faults::default(),
-        rate: RateLimiter::new(options.rate_limits),
+        rate: RateLimiter::new(options.rate_limits, options.daily_limits),
         webhooks,
+        settings,
     });
 
     let system = actix_web::rt::System::new();

@@ -13,6 +13,7 @@ use crate::faults::Faults;
 use crate::http::bearer_token;
 use crate::ratelimit::{RateInfo, RateLimiter};
 use crate::rest::Endpoint;
+use crate::settings::Settings;
 use crate::state::{Caller, GrantRef, World};
 use crate::webhooks::Webhooks;
 
@@ -23,6 +24,7 @@ pub struct Sim {
     pub faults: Faults,
     pub rate: RateLimiter,
     pub webhooks: Webhooks,
+    pub settings: Arc<Settings>,
 }
 
 /// Set on a REST request once it is authenticated; the middleware turns it into counters and
@@ -56,23 +58,39 @@ impl Sim {
     pub fn authorize(&self, req: &HttpRequest, endpoint: &Endpoint) -> Result<Caller, ApiError> {
         let token = bearer_token(req).ok_or_else(ApiError::no_token)?;
         if token.is_empty() {
-            return Err(ApiError::invalid_token());
+            return Err(self.token_error(ApiError::invalid_token()));
         }
         let now = self.now();
-        let caller = self.world.lock().authenticate(&token, now)?;
+        let caller = self.world.lock().authenticate(&token, now).map_err(|e| self.token_error(e))?;
         let mut meta = RequestMeta { grant: caller.grant.clone(), rate: None };
-        let rate = self.rate.check(caller.account_id(), caller.plan, endpoint.category, now);
+        let rate =
+            self.rate.check(caller.account_id(), caller.plan, endpoint.category, now, self.settings.retry_after());
         let rate = match rate {
             Ok(rate) => rate,
-            Err(e) => {
-                self.counters.update(|c| c.rate_limited += 1);
+            Err(limited) => {
+                self.counters.update(|c| {
+                    c.rate_limited += 1;
+                    if limited.daily {
+                        c.daily_limited += 1;
+                    }
+                });
                 req.extensions_mut().insert(meta);
-                return Err(e);
+                return Err(limited.error);
             }
         };
         meta.rate = rate;
         req.extensions_mut().insert(meta);
         endpoint.check_scopes(&caller)?;
         Ok(caller)
+    }
+
+    /// A refused access token answers 401 or 400 as `token_error_status` says (docs/zoom.md
+    /// §3.1: Zoom documents 400 and has been seen answering 401); other errors pass unchanged.
+    pub fn token_error(&self, mut e: ApiError) -> ApiError {
+        if e.code == 124 && e.status == actix_web::http::StatusCode::UNAUTHORIZED {
+            let status = self.settings.token_error_status();
+            e.status = actix_web::http::StatusCode::from_u16(status).unwrap_or(e.status);
+        }
+        e
     }
 }

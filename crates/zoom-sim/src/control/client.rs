@@ -54,6 +54,14 @@ struct ErrorBody {
 /// Marker for calls without a request body.
 const NO_BODY: Option<&()> = None;
 
+/// An enum as its JSON name, for a path segment (`Plan::Free` -> `free`).
+fn segment<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => String::new(),
+    }
+}
+
 impl Client {
     /// `base_url` is the simulator's root, e.g. `http://127.0.0.1:8123`.
     pub fn new(base_url: impl Into<String>) -> Self {
@@ -148,6 +156,11 @@ impl Client {
         self.call_empty(Method::DELETE, &["users", id], &[], NO_BODY).await
     }
 
+    /// The user leaves their account (`user.disassociated`); returns them in their new one.
+    pub async fn disassociate_user(&self, id: &str, req: &Disassociate) -> Result<User> {
+        self.call(Method::POST, &["users", id, "disassociate"], &[], Some(req)).await
+    }
+
     // Apps.
 
     pub async fn create_app(&self, req: &NewApp) -> Result<App> {
@@ -197,8 +210,19 @@ impl Client {
 
     /// Ends a grant and its tokens; `notify` sends `app_deauthorized`.
     pub async fn revoke_grant(&self, grant_id: &str, notify: bool) -> Result<Grant> {
-        let body = RevokeGrant { notify: Some(notify) };
-        self.call(Method::POST, &["grants", grant_id, "revoke"], &[], Some(&body)).await
+        self.revoke_grant_with(grant_id, &RevokeGrant { notify: Some(notify), ..Default::default() }).await
+    }
+
+    /// Ends a grant, choosing what its `app_deauthorized` says (`deauthorization_time`,
+    /// `event_ts`).
+    pub async fn revoke_grant_with(&self, grant_id: &str, req: &RevokeGrant) -> Result<Grant> {
+        self.call(Method::POST, &["grants", grant_id, "revoke"], &[], Some(req)).await
+    }
+
+    /// Sends `app_deauthorized` for a grant again, or late (a stale one after the user
+    /// reconnected), without changing the grant.
+    pub async fn send_app_deauthorized(&self, grant_id: &str, req: &AppDeauthorized) -> Result<DeauthorizationSent> {
+        self.call(Method::POST, &["grants", grant_id, "app-deauthorized"], &[], Some(req)).await
     }
 
     // Meetings.
@@ -225,6 +249,53 @@ impl Client {
         self.call_empty(Method::DELETE, &["meetings", &id.to_string()], &query, NO_BODY).await
     }
 
+    /// Brings a deleted meeting back from the bin (`meeting.recovered`).
+    pub async fn recover_meeting(&self, id: u64) -> Result<Meeting> {
+        self.call(Method::POST, &["meetings", &id.to_string(), "recover"], &[], NO_BODY).await
+    }
+
+    /// Ends a deleted meeting for good (`meeting.permanently_deleted`).
+    pub async fn permanently_delete_meeting(&self, id: u64) -> Result<()> {
+        let query = [("permanent", "true")];
+        self.call_empty(Method::DELETE, &["meetings", &id.to_string()], &query, NO_BODY).await
+    }
+
+    // Webinars.
+
+    pub async fn create_webinar(&self, req: &NewWebinar) -> Result<Webinar> {
+        self.call(Method::POST, &["webinars"], &[], Some(req)).await
+    }
+
+    pub async fn get_webinar(&self, id: u64) -> Result<Webinar> {
+        self.call(Method::GET, &["webinars", &id.to_string()], &[], NO_BODY).await
+    }
+
+    pub async fn update_webinar(&self, id: u64, patch: &WebinarPatch) -> Result<Webinar> {
+        self.call(Method::PATCH, &["webinars", &id.to_string()], &[], Some(patch)).await
+    }
+
+    /// Moves a webinar to the bin (`webinar.deleted`).
+    pub async fn delete_webinar(&self, id: u64) -> Result<()> {
+        self.call_empty(Method::DELETE, &["webinars", &id.to_string()], &[], NO_BODY).await
+    }
+
+    /// Deletes one occurrence of a type-9 webinar.
+    pub async fn delete_webinar_occurrence(&self, id: u64, occurrence_id: &str) -> Result<()> {
+        let query = [("occurrence_id", occurrence_id)];
+        self.call_empty(Method::DELETE, &["webinars", &id.to_string()], &query, NO_BODY).await
+    }
+
+    /// Brings a deleted webinar back (`webinar.recovered`).
+    pub async fn recover_webinar(&self, id: u64) -> Result<Webinar> {
+        self.call(Method::POST, &["webinars", &id.to_string(), "recover"], &[], NO_BODY).await
+    }
+
+    /// Ends a deleted webinar for good (`webinar.permanently_deleted`).
+    pub async fn permanently_delete_webinar(&self, id: u64) -> Result<()> {
+        let query = [("permanent", "true")];
+        self.call_empty(Method::DELETE, &["webinars", &id.to_string()], &query, NO_BODY).await
+    }
+
     pub async fn bulk(&self, req: &Bulk) -> Result<BulkResult> {
         self.call(Method::POST, &["bulk"], &[], Some(req)).await
     }
@@ -245,6 +316,32 @@ impl Client {
 
     pub async fn set_rate_limits(&self, enabled: bool) -> Result<RateLimits> {
         self.call(Method::PUT, &["rate-limits"], &[], Some(&RateLimits { enabled })).await
+    }
+
+    /// Zoom's daily caps per plan and category, as the simulator counts them now.
+    pub async fn daily_limits(&self) -> Result<DailyLimits> {
+        self.call(Method::GET, &["daily-limits"], &[], NO_BODY).await
+    }
+
+    /// Sets one daily cap (`None`: no cap); e.g. a tiny one so a test reaches it.
+    pub async fn set_daily_limit(&self, plan: Plan, category: RateCategory, limit: Option<u32>) -> Result<DailyLimits> {
+        let (plan, category) = (segment(&plan), segment(&category));
+        self.call(Method::PUT, &["daily-limits", &plan, &category], &[], Some(&DailyLimit { limit })).await
+    }
+
+    /// Back to Zoom's table.
+    pub async fn reset_daily_limits(&self) -> Result<DailyLimits> {
+        self.call(Method::DELETE, &["daily-limits"], &[], NO_BODY).await
+    }
+
+    // Settings: what docs/zoom.md leaves unconfirmed.
+
+    pub async fn settings(&self) -> Result<Settings> {
+        self.call(Method::GET, &["settings"], &[], NO_BODY).await
+    }
+
+    pub async fn update_settings(&self, patch: &SettingsPatch) -> Result<Settings> {
+        self.call(Method::PATCH, &["settings"], &[], Some(patch)).await
     }
 
     // Faults.

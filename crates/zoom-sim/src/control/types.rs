@@ -304,6 +304,35 @@ pub struct RevokeGrant {
     /// Send `app_deauthorized` (default true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify: Option<bool>,
+    /// The event's `deauthorization_time` (RFC 3339; default: now, wall clock).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deauthorization_time: Option<String>,
+    /// The event's `payload.event_ts` (epoch milliseconds; default: now, wall clock).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_ts: Option<i64>,
+}
+
+/// `POST /_sim/grants/{id}/app-deauthorized`: sends `app_deauthorized` for a grant again, or
+/// late, without changing the grant. Absent fields repeat what the grant's own deauthorization
+/// carried (or, for a grant that never ended, now and a new signature).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppDeauthorized {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deauthorization_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_ts: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+}
+
+/// What `POST /_sim/grants/{id}/app-deauthorized` sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeauthorizationSent {
+    /// False when the app has no webhook subscription (nothing was queued).
+    pub sent: bool,
+    /// The event's `payload`.
+    pub payload: Value,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -376,6 +405,70 @@ pub struct Meeting {
     pub pmi: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub occurrences: Vec<Occurrence>,
+    /// When it was deleted (wall clock), while it sits in the recoverable bin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<String>,
+}
+
+/// A webinar (docs/zoom.md §3.7): a separate object from meetings, with ids from the same
+/// number space.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewWebinar {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<u64>,
+    pub host_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    /// 5 webinar (default), 6 recurring without fixed time, 9 recurring with fixed time.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub webinar_type: Option<u8>,
+    /// RFC 3339; default one hour from now (sim time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<String>,
+    /// Minutes; default 60.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<u32>,
+    /// Number of weekly occurrences of a type-9 webinar (default 4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurrences: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+}
+
+/// Changes to a webinar: the same fields as a meeting's.
+pub type WebinarPatch = MeetingPatch;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Webinar {
+    pub id: u64,
+    pub uuid: String,
+    pub host_id: String,
+    pub account_id: String,
+    pub topic: String,
+    #[serde(rename = "type")]
+    pub webinar_type: u8,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<String>,
+    pub duration: u32,
+    pub timezone: String,
+    pub created_at: String,
+    pub join_url: String,
+    pub password: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub occurrences: Vec<Occurrence>,
+    /// When it was deleted (wall clock), while it sits in the recoverable bin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<String>,
+}
+
+/// `POST /_sim/users/{id}/disassociate`: the user leaves their account (`user.disassociated`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Disassociate {
+    /// An existing account to move to, as a member; default: a new free account the user owns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -425,6 +518,164 @@ pub struct RateLimits {
     pub enabled: bool,
 }
 
+/// A rate-limit category (docs/zoom.md §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RateCategory {
+    Light,
+    Medium,
+    Heavy,
+}
+
+/// Daily caps of one plan, per category; `None` is no daily cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryLimits {
+    pub light: Option<u32>,
+    pub medium: Option<u32>,
+    pub heavy: Option<u32>,
+}
+
+impl CategoryLimits {
+    pub fn get(&self, category: RateCategory) -> Option<u32> {
+        match category {
+            RateCategory::Light => self.light,
+            RateCategory::Medium => self.medium,
+            RateCategory::Heavy => self.heavy,
+        }
+    }
+
+    pub fn set(&mut self, category: RateCategory, limit: Option<u32>) {
+        match category {
+            RateCategory::Light => self.light = limit,
+            RateCategory::Medium => self.medium = limit,
+            RateCategory::Heavy => self.heavy = limit,
+        }
+    }
+}
+
+/// `GET /_sim/daily-limits`: the daily cap per plan and category, counted over the simulator's
+/// UTC day while rate limits are on. `Default` is Zoom's table (docs/zoom.md §4): Free caps
+/// Light at 6,000, Medium at 2,000 and Heavy at 1,000 calls a day; paid plans cap only Heavy
+/// (Pro 30,000, Business 60,000).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DailyLimits {
+    pub free: CategoryLimits,
+    pub pro: CategoryLimits,
+    pub business: CategoryLimits,
+}
+
+impl Default for DailyLimits {
+    fn default() -> Self {
+        Self {
+            free: CategoryLimits { light: Some(6000), medium: Some(2000), heavy: Some(1000) },
+            pro: CategoryLimits { light: None, medium: None, heavy: Some(30_000) },
+            business: CategoryLimits { light: None, medium: None, heavy: Some(60_000) },
+        }
+    }
+}
+
+impl DailyLimits {
+    pub fn plan(&self, plan: Plan) -> &CategoryLimits {
+        match plan {
+            Plan::Free => &self.free,
+            Plan::Pro => &self.pro,
+            Plan::Business => &self.business,
+        }
+    }
+
+    pub fn plan_mut(&mut self, plan: Plan) -> &mut CategoryLimits {
+        match plan {
+            Plan::Free => &mut self.free,
+            Plan::Pro => &mut self.pro,
+            Plan::Business => &mut self.business,
+        }
+    }
+}
+
+/// `PUT /_sim/daily-limits/{plan}/{category}`: `{"limit": n}`, or `{"limit": null}` for no cap.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DailyLimit {
+    pub limit: Option<u32>,
+}
+
+/// Which `x-zm-request-timestamp` a webhook retry carries (docs/zoom.md §1.4: unconfirmed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RetryTimestamp {
+    /// The first attempt's timestamp and the signature over it (what a receiver must survive).
+    /// Under `retry_scale` the timestamp is the first attempt's on the simulated timeline, so a
+    /// retry arrives as old as Zoom's would (DESIGN.md, "Webhooks").
+    #[default]
+    First,
+    /// A timestamp and signature made when the retry is sent.
+    Fresh,
+}
+
+/// The form of `Retry-After` on a 429 (docs/zoom.md §4: a date-time, or no header at all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RetryAfterFormat {
+    /// `2026-11-26T00:00:00Z`.
+    #[default]
+    Iso8601,
+    /// `Thu, 26 Nov 2026 00:00:00 GMT`.
+    HttpDate,
+    /// No `Retry-After` header (seen once on a daily 429).
+    #[serde(rename = "none")]
+    Absent,
+}
+
+/// `GET /_sim/settings`: the behaviours docs/zoom.md leaves open (§7), chosen at start
+/// (`SimOptions`, flags) and switchable at run time (`PATCH /_sim/settings`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// What a webhook retry's `x-zm-request-timestamp` is (default `first`).
+    pub retry_timestamp: RetryTimestamp,
+    /// Whether refreshing an OAuth grant ends the access tokens it handed out before (default
+    /// true). Server-to-server tokens are never ended this way: several stay valid at once.
+    pub refresh_ends_access_token: bool,
+    /// Status of the `{code:124}` answer to an invalid or expired access token: 401 (default) or
+    /// 400 (docs/zoom.md §3.1).
+    pub token_error_status: u16,
+    /// Status of an `invalid_client` answer at `/oauth/token` and `/oauth/revoke`: 400 (default,
+    /// as observed since 2022) or 401.
+    pub invalid_client_status: u16,
+    /// The form of `Retry-After` on a 429 (default ISO 8601).
+    pub retry_after: RetryAfterFormat,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            retry_timestamp: RetryTimestamp::First,
+            refresh_ends_access_token: true,
+            token_error_status: 401,
+            invalid_client_status: 400,
+            retry_after: RetryAfterFormat::Iso8601,
+        }
+    }
+}
+
+/// `PATCH /_sim/settings`: only the fields given change.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsPatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_timestamp: Option<RetryTimestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_ends_access_token: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_error_status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invalid_client_status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<RetryAfterFormat>,
+}
+
 /// A fault to inject into the next `count` requests whose path starts with `path` (and whose
 /// method is `method`, when given). Give `status` (with `body`/`headers`), `drop`, or only
 /// `delay_ms` (the request then proceeds normally after the delay).
@@ -448,6 +699,11 @@ pub struct NewFault {
     pub delay_ms: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drop: Option<bool>,
+    /// Let the request do its work first (a token rotates, a token is minted), then wait
+    /// `delay_ms` and answer, replace the answer with `status`, or drop the connection: the
+    /// answer that never arrives although Zoom did the work (docs/zoom.md §2.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_work: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -462,12 +718,16 @@ pub struct Fault {
     pub headers: Option<BTreeMap<String, String>>,
     pub delay_ms: Option<u64>,
     pub drop: bool,
+    #[serde(default)]
+    pub after_work: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenKind {
     JoinLocalRecording,
+    /// `GET /webinars/{webinarId}/jointoken/local_recording`; `meeting_id` is the webinar id.
+    WebinarJoinLocalRecording,
     Zak,
     Onbehalf,
 }
@@ -510,6 +770,8 @@ pub struct OAuthCounters {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MintCounters {
     pub join_local_recording: u64,
+    #[serde(default)]
+    pub webinar_join_local_recording: u64,
     pub zak: u64,
     pub onbehalf: u64,
 }
@@ -530,7 +792,11 @@ pub struct Counters {
     pub by_grant: BTreeMap<String, BTreeMap<String, u64>>,
     pub oauth: OAuthCounters,
     pub mints: MintCounters,
+    /// Every 429, per-second and daily.
     pub rate_limited: u64,
+    /// The daily-limit 429s among them.
+    #[serde(default)]
+    pub daily_limited: u64,
     pub webhooks: WebhookCounters,
 }
 
@@ -562,6 +828,12 @@ pub struct Attempt {
     pub status: Option<u16>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The `x-zm-request-timestamp` this attempt carried (see `Settings::retry_timestamp`).
+    #[serde(default)]
+    pub timestamp: String,
+    /// The `x-zm-signature` this attempt carried.
+    #[serde(default)]
+    pub signature: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -574,9 +846,9 @@ pub struct Delivery {
     pub attempts: Vec<Attempt>,
     /// The exact bytes sent (compact JSON).
     pub body: String,
-    /// `x-zm-request-timestamp`.
+    /// The first attempt's `x-zm-request-timestamp` (each attempt's is in `attempts`).
     pub timestamp: String,
-    /// `x-zm-signature`.
+    /// The first attempt's `x-zm-signature`.
     pub signature: String,
     /// `x-zm-request-id`.
     pub request_id: String,

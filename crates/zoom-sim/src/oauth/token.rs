@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
@@ -40,8 +41,18 @@ fn client(sim: &Sim, req: &HttpRequest, params: &HashMap<String, String>) -> Res
     Ok(id)
 }
 
+/// `invalid_client` answers with the configured status (400 as observed, or 401); client
+/// authentication fails before any code or refresh token is looked at, so neither is used up
+/// (docs/zoom.md §2.4).
+fn client_status(sim: &Sim, mut e: OAuthError) -> OAuthError {
+    if e.error == "invalid_client" {
+        e.status = StatusCode::from_u16(sim.settings.invalid_client_status()).unwrap_or(e.status);
+    }
+    e
+}
+
 pub async fn token(sim: web::Data<Sim>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, OAuthError> {
-    let result = issue(&sim, &req, &body);
+    let result = issue(&sim, &req, &body).map_err(|e| client_status(&sim, e));
     match &result {
         Ok((grant_type, _)) => sim.counters.update(|c| match *grant_type {
             "authorization_code" => c.oauth.authorization_code += 1,
@@ -82,7 +93,8 @@ fn issue(sim: &Sim, req: &HttpRequest, body: &[u8]) -> Result<(&'static str, Tok
         "refresh_token" => {
             let token =
                 param(&params, "refresh_token").ok_or_else(|| OAuthError::invalid_request("Missing refresh_token"))?;
-            Ok(("refresh_token", world.refresh(&client_id, token, now)?))
+            let end_old = sim.settings.refresh_ends_access_token();
+            Ok(("refresh_token", world.refresh(&client_id, token, end_old, now)?))
         }
         "account_credentials" => {
             let account_id = param(&params, "account_id");
@@ -95,7 +107,7 @@ fn issue(sim: &Sim, req: &HttpRequest, body: &[u8]) -> Result<(&'static str, Tok
 
 pub async fn revoke(sim: web::Data<Sim>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, OAuthError> {
     let params = params(&req, &body);
-    let client_id = client(&sim, &req, &params)?;
+    let client_id = client(&sim, &req, &params).map_err(|e| client_status(&sim, e))?;
     let token = param(&params, "token").ok_or_else(|| OAuthError::invalid_request("Missing token"))?;
     sim.mutate(|world, _| world.revoke_token(&client_id, token))?;
     sim.counters.update(|c| c.oauth.revoke += 1);

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::control::types::GrantKind;
 use crate::errors::ApiError;
-use crate::state::{Caller, MeetingRef, User, World};
+use crate::state::{Caller, Meeting, MeetingRef, User, World};
 
 /// Resolves `{userId}` (`me`, an id or an email) for this caller.
 pub fn user<'w>(world: &'w World, caller: &Caller, param: &str) -> Result<&'w User, ApiError> {
@@ -33,9 +33,9 @@ pub fn meeting_number(param: &str) -> Result<u64, ApiError> {
     param.parse().map_err(|_| ApiError::invalid_meeting_id())
 }
 
-/// Resolves `{meetingId}` (a meeting or a PMI) and its host, whoever hosts it: an OBF token is
-/// minted for a meeting outside the user's account (docs/zoom.md §3.8), Zoom checks at join
-/// time that the user is in it.
+/// Resolves `{meetingId}` (a meeting, a webinar or a PMI) and its host, whoever hosts it: an
+/// OBF token is minted for a meeting or webinar outside the user's account (docs/zoom.md §3.8),
+/// Zoom checks at join time that the user is in it.
 pub fn any_meeting<'w>(
     world: &'w World,
     param: &str,
@@ -56,8 +56,19 @@ pub fn any_meeting<'w>(
     Ok((number, found, host))
 }
 
+/// Whether `caller` may see what `host` hosts: their own user-level grant, or a grant of their
+/// account.
+fn sees(caller: &Caller, host: &User) -> bool {
+    if caller.is_user_level() {
+        caller.user_id() == Some(host.id.as_str())
+    } else {
+        host.account_id == caller.account_id()
+    }
+}
+
 /// Resolves `{meetingId}` (a meeting or a PMI) and its host, if this caller may see it and the
-/// meeting id has not expired (docs/zoom.md §5).
+/// meeting id has not expired (docs/zoom.md §5). A webinar's id is refused with 3000, whoever
+/// asks (docs/zoom.md §3.7): the meeting endpoints do not serve webinars.
 pub fn meeting<'w>(
     world: &'w World,
     caller: &Caller,
@@ -65,10 +76,27 @@ pub fn meeting<'w>(
     now: DateTime<Utc>,
 ) -> Result<(u64, MeetingRef<'w>, &'w User), ApiError> {
     let (number, found, host) = any_meeting(world, param, now)?;
-    let visible = if caller.is_user_level() {
-        caller.user_id() == Some(host.id.as_str())
-    } else {
-        host.account_id == caller.account_id()
-    };
-    if visible { Ok((number, found, host)) } else { Err(ApiError::meeting_not_found(param)) }
+    if matches!(found, MeetingRef::Scheduled(m) if m.is_webinar()) {
+        return Err(ApiError::webinar_on_meeting_endpoint());
+    }
+    if sees(caller, host) { Ok((number, found, host)) } else { Err(ApiError::meeting_not_found(param)) }
+}
+
+/// Resolves `{webinarId}` and its host, if it is a webinar this caller may see, outside the bin
+/// and unexpired; anything else (a meeting, a PMI) is `404 {code:3001}`.
+pub fn webinar<'w>(
+    world: &'w World,
+    caller: &Caller,
+    param: &str,
+    now: DateTime<Utc>,
+) -> Result<(&'w Meeting, &'w User), ApiError> {
+    let number = meeting_number(param).map_err(|_| ApiError::invalid_webinar_id())?;
+    let not_found = || ApiError::webinar_not_found(param);
+    let webinar = world
+        .meetings
+        .get(&number)
+        .filter(|m| m.is_webinar() && !m.in_bin() && !m.is_expired(now))
+        .ok_or_else(not_found)?;
+    let host = world.users.get(&webinar.host_id).ok_or_else(not_found)?;
+    if sees(caller, host) { Ok((webinar, host)) } else { Err(not_found()) }
 }

@@ -30,8 +30,9 @@ impl ListType {
     }
 
     fn includes(self, m: &Meeting, now: chrono::DateTime<chrono::Utc>) -> bool {
-        // Only scheduled and recurring meetings are listed, never instant ones.
-        if !matches!(m.kind, 2 | 3 | 8) {
+        // Only scheduled and recurring meetings are listed, never instant ones, webinars, or
+        // what is in the bin.
+        if !matches!(m.kind, 2 | 3 | 8) || m.in_bin() {
             return false;
         }
         match self {

@@ -1,4 +1,5 @@
-//! The REST API under `/v2` (docs/zoom.md §3): users, meetings, and the token endpoints bots need.
+//! The REST API under `/v2` (docs/zoom.md §3): users, meetings, webinars, and the token endpoints
+//! bots need.
 //! Each handler authorizes through [`Sim::authorize`](crate::sim::Sim::authorize), resolves what
 //! the grant may see ([`access`]), and renders Zoom's shapes ([`shapes`]).
 
@@ -7,6 +8,7 @@ mod meetings;
 mod shapes;
 mod tokens;
 mod users;
+mod webinars;
 
 use std::collections::HashMap;
 
@@ -28,6 +30,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/users/{userId}/token", web::get().to(tokens::user_token))
             .route("/meetings/{meetingId}", web::get().to(meetings::get))
             .route("/meetings/{meetingId}/jointoken/local_recording", web::get().to(tokens::join_token))
+            .route("/users/{userId}/webinars", web::get().to(webinars::list))
+            .route("/webinars/{webinarId}/jointoken/local_recording", web::get().to(tokens::webinar_join_token))
             .default_service(web::to(not_found)),
     );
 }
@@ -106,6 +110,24 @@ pub const JOIN_TOKEN: Endpoint = Endpoint {
     admin_scope: "meeting:read:local_recording_token:admin",
     classic: &["meeting_token:read:local_recording"],
     classic_admin: &["meeting_token:read:admin:local_recording"],
+    admin_only: false,
+};
+
+pub const LIST_WEBINARS: Endpoint = Endpoint {
+    category: Category::Medium,
+    scope: "webinar:read:list_webinars",
+    admin_scope: "webinar:read:list_webinars:admin",
+    classic: &["webinar:read"],
+    classic_admin: &["webinar:read:admin"],
+    admin_only: false,
+};
+
+pub const WEBINAR_JOIN_TOKEN: Endpoint = Endpoint {
+    category: Category::Light,
+    scope: "webinar:read:local_recording_token",
+    admin_scope: "webinar:read:local_recording_token:admin",
+    classic: &["webinar_token:read:local_recording"],
+    classic_admin: &["webinar_token:read:admin:local_recording"],
     admin_only: false,
 };
 

@@ -1,5 +1,5 @@
-//! The tokens bots join with: `GET /v2/meetings/{meetingId}/jointoken/local_recording`,
-//! `GET /v2/users/{userId}/token` (ZAK, OBF) and `GET /v2/users/me/zak`. Every token minted is
+//! The tokens bots join with: `GET /v2/meetings/{meetingId}/jointoken/local_recording`, its
+//! webinar twin, `GET /v2/users/{userId}/token` (ZAK, OBF) and `GET /v2/users/me/zak`. Every token minted is
 //! recorded for `/_sim/tokens/{token}`.
 
 use actix_web::http::StatusCode;
@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::TimeDelta;
 use serde_json::json;
 
-use super::{JOIN_TOKEN, USER_TOKEN, ZAK, access};
+use super::{JOIN_TOKEN, USER_TOKEN, WEBINAR_JOIN_TOKEN, ZAK, access};
 use crate::control::types::TokenKind;
 use crate::errors::ApiError;
 use crate::http::query_map;
@@ -57,6 +57,40 @@ pub async fn join_token(
         world.mint(&caller, mint, now)
     };
     sim.counters.update(|c| c.mints.join_local_recording += 1);
+    Ok(HttpResponse::Ok().json(json!({"token": token, "expire_in": JOIN_TOKEN_SECS})))
+}
+
+/// `GET /v2/webinars/{webinarId}/jointoken/local_recording`: the same rule as for meetings (the
+/// host's own grant or one of the host's account; local recording on), for webinars only.
+pub async fn webinar_join_token(
+    sim: web::Data<Sim>,
+    req: HttpRequest,
+    webinar_id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = sim.authorize(&req, &WEBINAR_JOIN_TOKEN)?;
+    let bypass = parse_bool("bypass_waiting_room", query_map(&req).get("bypass_waiting_room"))?;
+    let now = sim.now();
+    let token = {
+        let mut world = sim.world.lock();
+        let (webinar, host) = access::webinar(&world, &caller, &webinar_id, now)?;
+        if !host.local_recording {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                3000,
+                "Not allowed to start local recording for this webinar.",
+            ));
+        }
+        let mint = MintRequest {
+            kind: TokenKind::WebinarJoinLocalRecording,
+            meeting_id: Some(webinar.id),
+            host_id: Some(host.handle.clone()),
+            user_id: caller.grant.user_id.clone(),
+            bypass_waiting_room: bypass,
+            ttl: TimeDelta::seconds(JOIN_TOKEN_SECS),
+        };
+        world.mint(&caller, mint, now)
+    };
+    sim.counters.update(|c| c.mints.webinar_join_local_recording += 1);
     Ok(HttpResponse::Ok().json(json!({"token": token, "expire_in": JOIN_TOKEN_SECS})))
 }
 

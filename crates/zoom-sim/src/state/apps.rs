@@ -17,6 +17,8 @@ pub const USER_SCOPES: &[&str] = &[
     "meeting:read:meeting",
     "meeting:read:list_meetings",
     "meeting:read:local_recording_token",
+    "webinar:read:list_webinars",
+    "webinar:read:local_recording_token",
 ];
 
 /// The `:admin` variants, for account-level and server-to-server apps.
@@ -28,6 +30,8 @@ pub const ADMIN_SCOPES: &[&str] = &[
     "meeting:read:meeting:admin",
     "meeting:read:list_meetings:admin",
     "meeting:read:local_recording_token:admin",
+    "webinar:read:list_webinars:admin",
+    "webinar:read:local_recording_token:admin",
 ];
 
 #[derive(Clone)]

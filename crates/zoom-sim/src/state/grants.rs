@@ -58,6 +58,31 @@ pub struct Grant {
     /// what `/_sim/refresh-tokens/check` reports.
     pub refresh_generation: u64,
     pub refresh_issued_wall: Option<DateTime<Utc>>,
+    /// Access tokens issued before this epoch are dead: a refresh raises it when
+    /// `refresh_ends_access_token` is on (docs/zoom.md §2.3).
+    pub access_epoch: u64,
+    /// The `app_deauthorized` this grant's end announced, so that sending it again repeats it.
+    pub deauthorization: Option<Deauthorization>,
+}
+
+/// One deauthorization as `app_deauthorized` tells it.
+#[derive(Clone)]
+pub struct Deauthorization {
+    /// RFC 3339, wall clock (the receiving daemon compares it with its own clock).
+    pub time: String,
+    pub event_ts: i64,
+    /// "A unique ID for each instance of app deauthorization" (docs/zoom.md §1.5).
+    pub signature: String,
+}
+
+impl Deauthorization {
+    fn now() -> Self {
+        Self {
+            time: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            event_ts: wall_ms(),
+            signature: ids::hex_secret(32),
+        }
+    }
 }
 
 impl Grant {
@@ -78,6 +103,8 @@ impl Grant {
 pub struct AccessToken {
     pub grant_id: String,
     pub expires_at: DateTime<Utc>,
+    /// The grant's `access_epoch` when issued.
+    pub epoch: u64,
 }
 
 pub struct RefreshToken {
@@ -185,6 +212,8 @@ impl World {
             created_at: now,
             refresh_generation: 0,
             refresh_issued_wall: None,
+            access_epoch: 0,
+            deauthorization: None,
         };
         self.grants.insert(id.clone(), grant);
         self.current_grant.insert(key, id.clone());
@@ -192,14 +221,18 @@ impl World {
     }
 
     pub(super) fn issue_tokens(&mut self, grant_id: &str, with_refresh: bool, now: DateTime<Utc>) -> TokenSet {
-        let (client_id, scope) = match self.grants.get(grant_id) {
-            Some(g) => (g.client_id.clone(), g.scopes.join(" ")),
-            None => (String::new(), String::new()),
+        let (client_id, scope, epoch) = match self.grants.get(grant_id) {
+            Some(g) => (g.client_id.clone(), g.scopes.join(" "), g.access_epoch),
+            None => (String::new(), String::new(), 0),
         };
         let access_token = ids::bearer_token();
         self.access_tokens.insert(
             access_token.clone(),
-            AccessToken { grant_id: grant_id.to_owned(), expires_at: now + TimeDelta::seconds(ACCESS_TOKEN_SECS) },
+            AccessToken {
+                grant_id: grant_id.to_owned(),
+                expires_at: now + TimeDelta::seconds(ACCESS_TOKEN_SECS),
+                epoch,
+            },
         );
         let refresh_token = with_refresh.then(|| {
             let token = ids::bearer_token();
@@ -225,8 +258,15 @@ impl World {
         TokenSet { access_token, refresh_token, scope }
     }
 
-    /// `grant_type=refresh_token`: strict rotation, the presented token dies at once.
-    pub fn refresh(&mut self, client_id: &str, token: &str, now: DateTime<Utc>) -> Result<TokenSet, OAuthError> {
+    /// `grant_type=refresh_token`: strict rotation, the presented token dies at once; with
+    /// `end_old_access`, so do the access tokens the grant handed out before.
+    pub fn refresh(
+        &mut self,
+        client_id: &str,
+        token: &str,
+        end_old_access: bool,
+        now: DateTime<Utc>,
+    ) -> Result<TokenSet, OAuthError> {
         match self.refresh_tokens.get(token) {
             Some(rt) if rt.client_id == client_id => {}
             _ => return Err(OAuthError::invalid_refresh()),
@@ -238,6 +278,9 @@ impl World {
         let active = self.grants.get(&rt.grant_id).is_some_and(|g| g.active);
         if !active || now >= rt.expires_at {
             return Err(OAuthError::invalid_refresh());
+        }
+        if end_old_access && let Some(grant) = self.grants.get_mut(&rt.grant_id) {
+            grant.access_epoch += 1;
         }
         Ok(self.issue_tokens(&rt.grant_id, true, now))
     }
@@ -322,51 +365,71 @@ impl World {
         match grant {
             Some(g) if g.client_id == client_id && g.active => {
                 let id = g.id.clone();
-                self.end_grant(&id, true);
+                self.end_grant(&id, true, Deauthorization::now());
                 Ok(())
             }
             _ => Err(OAuthError::invalid_request("Invalid Token!")),
         }
     }
 
-    pub fn revoke_grant(&mut self, grant_id: &str, notify: bool) -> Result<types::Grant, ControlError> {
+    /// Ends a grant from the control API; `notify` sends `app_deauthorized`, whose times the
+    /// caller may choose (a late event's `deauthorization_time` lies in the past).
+    pub fn revoke_grant(&mut self, grant_id: &str, req: &types::RevokeGrant) -> Result<types::Grant, ControlError> {
         if !self.grants.contains_key(grant_id) {
             return Err(ControlError::not_found(format!("no grant {grant_id}")));
         }
-        self.end_grant(grant_id, notify);
+        let deauthorization =
+            deauthorization_from(Deauthorization::now(), req.deauthorization_time.as_deref(), req.event_ts, None)?;
+        self.end_grant(grant_id, req.notify.unwrap_or(true), deauthorization);
         self.grants.get(grant_id).map(Grant::view).ok_or_else(|| ControlError::not_found("grant vanished"))
     }
 
-    /// Deactivates a grant; `notify` sends `app_deauthorized` to its app (docs/zoom.md §1.5).
-    fn end_grant(&mut self, grant_id: &str, notify: bool) {
+    /// Sends `app_deauthorized` for a grant again, or late, leaving the grant as it is: Zoom
+    /// has been seen sending it late and twice (docs/zoom.md §1.4). By default it repeats the
+    /// grant's own deauthorization (same time, `event_ts` and signature).
+    pub fn send_app_deauthorized(
+        &mut self,
+        grant_id: &str,
+        req: &types::AppDeauthorized,
+    ) -> Result<types::DeauthorizationSent, ControlError> {
+        let grant = self.grants.get(grant_id).ok_or_else(|| ControlError::not_found(format!("no grant {grant_id}")))?;
+        let base = grant.deauthorization.clone().unwrap_or_else(Deauthorization::now);
+        let deauthorization =
+            deauthorization_from(base, req.deauthorization_time.as_deref(), req.event_ts, req.signature.as_deref())?;
+        let payload = deauthorized_payload(grant, &deauthorization);
+        let client_id = grant.client_id.clone();
+        let sent = self.emit_to_app("app_deauthorized", &client_id, payload.clone());
+        Ok(types::DeauthorizationSent { sent, payload })
+    }
+
+    /// Deactivates a grant and records how it ended; `notify` sends `app_deauthorized` to its
+    /// app (docs/zoom.md §1.5) if the grant was still active.
+    fn end_grant(&mut self, grant_id: &str, notify: bool, deauthorization: Deauthorization) {
         let Some(grant) = self.grants.get_mut(grant_id) else {
             return;
         };
         let was_active = grant.active;
         grant.active = false;
-        if !(notify && was_active) {
+        if !was_active {
             return;
         }
+        grant.deauthorization = Some(deauthorization.clone());
+        if !notify {
+            return;
+        }
+        let payload = deauthorized_payload(grant, &deauthorization);
         let client_id = grant.client_id.clone();
-        let user_id = grant.user_id.clone().unwrap_or_default();
-        let account_id = grant.account_id.clone().unwrap_or_default();
-        let ts = wall_ms();
-        let deauthorized_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        let payload = json!({
-            "account_id": account_id,
-            "user_id": user_id,
-            "signature": ids::hex_secret(32),
-            "deauthorization_time": deauthorized_at,
-            "client_id": client_id,
-            "event_ts": ts,
-        });
         self.emit_to_app("app_deauthorized", &client_id, payload);
     }
 
     /// Resolves a bearer token for the REST API.
     pub fn authenticate(&self, token: &str, now: DateTime<Utc>) -> Result<Caller, ApiError> {
         let at = self.access_tokens.get(token).ok_or_else(ApiError::invalid_token)?;
-        let grant = self.grants.get(&at.grant_id).filter(|g| g.active).ok_or_else(ApiError::invalid_token)?;
+        let grant = self
+            .grants
+            .get(&at.grant_id)
+            .filter(|g| g.active && at.epoch >= g.access_epoch)
+            .ok_or_else(ApiError::invalid_token)?;
         if now >= at.expires_at {
             return Err(ApiError::expired_token());
         }
@@ -387,4 +450,34 @@ impl World {
         list.sort_by_key(|g| g.seq);
         list.into_iter().map(Grant::view).collect()
     }
+}
+
+/// `base` with the caller's choices applied; a `deauthorization_time` must be RFC 3339 and is
+/// sent as given.
+fn deauthorization_from(
+    base: Deauthorization,
+    time: Option<&str>,
+    event_ts: Option<i64>,
+    signature: Option<&str>,
+) -> Result<Deauthorization, ControlError> {
+    if let Some(time) = time {
+        super::parse_time("deauthorization_time", time)?;
+    }
+    Ok(Deauthorization {
+        time: time.map_or(base.time, str::to_owned),
+        event_ts: event_ts.unwrap_or(base.event_ts),
+        signature: signature.map_or(base.signature, str::to_owned),
+    })
+}
+
+/// The payload of `app_deauthorized` (docs/zoom.md §1.5; its `event_ts` sits in here).
+fn deauthorized_payload(grant: &Grant, d: &Deauthorization) -> serde_json::Value {
+    json!({
+        "account_id": grant.account_id.clone().unwrap_or_default(),
+        "user_id": grant.user_id.clone().unwrap_or_default(),
+        "signature": d.signature,
+        "deauthorization_time": d.time,
+        "client_id": grant.client_id,
+        "event_ts": d.event_ts,
+    })
 }

@@ -23,7 +23,7 @@ pub use self::accounts::Account;
 pub use self::apps::{App, Subscription};
 pub use self::codes::{AuthCode, CodeRequest};
 pub use self::grants::{ACCESS_TOKEN_SECS, AccessToken, Caller, Grant, GrantKey, GrantRef, RefreshToken, TokenSet};
-pub use self::meetings::{Meeting, MeetingRef};
+pub use self::meetings::{Family, Meeting, MeetingRef};
 pub use self::paging::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageQuery, PageRequest, Pages};
 pub use self::tokens::{MintRequest, Minted, MintedKey};
 pub use self::users::User;
@@ -103,6 +103,24 @@ impl World {
             self.outbox.push(OutboundEvent::new(name, payload, targets));
         }
     }
+
+    /// Queues `event` for the account-level and server-to-server apps of `account_id` only:
+    /// events that need admin scopes (`user.deactivated`, `user.activated`,
+    /// `user.disassociated`, docs/zoom.md §1.5) never reach user-level apps.
+    fn emit_to_admins(&mut self, name: &'static str, account_id: &str, payload: Value) {
+        let targets: Vec<Target> = self
+            .apps
+            .values()
+            .filter(|app| app.kind != crate::control::types::AppKind::UserLevel)
+            .filter_map(|app| {
+                let sub = app.webhook.as_ref()?;
+                app.hears_about(self, account_id, &[]).then(|| Target::new(app, sub))
+            })
+            .collect();
+        if !targets.is_empty() {
+            self.outbox.push(OutboundEvent::new(name, payload, targets));
+        }
+    }
 }
 
 /// Caller-chosen ids appear in URL paths: keep them to Zoom's alphabet.
@@ -124,11 +142,16 @@ fn parse_time(field: &str, value: &str) -> Result<DateTime<Utc>, ControlError> {
 }
 
 impl World {
-    /// Queues `event` for one app only (`app_deauthorized`), whatever its grants say now.
-    fn emit_to_app(&mut self, name: &'static str, client_id: &str, payload: Value) {
+    /// Queues `event` for one app only (`app_deauthorized`), whatever its grants say now;
+    /// false when the app has no subscription to send it to.
+    fn emit_to_app(&mut self, name: &'static str, client_id: &str, payload: Value) -> bool {
         let target = self.apps.get(client_id).and_then(|app| Some(Target::new(app, app.webhook.as_ref()?)));
-        if let Some(target) = target {
-            self.outbox.push(OutboundEvent::new(name, payload, vec![target]));
+        match target {
+            Some(target) => {
+                self.outbox.push(OutboundEvent::new(name, payload, vec![target]));
+                true
+            }
+            None => false,
         }
     }
 }

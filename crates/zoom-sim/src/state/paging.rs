@@ -18,6 +18,7 @@ pub const MAX_PAGE_SIZE: u32 = 300;
 pub enum PageQuery {
     Users { account_id: String, status: String },
     Meetings { user_id: String, list_type: String },
+    Webinars { user_id: String, list_type: String },
 }
 
 pub struct PageCursor {

@@ -42,7 +42,7 @@ pub struct Minted {
 impl Minted {
     fn reused(&self) -> bool {
         // Join tokens are single-use (docs/zoom.md §3.7); ZAKs and OBF tokens may be used repeatedly.
-        self.kind == TokenKind::JoinLocalRecording && self.uses > 1
+        matches!(self.kind, TokenKind::JoinLocalRecording | TokenKind::WebinarJoinLocalRecording) && self.uses > 1
     }
 }
 

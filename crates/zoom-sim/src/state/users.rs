@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::{World, check_id};
 use crate::clock::{wall_ms, zoom_time};
-use crate::control::types::{self, NewUser, Role, UserPatch, UserStatus};
+use crate::control::types::{self, Disassociate, NewUser, Role, UserPatch, UserStatus};
 use crate::errors::ControlError;
 use crate::ids;
 
@@ -357,10 +357,17 @@ impl World {
             user.local_recording = v;
         }
         let deactivated = patch.status == Some(UserStatus::Inactive) && user.status != UserStatus::Inactive;
+        // `user.activated` undoes `user.deactivated` (docs/zoom.md §1.5); a pending user turning
+        // active is not a re-activation.
+        let activated = patch.status == Some(UserStatus::Active) && user.status == UserStatus::Inactive;
         if let Some(v) = patch.status {
             user.status = v;
         }
-        let deactivated_object = deactivated.then(|| user.event_object());
+        let status_event = match (deactivated, activated) {
+            (true, _) => Some(("user.deactivated", user.event_object())),
+            (_, true) => Some(("user.activated", user.event_object())),
+            _ => None,
+        };
         let (new_email, new_pmi, new_vanity, new_role) =
             (user.email.clone(), user.pmi, user.vanity_name.clone(), user.role);
 
@@ -404,13 +411,71 @@ impl World {
                        "time_stamp": ts, "object": object, "old_object": old}),
             );
         }
-        if let Some(object) = deactivated_object {
-            self.emit(
-                "user.deactivated",
+        if let Some((event, object)) = status_event {
+            self.emit_to_admins(
+                event,
                 &account_id,
-                &[id],
                 json!({"account_id": account_id, "operator": operator, "operator_id": operator_id, "object": object}),
             );
+        }
+        self.user(id)
+    }
+
+    /// The user leaves their account: `user.disassociated` goes to the old account's admin
+    /// apps, then the user (with the meetings they host) moves to `req.account_id` as a member,
+    /// or to a new free account they own. Their user-level grants end without
+    /// `app_deauthorized` (they were granted inside the old account; Zoom's behaviour is
+    /// unknown). An account's owner cannot leave it.
+    pub fn disassociate_user(
+        &mut self,
+        id: &str,
+        req: Disassociate,
+        now: DateTime<Utc>,
+    ) -> Result<&User, ControlError> {
+        let user = self.user(id)?;
+        let old_account = user.account_id.clone();
+        let seq = user.seq;
+        if user.role == Role::Owner {
+            return Err(ControlError::conflict(format!("user {id} owns account {old_account} and cannot leave it")));
+        }
+        let object = user.event_object();
+        if let Some(target) = &req.account_id {
+            self.account(target)?;
+            if *target == old_account {
+                return Err(ControlError::bad_request(format!("user {id} is already in account {target}")));
+            }
+        }
+        let (operator, operator_id) = self.operator(&old_account, id);
+        self.emit_to_admins(
+            "user.disassociated",
+            &old_account,
+            json!({"account_id": old_account, "operator": operator, "operator_id": operator_id, "object": object}),
+        );
+
+        let (new_account, role) = match req.account_id {
+            Some(target) => (target, Role::Member),
+            None => {
+                let account = types::NewAccount { id: None, plan: Some(types::Plan::Free) };
+                (self.create_account(account, now)?.id.clone(), Role::Owner)
+            }
+        };
+        if let Some(account) = self.accounts.get_mut(&old_account) {
+            account.users.remove(&seq);
+        }
+        if let Some(account) = self.accounts.get_mut(&new_account) {
+            account.users.insert(seq, id.to_owned());
+            if role == Role::Owner {
+                account.owner = Some(id.to_owned());
+            }
+        }
+        if let Some(user) = self.users.get_mut(id) {
+            user.account_id = new_account;
+            user.role = role;
+        }
+        for grant in self.grants.values_mut() {
+            if grant.kind == types::GrantKind::UserLevel && grant.user_id.as_deref() == Some(id) {
+                grant.active = false;
+            }
         }
         self.user(id)
     }

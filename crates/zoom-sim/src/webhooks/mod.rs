@@ -1,6 +1,6 @@
 //! Webhook delivery (docs/zoom.md §1): events become signed deliveries, sent in order on one queue
-//! per app and retried 5, 20 and 60 minutes later (scaled by `--retry-scale`) after a 5xx, a
-//! timeout or a connection error.
+//! per app and retried 5, 20 and 60 minutes after the first attempt (scaled by `--retry-scale`)
+//! after a 5xx, a timeout or a connection error.
 //!
 //! All outbound HTTP runs on one small tokio runtime owned by the server thread, so that the
 //! HTTP client's pooled connections always live on a runtime that keeps running.
@@ -22,6 +22,7 @@ use crate::clock::wall_ms;
 use crate::control::types::{self, DeliveryStatus};
 use crate::counters::Counters;
 use crate::ids;
+use crate::settings::Settings;
 use crate::signature::sign_webhook;
 use crate::state::{App, Subscription};
 
@@ -78,7 +79,8 @@ struct Inner {
     counters: Arc<Counters>,
     client: reqwest::Client,
     runtime: tokio::runtime::Handle,
-    retry_delays: [Duration; 3],
+    retry_scale: f64,
+    settings: Arc<Settings>,
 }
 
 impl Webhooks {
@@ -86,7 +88,8 @@ impl Webhooks {
         runtime: tokio::runtime::Handle,
         counters: Arc<Counters>,
         timeout: Duration,
-        retry_delays: [Duration; 3],
+        retry_scale: f64,
+        settings: Arc<Settings>,
     ) -> Result<Self, reqwest::Error> {
         let client = reqwest::Client::builder()
             .timeout(timeout)
@@ -100,7 +103,8 @@ impl Webhooks {
             counters,
             client,
             runtime,
-            retry_delays,
+            retry_scale,
+            settings,
         };
         Ok(Self { inner: Arc::new(inner) })
     }
@@ -124,6 +128,7 @@ impl Webhooks {
                     timestamp,
                     signature,
                     request_id: ids::request_id(),
+                    secret: target.secret,
                 });
                 if target.enabled {
                     self.enqueue(&target.client_id, id);

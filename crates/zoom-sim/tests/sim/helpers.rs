@@ -95,6 +95,17 @@ impl TestSim {
             .await
     }
 
+    /// A refresh whose answer may not be JSON (faults).
+    pub async fn refresh_raw(&self, app: &App, refresh_token: &str) -> reqwest::Response {
+        self.http
+            .post(format!("{}/oauth/token", self.base()))
+            .basic_auth(&app.client_id, Some(&app.client_secret))
+            .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh_token)])
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn refresh(&self, app: &App, refresh_token: &str) -> (u16, Value) {
         self.token_request(app, &[("grant_type", "refresh_token"), ("refresh_token", refresh_token)]).await
     }

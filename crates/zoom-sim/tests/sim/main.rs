@@ -16,3 +16,4 @@ mod ratelimit;
 mod rest;
 mod tokens;
 mod webhooks;
+mod webinars;

@@ -422,3 +422,83 @@ async fn revoke_kills_every_token_of_the_grant() {
     assert_oauth_error(&sim.refresh(&app, &tokens.refresh.unwrap()).await, "invalid_grant", Some("Invalid Token!"));
     assert_eq!(sim.ctl.counters().await.unwrap().oauth.revoke, 1);
 }
+
+/// docs/zoom.md §2.3 (unconfirmed): by default a refresh ends the access token handed out
+/// before it, for user-level and account-level grants alike; `refresh_ends_access_token: false`
+/// keeps it until it expires. Server-to-server tokens are valid several at once.
+#[tokio::test]
+async fn a_refresh_ends_the_previous_access_token_unless_switched_off() {
+    use zoom_sim::control::types::SettingsPatch;
+    let sim = TestSim::start();
+    assert!(sim.ctl.settings().await.unwrap().refresh_ends_access_token);
+    let account = sim.account().await;
+    let owner = sim.user(&account.id, Role::Owner).await;
+    for kind in [AppKind::UserLevel, AppKind::AccountLevel] {
+        let app = sim.app(kind).await;
+        let first = sim.authorize(&app, &owner).await;
+        let (status, body) = sim.refresh(&app, first.refresh.as_deref().unwrap()).await;
+        assert_eq!(status, 200, "{body}");
+        let second = tokens(&body);
+        assert_api_error(&sim.get(&first.access, "/users/me").await, 401, 124, "Invalid access token.");
+        assert_eq!(sim.get(&second.access, "/users/me").await.0, 200, "{kind:?}");
+    }
+
+    let patch = SettingsPatch { refresh_ends_access_token: Some(false), ..Default::default() };
+    assert!(!sim.ctl.update_settings(&patch).await.unwrap().refresh_ends_access_token);
+    let app = sim.app(AppKind::UserLevel).await;
+    let first = sim.authorize(&app, &owner).await;
+    let (_, body) = sim.refresh(&app, first.refresh.as_deref().unwrap()).await;
+    assert_eq!(sim.get(&first.access, "/users/me").await.0, 200, "kept until it expires");
+    assert_eq!(sim.get(&tokens(&body).access, "/users/me").await.0, 200);
+
+    // Server-to-server: every token handed out stays valid, whatever the setting.
+    sim.ctl
+        .update_settings(&SettingsPatch { refresh_ends_access_token: Some(true), ..Default::default() })
+        .await
+        .unwrap();
+    let s2s = sim.s2s_app(&account.id).await;
+    let mut issued = Vec::new();
+    for _ in 0..3 {
+        issued.push(sim.s2s_token(&s2s).await);
+    }
+    for token in &issued {
+        assert_eq!(sim.get(&token.access, "/users/me").await.0, 200);
+    }
+}
+
+/// docs/zoom.md §2.4: `invalid_client` is about the app's credentials and is decided before the
+/// code or refresh token is looked at, so neither is used up. Its status is 400 unless
+/// `invalid_client_status` says 401.
+#[tokio::test]
+async fn invalid_client_uses_up_neither_the_refresh_token_nor_the_code() {
+    use zoom_sim::control::types::{RefreshState, SettingsPatch};
+    let sim = TestSim::start();
+    let account = sim.account().await;
+    let user = sim.user(&account.id, Role::Owner).await;
+    let app = sim.app(AppKind::UserLevel).await;
+    let wrong = zoom_sim::control::types::App { client_secret: "wrong-secret".to_owned(), ..app.clone() };
+    let refresh = sim.authorize(&app, &user).await.refresh.unwrap();
+    let invalid_client = Some("Invalid client_id or client_secret");
+
+    assert_oauth_error(&sim.refresh(&wrong, &refresh).await, "invalid_client", invalid_client);
+    assert_eq!(sim.ctl.check_refresh_token(&refresh).await.unwrap().state, RefreshState::Current);
+    let code = sim.code(&app, &user).await;
+    assert_oauth_error(&sim.exchange(&wrong, &code).await, "invalid_client", invalid_client);
+
+    sim.ctl.update_settings(&SettingsPatch { invalid_client_status: Some(401), ..Default::default() }).await.unwrap();
+    let refused = sim.refresh(&wrong, &refresh).await;
+    assert_eq!(refused.0, 401, "{}", refused.1);
+    assert_eq!(
+        refused.1,
+        serde_json::json!({"reason": "Invalid client_id or client_secret", "error": "invalid_client"})
+    );
+    assert_eq!(sim.exchange(&wrong, &code).await.0, 401);
+
+    // The right secret: the same refresh token and the same code still work.
+    assert_eq!(sim.refresh(&app, &refresh).await.0, 200);
+    assert_eq!(sim.exchange(&app, &code).await.0, 200);
+    let counters = sim.ctl.counters().await.unwrap();
+    assert_eq!((counters.oauth.invalid_grant, counters.oauth.refresh, counters.oauth.authorization_code), (0, 1, 2));
+    let bad = SettingsPatch { invalid_client_status: Some(403), ..Default::default() };
+    assert_eq!(sim.ctl.update_settings(&bad).await.unwrap_err().status(), Some(400));
+}

@@ -17,6 +17,10 @@ use zoom_sim::signature::url_validation_token;
 pub struct Received {
     pub headers: HashMap<String, String>,
     pub body: Vec<u8>,
+    /// When it arrived (monotonic), to measure the retry schedule.
+    pub at: std::time::Instant,
+    /// When it arrived, wall-clock seconds, to measure how old a timestamp was on arrival.
+    pub wall_secs: i64,
 }
 
 impl Received {
@@ -26,6 +30,11 @@ impl Received {
 
     pub fn header(&self, name: &str) -> &str {
         self.headers.get(name).map_or("", String::as_str)
+    }
+
+    /// `x-zm-request-timestamp` as a number.
+    pub fn timestamp(&self) -> i64 {
+        self.header("x-zm-request-timestamp").parse().unwrap()
     }
 
     pub fn event(&self) -> String {
@@ -61,7 +70,8 @@ async fn receive(state: web::Data<Arc<Mutex<State>>>, req: HttpRequest, body: we
     let headers =
         req.headers().iter().map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned())).collect();
     let mut state = state.lock();
-    state.received.push(Received { headers, body: body.to_vec() });
+    let (at, wall_secs) = (std::time::Instant::now(), chrono::Utc::now().timestamp());
+    state.received.push(Received { headers, body: body.to_vec(), at, wall_secs });
     let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     if parsed["event"] == "endpoint.url_validation" {
         let plain = parsed["payload"]["plainToken"].as_str().unwrap_or_default().to_owned();

@@ -284,3 +284,60 @@ async fn successful_responses_carry_a_tracking_id() {
     assert!(res.headers().contains_key("x-zm-trackingid"));
     assert!(!res.headers().contains_key("x-ratelimit-category"), "rate limits are off");
 }
+
+/// docs/zoom.md §3.1: Zoom documents 400 for an expired or invalid token and has been seen
+/// answering 401; `token_error_status` picks one (401 by default), the body stays `{code:124}`.
+#[tokio::test]
+async fn refused_access_tokens_answer_400_when_configured() {
+    use zoom_sim::control::types::SettingsPatch;
+    let sim = TestSim::with(zoom_sim::SimOptions { token_error_status: 400, ..Default::default() });
+    let account = sim.account().await;
+    let host = sim.user(&account.id, Role::Owner).await;
+    let app = sim.app(AppKind::UserLevel).await;
+    let tokens = sim.authorize(&app, &host).await;
+    assert_api_error(&sim.get("eyJnot-a-token", "/users/me").await, 400, 124, "Invalid access token.");
+    sim.ctl.advance_clock(3600.0).await.unwrap();
+    assert_api_error(&sim.get(&tokens.access, "/users/me").await, 400, 124, "Access token is expired.");
+    assert_api_error(&sim.get(&tokens.access, "/users").await, 400, 124, "Access token is expired.");
+    let res = sim.http.get(format!("{}/v2/users/me", sim.base())).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 401, "no token at all is still 401");
+
+    let back = SettingsPatch { token_error_status: Some(401), ..Default::default() };
+    assert_eq!(sim.ctl.update_settings(&back).await.unwrap().token_error_status, 401);
+    assert_api_error(&sim.get(&tokens.access, "/users/me").await, 401, 124, "Access token is expired.");
+    let bad = SettingsPatch { token_error_status: Some(403), ..Default::default() };
+    assert_eq!(sim.ctl.update_settings(&bad).await.unwrap_err().status(), Some(400));
+    let refused = zoom_sim::SimOptions { token_error_status: 404, ..Default::default() };
+    assert!(zoom_sim::SimServer::start(refused).is_err());
+}
+
+/// docs/zoom.md §3.4: the user listing carries no `vanity_url`; only `GET /users/{userId}` does.
+#[tokio::test]
+async fn the_user_listing_has_no_vanity_url() {
+    let sim = TestSim::start();
+    let account = sim.account().await;
+    let admin = sim.user(&account.id, Role::Owner).await;
+    let named = zoom_sim::control::types::NewUser {
+        account_id: account.id.clone(),
+        vanity_name: Some("jane.doe".to_owned()),
+        ..Default::default()
+    };
+    let named = sim.ctl.create_user(&named).await.unwrap();
+    let app = sim.app(AppKind::AccountLevel).await;
+    let tokens = sim.authorize(&app, &admin).await;
+
+    let (status, one) = sim.get(&tokens.access, &format!("/users/{}", named.id)).await;
+    assert_eq!(status, 200);
+    assert_eq!(one["vanity_url"], "https://zoom.us/my/jane.doe");
+    let (status, list) = sim.get(&tokens.access, "/users").await;
+    assert_eq!(status, 200);
+    let users = list["users"].as_array().unwrap();
+    assert_eq!(users.len(), 2);
+    for user in users {
+        assert!(user.get("vanity_url").is_none() && user.get("vanity_name").is_none(), "{user}");
+        assert!(user["id"].is_string() && user["email"].is_string() && user["pmi"].is_u64());
+    }
+    for key in ["next_page_token", "page_count", "page_size", "total_records"] {
+        assert!(list.get(key).is_some(), "{key}");
+    }
+}

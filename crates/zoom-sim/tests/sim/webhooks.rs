@@ -1,8 +1,8 @@
 //! Webhooks: signatures, url_validation, recipients, retries, redelivery, event payloads.
 
 use zoom_sim::control::types::{
-    App, AppKind, AppPatch, DeliveryStatus, MeetingPatch, NewApp, NewMeeting, Role, UserPatch, UserStatus,
-    WebhookConfig, WebhookPatch,
+    App, AppKind, AppPatch, DeliveryStatus, MeetingPatch, NewApp, NewMeeting, RetryTimestamp, Role, SettingsPatch,
+    UserPatch, UserStatus, WebhookConfig, WebhookPatch,
 };
 use zoom_sim::signature::sign_webhook;
 
@@ -113,8 +113,11 @@ async fn url_validation_must_succeed_for_a_subscription_to_change() {
     assert_eq!(sim.ctl.get_app("never-created").await.unwrap_err().status(), Some(404));
 }
 
+/// A retry repeats the bytes and the request id, and (by default) carries the first attempt's
+/// timestamp as it stands on the simulated timeline: 5 minutes old on arrival, as Zoom's would
+/// be, although the scale sends it 0.6 s after the first.
 #[tokio::test]
-async fn failed_deliveries_are_retried_with_identical_bytes_and_headers() {
+async fn failed_deliveries_are_retried_with_the_same_bytes_and_the_first_timestamp() {
     // 5 min -> 0.6 s with this scale.
     let sim = TestSim::with(zoom_sim::SimOptions { retry_scale: 0.002, ..Default::default() });
     let receiver = Receiver::start(SECRET);
@@ -127,9 +130,10 @@ async fn failed_deliveries_are_retried_with_identical_bytes_and_headers() {
     let events = receiver.wait_events(2).await;
     let (first, retry) = (&events[0], &events[1]);
     assert_eq!(first.body, retry.body);
-    for header in ["x-zm-signature", "x-zm-request-timestamp", "x-zm-request-id"] {
-        assert_eq!(first.header(header), retry.header(header), "{header}");
-    }
+    assert_eq!(first.header("x-zm-request-id"), retry.header("x-zm-request-id"));
+    // 300 s on the simulated timeline less the 0.6 s that really passed.
+    assert_eq!(retry.timestamp(), first.timestamp() - 299);
+    assert_signed(retry);
     let delivery = crate::helpers::eventually(5, "delivered", || async {
         let d = sim.ctl.deliveries(None, Some("meeting.created")).await.unwrap().pop()?;
         (d.status == DeliveryStatus::Delivered).then_some(d)
@@ -137,8 +141,64 @@ async fn failed_deliveries_are_retried_with_identical_bytes_and_headers() {
     .await;
     let statuses: Vec<_> = delivery.attempts.iter().map(|a| a.status).collect();
     assert_eq!(statuses, [Some(500), Some(200)]);
+    assert_eq!(delivery.timestamp, first.header("x-zm-request-timestamp"), "the log keeps the first attempt's");
+    let stamps: Vec<_> = delivery.attempts.iter().map(|a| a.timestamp.as_str()).collect();
+    assert_eq!(stamps, [first.header("x-zm-request-timestamp"), retry.header("x-zm-request-timestamp")]);
+    assert_eq!(delivery.attempts[1].signature, retry.header("x-zm-signature"));
     let counters = sim.ctl.counters().await.unwrap();
     assert_eq!((counters.webhooks.failed_attempts, counters.webhooks.retries, counters.webhooks.delivered), (1, 1, 1));
+}
+
+/// docs/zoom.md §1.4 (December reading): retries at +5, +20 and +60 minutes after the first
+/// attempt, so the third is 3.6 s later at this scale (not 5.1 s, as gaps of 5, 20 and 60 would
+/// give) and its timestamp is an hour old when it arrives.
+#[tokio::test]
+async fn the_third_retry_comes_sixty_simulated_minutes_after_the_first_attempt() {
+    let sim = TestSim::with(zoom_sim::SimOptions { retry_scale: 0.001, ..Default::default() });
+    let receiver = Receiver::start(SECRET);
+    let account = sim.account().await;
+    let host = sim.user(&account.id, Role::Owner).await;
+    hooked_app(&sim, &receiver, AppKind::ServerToServer, Some(&account.id)).await;
+    receiver.set_status(503);
+    sim.ctl.create_meeting(&NewMeeting { host_id: host.id.clone(), ..Default::default() }).await.unwrap();
+
+    let events = receiver.wait_events(4).await;
+    let elapsed = events[3].at - events[0].at;
+    assert!(
+        elapsed >= std::time::Duration::from_millis(3550) && elapsed < std::time::Duration::from_millis(4800),
+        "third retry after {elapsed:?}"
+    );
+    let t0 = events[0].timestamp();
+    let stamps: Vec<i64> = events.iter().map(|e| e.timestamp() - t0).collect();
+    assert_eq!(stamps, [0, -300, -1199, -3596]);
+    for (event, offset) in events[1..].iter().zip([300, 1200, 3600]) {
+        let age = event.wall_secs - event.timestamp();
+        assert!((age - offset).abs() <= 2, "a retry due at +{offset} s arrived {age} s old");
+        assert_signed(event);
+    }
+}
+
+/// `retry_timestamp: fresh`, switched at run time: each retry is stamped and signed when sent.
+#[tokio::test]
+async fn fresh_retry_timestamps_are_stamped_when_sent() {
+    let sim = TestSim::with(zoom_sim::SimOptions { retry_scale: 0.002, ..Default::default() });
+    assert_eq!(sim.ctl.settings().await.unwrap().retry_timestamp, RetryTimestamp::First);
+    let patch = SettingsPatch { retry_timestamp: Some(RetryTimestamp::Fresh), ..Default::default() };
+    assert_eq!(sim.ctl.update_settings(&patch).await.unwrap().retry_timestamp, RetryTimestamp::Fresh);
+    let receiver = Receiver::start(SECRET);
+    let account = sim.account().await;
+    let host = sim.user(&account.id, Role::Owner).await;
+    hooked_app(&sim, &receiver, AppKind::ServerToServer, Some(&account.id)).await;
+    receiver.fail_next(2, 502);
+    sim.ctl.create_meeting(&NewMeeting { host_id: host.id.clone(), ..Default::default() }).await.unwrap();
+
+    let events = receiver.wait_events(3).await;
+    for event in &events {
+        assert!((event.wall_secs - event.timestamp()).abs() <= 1, "stamped on sending");
+        assert_signed(event);
+        assert_eq!(event.body, events[0].body);
+    }
+    assert!(events[2].timestamp() >= events[0].timestamp());
 }
 
 #[tokio::test]
@@ -338,4 +398,157 @@ async fn revoking_sends_app_deauthorized() {
     assert_eq!(sim.get(&tokens.access, "/users/me").await.0, 401);
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert_eq!(receiver.events().len(), 1);
+}
+
+/// docs/zoom.md §1.5: `app_deauthorized` can arrive late or twice, after the user reconnected.
+/// The control API sends a grant's own deauthorization again, or one with chosen times.
+#[tokio::test]
+async fn app_deauthorized_can_be_sent_late_or_twice() {
+    use zoom_sim::control::types::{AppDeauthorized, RevokeGrant};
+    let sim = TestSim::start();
+    let receiver = Receiver::start(SECRET);
+    let account = sim.account().await;
+    let user = sim.user(&account.id, Role::Member).await;
+    let app = hooked_app(&sim, &receiver, AppKind::UserLevel, None).await;
+    sim.authorize(&app, &user).await;
+    let old = sim.ctl.grants(Some(&app.client_id), Some(&user.id)).await.unwrap().pop().unwrap();
+    let chosen = RevokeGrant {
+        notify: Some(true),
+        deauthorization_time: Some("2026-01-02T03:04:05.678Z".to_owned()),
+        event_ts: Some(1_767_323_045_678),
+    };
+    assert!(!sim.ctl.revoke_grant_with(&old.id, &chosen).await.unwrap().active);
+    let first = receiver.wait_events(1).await.remove(0).json();
+    assert_eq!(first["payload"]["deauthorization_time"], "2026-01-02T03:04:05.678Z");
+    assert_eq!(first["payload"]["event_ts"], 1_767_323_045_678_i64);
+
+    // The user reconnects; then the old deauthorization arrives again.
+    let tokens = sim.authorize(&app, &user).await;
+    let sent = sim.ctl.send_app_deauthorized(&old.id, &AppDeauthorized::default()).await.unwrap();
+    assert!(sent.sent);
+    let again = receiver.wait_events(2).await.remove(1);
+    assert_signed(&again);
+    assert_eq!(again.json(), first, "the same deauthorization, signature and all");
+    assert_eq!(sent.payload, first["payload"]);
+    assert_eq!(sim.get(&tokens.access, "/users/me").await.0, 200, "the new grant is untouched");
+    let grants = sim.ctl.grants(Some(&app.client_id), Some(&user.id)).await.unwrap();
+    assert_eq!(grants.iter().map(|g| g.active).collect::<Vec<_>>(), [false, true]);
+
+    // A stale one with other times, for the current grant, which stays active.
+    let current = grants[1].id.clone();
+    let stale = AppDeauthorized {
+        deauthorization_time: Some("2025-12-31T23:59:59Z".to_owned()),
+        event_ts: Some(1_767_225_599_000),
+        ..Default::default()
+    };
+    let sent = sim.ctl.send_app_deauthorized(&current, &stale).await.unwrap();
+    assert_eq!(sent.payload["deauthorization_time"], "2025-12-31T23:59:59Z");
+    assert_eq!(sent.payload["user_id"], user.id);
+    let third = receiver.wait_events(3).await.remove(2).json();
+    assert_eq!(third["payload"]["event_ts"], 1_767_225_599_000_i64);
+    assert_ne!(third["payload"]["signature"], first["payload"]["signature"], "another deauthorization");
+    assert_eq!(sim.get(&tokens.access, "/users/me").await.0, 200);
+
+    let bad = AppDeauthorized { deauthorization_time: Some("yesterday".to_owned()), ..Default::default() };
+    assert_eq!(sim.ctl.send_app_deauthorized(&current, &bad).await.unwrap_err().status(), Some(400));
+    assert_eq!(
+        sim.ctl.send_app_deauthorized("nope", &AppDeauthorized::default()).await.unwrap_err().status(),
+        Some(404)
+    );
+}
+
+/// docs/zoom.md §1.5: `meeting.deleted` moves a meeting to a bin; `meeting.recovered` (the
+/// shape of `meeting.created`) brings it back, `meeting.permanently_deleted` ends it.
+#[tokio::test]
+async fn a_deleted_meeting_can_be_recovered_or_deleted_for_good() {
+    let sim = TestSim::start();
+    let receiver = Receiver::start(SECRET);
+    let account = sim.account().await;
+    let host = sim.user(&account.id, Role::Owner).await;
+    hooked_app(&sim, &receiver, AppKind::ServerToServer, Some(&account.id)).await;
+    let rest = sim.s2s_app(&account.id).await;
+    let tokens = sim.s2s_token(&rest).await;
+    let meeting = sim.ctl.create_meeting(&NewMeeting { host_id: host.id.clone(), ..Default::default() }).await.unwrap();
+    let path = format!("/meetings/{}", meeting.id);
+    let listed = |body: serde_json::Value| body["total_records"].as_u64().unwrap();
+
+    sim.ctl.delete_meeting(meeting.id).await.unwrap();
+    assert_eq!(sim.get(&tokens.access, &path).await.1["code"], 3001, "in the bin, gone for REST");
+    assert_eq!(listed(sim.get(&tokens.access, &format!("/users/{}/meetings", host.id)).await.1), 0);
+    assert!(sim.ctl.get_meeting(meeting.id).await.unwrap().deleted_at.is_some());
+    assert_eq!(sim.ctl.update_meeting(meeting.id, &MeetingPatch::default()).await.unwrap_err().status(), Some(409));
+    assert_eq!(sim.ctl.delete_meeting(meeting.id).await.unwrap_err().status(), Some(409));
+
+    let recovered = sim.ctl.recover_meeting(meeting.id).await.unwrap();
+    assert!(recovered.deleted_at.is_none());
+    assert_eq!(sim.get(&tokens.access, &path).await.0, 200);
+    assert_eq!(listed(sim.get(&tokens.access, &format!("/users/{}/meetings", host.id)).await.1), 1);
+    assert_eq!(sim.ctl.recover_meeting(meeting.id).await.unwrap_err().status(), Some(409));
+    assert_eq!(sim.ctl.permanently_delete_meeting(meeting.id).await.unwrap_err().status(), Some(409));
+
+    sim.ctl.delete_meeting(meeting.id).await.unwrap();
+    sim.ctl.permanently_delete_meeting(meeting.id).await.unwrap();
+    assert_eq!(sim.ctl.get_meeting(meeting.id).await.unwrap_err().status(), Some(404));
+    assert_eq!(sim.ctl.recover_meeting(meeting.id).await.unwrap_err().status(), Some(404));
+
+    let bodies: Vec<_> = receiver.wait_events(5).await.iter().map(|e| e.json()).collect();
+    let names: Vec<_> = bodies.iter().map(|b| b["event"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(
+        names,
+        ["meeting.created", "meeting.deleted", "meeting.recovered", "meeting.deleted", "meeting.permanently_deleted"]
+    );
+    let keys = |b: &serde_json::Value| b["payload"]["object"].as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&bodies[2]), keys(&bodies[0]), "recovered has the shape of created");
+    assert_eq!(keys(&bodies[4]), keys(&bodies[1]), "permanently_deleted has the shape of deleted");
+    for body in &bodies {
+        assert_eq!(body["payload"]["object"]["id"], meeting.id);
+        assert_eq!(body["payload"]["operator_id"], host.id);
+    }
+}
+
+/// docs/zoom.md §1.5: `user.deactivated`, `user.activated` and `user.disassociated` need admin
+/// scopes, so only account-level (and server-to-server) apps receive them.
+#[tokio::test]
+async fn user_status_events_reach_account_level_apps_only() {
+    use zoom_sim::control::types::Disassociate;
+    let sim = TestSim::start();
+    let admin_receiver = Receiver::start(SECRET);
+    let user_receiver = Receiver::start(SECRET);
+    let account = sim.account().await;
+    let owner = sim.user(&account.id, Role::Owner).await;
+    let member = sim.user(&account.id, Role::Member).await;
+    let account_app = hooked_app(&sim, &admin_receiver, AppKind::AccountLevel, None).await;
+    let user_app = hooked_app(&sim, &user_receiver, AppKind::UserLevel, None).await;
+    let admin_tokens = sim.authorize(&account_app, &owner).await;
+    let member_tokens = sim.authorize(&user_app, &member).await;
+
+    let status = |status| UserPatch { status: Some(status), ..Default::default() };
+    sim.ctl.update_user(&member.id, &status(UserStatus::Inactive)).await.unwrap();
+    sim.ctl.update_user(&member.id, &status(UserStatus::Active)).await.unwrap();
+    let moved = sim.ctl.disassociate_user(&member.id, &Disassociate::default()).await.unwrap();
+    assert_ne!(moved.account_id, account.id, "the user still exists, in an account of their own");
+    assert_eq!(moved.role, Role::Owner);
+
+    let events = admin_receiver.wait_events(3).await;
+    let names: Vec<_> = events.iter().map(|e| e.event()).collect();
+    assert_eq!(names, ["user.deactivated", "user.activated", "user.disassociated"]);
+    for event in &events {
+        assert_signed(event);
+        let payload = &event.json()["payload"];
+        assert_eq!(payload["account_id"], account.id);
+        assert_eq!(payload["object"]["id"], member.id);
+        assert_eq!(payload["object"]["email"], member.email);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(user_receiver.events().is_empty(), "user-level apps hear none of them");
+
+    // Gone from the old account; their user-level grant ended with the move.
+    assert_eq!(sim.get(&admin_tokens.access, &format!("/users/{}", member.id)).await.1["code"], 1001);
+    assert_eq!(sim.get(&member_tokens.access, "/users/me").await.0, 401);
+    assert!(!sim.ctl.grants(Some(&user_app.client_id), Some(&member.id)).await.unwrap()[0].active);
+    // An owner cannot leave; a user can move to a named account.
+    assert_eq!(sim.ctl.disassociate_user(&owner.id, &Disassociate::default()).await.unwrap_err().status(), Some(409));
+    let back = Disassociate { account_id: Some(account.id.clone()) };
+    let other = sim.user(&moved.account_id, Role::Member).await;
+    assert_eq!(sim.ctl.disassociate_user(&other.id, &back).await.unwrap().account_id, account.id);
 }

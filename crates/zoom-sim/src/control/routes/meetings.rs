@@ -1,20 +1,30 @@
-//! `/_sim/meetings` and `/_sim/bulk`.
+//! `/_sim/meetings`, `/_sim/webinars` and `/_sim/bulk`.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::TimeDelta;
 
 use super::{Reply, created, ok};
-use crate::control::types::{Bulk, BulkResult, BulkUser, MeetingPatch, NewMeeting, NewUser};
+use crate::control::types::{Bulk, BulkResult, BulkUser, MeetingPatch, NewMeeting, NewUser, NewWebinar};
 use crate::errors::ControlError;
 use crate::http::{json_body, query_map};
 use crate::sim::Sim;
+use crate::state::{Family, World};
 
 /// Keeps one bulk call to a size that cannot exhaust memory.
 const MAX_BULK_USERS: u32 = 100_000;
 const MAX_BULK_MEETINGS: u64 = 1_000_000;
 
 fn meeting_id(raw: &str) -> Result<u64, ControlError> {
-    raw.parse().map_err(|_| ControlError::bad_request(format!("meeting id {raw:?} is not a number")))
+    raw.parse().map_err(|_| ControlError::bad_request(format!("id {raw:?} is not a number")))
+}
+
+/// The control view of a meeting or webinar.
+fn view(world: &World, family: Family, id: u64) -> Result<serde_json::Value, ControlError> {
+    let value = match family {
+        Family::Meeting => serde_json::to_value(world.meeting_view(id)?),
+        Family::Webinar => serde_json::to_value(world.webinar_view(id)?),
+    };
+    value.map_err(|e| ControlError::bad_request(format!("cannot render {} {id}: {e}", family.noun())))
 }
 
 pub async fn create(sim: web::Data<Sim>, body: web::Bytes) -> Reply {
@@ -25,25 +35,85 @@ pub async fn create(sim: web::Data<Sim>, body: web::Bytes) -> Reply {
     })?)
 }
 
-pub async fn get(sim: web::Data<Sim>, id: web::Path<String>) -> Reply {
-    let id = meeting_id(&id)?;
-    ok(sim.world.lock().meeting_view(id)?)
-}
-
-pub async fn update(sim: web::Data<Sim>, id: web::Path<String>, body: web::Bytes) -> Reply {
-    let id = meeting_id(&id)?;
-    let patch: MeetingPatch = json_body(&body)?;
-    ok(sim.mutate(|w, _| {
-        w.update_meeting(id, patch)?;
-        w.meeting_view(id)
+pub async fn create_webinar(sim: web::Data<Sim>, body: web::Bytes) -> Reply {
+    let req: NewWebinar = json_body(&body)?;
+    created(sim.mutate(|w, now| {
+        let id = w.create_webinar(req, now)?.id;
+        w.webinar_view(id)
     })?)
 }
 
-pub async fn delete(sim: web::Data<Sim>, req: HttpRequest, id: web::Path<String>) -> Reply {
-    let id = meeting_id(&id)?;
-    let occurrence = query_map(&req).remove("occurrence_id").filter(|o| !o.is_empty());
-    sim.mutate(|w, _| w.delete_meeting(id, occurrence.as_deref()))?;
+fn get_one(sim: &Sim, family: Family, id: &str) -> Reply {
+    let id = meeting_id(id)?;
+    ok(view(&sim.world.lock(), family, id)?)
+}
+
+fn update_one(sim: &Sim, family: Family, id: &str, body: &[u8]) -> Reply {
+    let id = meeting_id(id)?;
+    let patch: MeetingPatch = json_body(body)?;
+    ok(sim.mutate(|w, _| {
+        w.update_scheduled(family, id, patch)?;
+        view(w, family, id)
+    })?)
+}
+
+/// `DELETE`: to the bin (`{family}.deleted`), one occurrence (`?occurrence_id=`), or out of
+/// the bin for good (`?permanent=true`, `{family}.permanently_deleted`).
+fn delete_one(sim: &Sim, family: Family, req: &HttpRequest, id: &str) -> Reply {
+    let id = meeting_id(id)?;
+    let mut query = query_map(req);
+    let occurrence = query.remove("occurrence_id").filter(|o| !o.is_empty());
+    let permanent = match query.remove("permanent").as_deref() {
+        None | Some("") | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(ControlError::bad_request("permanent must be true or false")),
+    };
+    sim.mutate(|w, now| match (permanent, occurrence) {
+        (true, Some(_)) => Err(ControlError::bad_request("permanent and occurrence_id exclude each other")),
+        (true, None) => w.permanently_delete(family, id),
+        (false, occurrence) => w.delete_scheduled(family, id, occurrence.as_deref(), now),
+    })?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+fn recover_one(sim: &Sim, family: Family, id: &str) -> Reply {
+    let id = meeting_id(id)?;
+    ok(sim.mutate(|w, _| {
+        w.recover(family, id)?;
+        view(w, family, id)
+    })?)
+}
+
+pub async fn get(sim: web::Data<Sim>, id: web::Path<String>) -> Reply {
+    get_one(&sim, Family::Meeting, &id)
+}
+
+pub async fn update(sim: web::Data<Sim>, id: web::Path<String>, body: web::Bytes) -> Reply {
+    update_one(&sim, Family::Meeting, &id, &body)
+}
+
+pub async fn delete(sim: web::Data<Sim>, req: HttpRequest, id: web::Path<String>) -> Reply {
+    delete_one(&sim, Family::Meeting, &req, &id)
+}
+
+pub async fn recover(sim: web::Data<Sim>, id: web::Path<String>) -> Reply {
+    recover_one(&sim, Family::Meeting, &id)
+}
+
+pub async fn get_webinar(sim: web::Data<Sim>, id: web::Path<String>) -> Reply {
+    get_one(&sim, Family::Webinar, &id)
+}
+
+pub async fn update_webinar(sim: web::Data<Sim>, id: web::Path<String>, body: web::Bytes) -> Reply {
+    update_one(&sim, Family::Webinar, &id, &body)
+}
+
+pub async fn delete_webinar(sim: web::Data<Sim>, req: HttpRequest, id: web::Path<String>) -> Reply {
+    delete_one(&sim, Family::Webinar, &req, &id)
+}
+
+pub async fn recover_webinar(sim: web::Data<Sim>, id: web::Path<String>) -> Reply {
+    recover_one(&sim, Family::Webinar, &id)
 }
 
 /// Creates `users` users with `meetings_per_user` scheduled meetings each, in one call.

@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, web};
 
 use super::{Reply, created, ok};
-use crate::control::types::{CheckRefreshToken, Code, NewCode, RevokeGrant};
+use crate::control::types::{AppDeauthorized, CheckRefreshToken, Code, NewCode, RevokeGrant};
 use crate::http::{json_body, query_map};
 use crate::sim::Sim;
 use crate::state::CodeRequest;
@@ -32,7 +32,13 @@ pub async fn list_grants(sim: web::Data<Sim>, req: HttpRequest) -> Reply {
 
 pub async fn revoke_grant(sim: web::Data<Sim>, id: web::Path<String>, body: web::Bytes) -> Reply {
     let req: RevokeGrant = json_body(&body)?;
-    ok(sim.mutate(|w, _| w.revoke_grant(&id, req.notify.unwrap_or(true)))?)
+    ok(sim.mutate(|w, _| w.revoke_grant(&id, &req))?)
+}
+
+/// Sends `app_deauthorized` for a grant (again, or late) without changing it.
+pub async fn send_app_deauthorized(sim: web::Data<Sim>, id: web::Path<String>, body: web::Bytes) -> Reply {
+    let req: AppDeauthorized = json_body(&body)?;
+    ok(sim.mutate(|w, _| w.send_app_deauthorized(&id, &req))?)
 }
 
 /// Tells whether a refresh token is still current, without using it up.

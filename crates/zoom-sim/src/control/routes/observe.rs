@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::SecondsFormat;
 
 use super::{Reply, created, ok};
-use crate::control::types::{Advance, ClockState, NewFault, RateLimits};
+use crate::control::types::{Advance, ClockState, DailyLimit, NewFault, Plan, RateCategory, RateLimits, SettingsPatch};
 use crate::errors::ControlError;
 use crate::http::{json_body, query_map};
 use crate::sim::Sim;
@@ -37,6 +37,35 @@ pub async fn set_rate_limits(sim: web::Data<Sim>, body: web::Bytes) -> Reply {
     let req: RateLimits = json_body(&body)?;
     sim.rate.set_enabled(req.enabled);
     ok(req)
+}
+
+pub async fn daily_limits(sim: web::Data<Sim>) -> Reply {
+    ok(sim.rate.daily_limits())
+}
+
+/// `PUT /_sim/daily-limits/{plan}/{category}` `{"limit": n | null}`.
+pub async fn set_daily_limit(sim: web::Data<Sim>, path: web::Path<(String, String)>, body: web::Bytes) -> Reply {
+    let (plan, category) = path.into_inner();
+    let plan: Plan = serde_json::from_value(serde_json::Value::String(plan.clone()))
+        .map_err(|_| ControlError::bad_request(format!("unknown plan {plan:?} (free, pro or business)")))?;
+    let category: RateCategory = serde_json::from_value(serde_json::Value::String(category.clone()))
+        .map_err(|_| ControlError::bad_request(format!("unknown category {category:?} (light, medium or heavy)")))?;
+    let req: DailyLimit = json_body(&body)?;
+    ok(sim.rate.set_daily_limit(plan, category, req.limit))
+}
+
+/// Back to Zoom's table.
+pub async fn reset_daily_limits(sim: web::Data<Sim>) -> Reply {
+    ok(sim.rate.reset_daily_limits())
+}
+
+pub async fn settings(sim: web::Data<Sim>) -> Reply {
+    ok(sim.settings.view())
+}
+
+pub async fn update_settings(sim: web::Data<Sim>, body: web::Bytes) -> Reply {
+    let patch: SettingsPatch = json_body(&body)?;
+    ok(sim.settings.apply(patch)?)
 }
 
 pub async fn add_fault(sim: web::Data<Sim>, body: web::Bytes) -> Reply {
