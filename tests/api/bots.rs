@@ -142,6 +142,7 @@ both_backends! {
         assert_eq!(issued.status(), StatusCode::CREATED);
         let urls = json(issued).await;
         let mut sigs = Vec::new();
+        let mut handed = Vec::new();
         for (field, path) in [("join_token_url", "/zoom/join-token"), ("obf_token_url", "/zoom/obf-token"), ("zak_url", "/zoom/zak"), ("access_token_url", "/zoom/access-token")] {
             let url = urls[field].as_str().unwrap();
             assert!(url.starts_with(&world.daemon.url(path)), "{field}: {url}");
@@ -150,6 +151,7 @@ both_backends! {
             sigs.push(url.rsplit_once("&sig=").unwrap().1.to_owned());
             let (status, token) = get(&world, url).await;
             assert_eq!(status, StatusCode::OK, "{field}: {token}");
+            handed.push(token);
         }
         let obf = urls["obf_token_url"].as_str().unwrap();
         let (_, token) = get(&world, obf).await;
@@ -195,6 +197,9 @@ both_backends! {
         let logs = logs::captured();
         for sig in &sigs {
             assert!(!contains_secret(&logs, sig), "a signature was logged");
+        }
+        for token in &handed {
+            assert!(!contains_secret(&logs, token), "a token was logged");
         }
         let world = world.restart_daemon(|c| {
             c.security.serve_access_tokens = true;
