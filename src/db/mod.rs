@@ -49,16 +49,24 @@ impl DbError {
     /// True for failures of the database itself rather than of the query: worth a 503.
     pub fn is_unavailable(&self) -> bool {
         use diesel::result::{DatabaseErrorKind, Error};
-        matches!(
-            self,
+        match self {
             Self::Unavailable(_)
-                | Self::Query(
-                    Error::DatabaseError(
-                        DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
-                        _
-                    ) | Error::BrokenTransactionManager
+            | Self::Query(
+                Error::DatabaseError(
+                    DatabaseErrorKind::ClosedConnection
+                    | DatabaseErrorKind::UnableToSendCommand
+                    | DatabaseErrorKind::SerializationFailure,
+                    _,
                 )
-        )
+                | Error::BrokenTransactionManager,
+            ) => true,
+            // A busy SQLite file or a PostgreSQL deadlock passes: worth a retry, not a verdict.
+            Self::Query(Error::DatabaseError(_, info)) => {
+                let message = info.message();
+                message.contains("database is locked") || message.contains("deadlock detected")
+            }
+            _ => false,
+        }
     }
 
     pub fn is_not_found(&self) -> bool {

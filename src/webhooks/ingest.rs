@@ -177,6 +177,8 @@ fn record(
         });
     }
     shared.flush(conn)?;
+    let retried: Vec<&str> = recorded.iter().map(|(_, key, _, _)| key.as_str()).collect();
+    webhook_events::forget_failed(conn, &retried)?;
     let rows: Vec<NewEvent<'_>> = recorded
         .iter()
         .map(|(job, key, payload, outcome)| NewEvent {

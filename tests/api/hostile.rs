@@ -121,6 +121,46 @@ both_backends! {
         assert!(right.headers().contains_key("retry-after"));
     }
 
+    async fn an_event_recorded_as_failed_is_applied_when_zoom_retries_it(backend) {
+        use zoomsync::db::models::webhook_events::{self, EventStatus, NewEvent};
+        let world = World::start(backend).await;
+        let Hosted { app, host, account, .. } = world.hosted_meeting().await;
+        let meeting = 81_234_567_002u64;
+        let event_ts = chrono::Utc::now().timestamp_millis();
+        // An earlier attempt of this very delivery failed to apply (a database hiccup, say).
+        {
+            let mut conn = world.db().get().unwrap();
+            let key = format!("{}|meeting.created|{event_ts}|{meeting}/u", app.id);
+            let row = NewEvent {
+                app_id: &app.id,
+                dedupe_key: &key,
+                event: "meeting.created",
+                event_ts,
+                payload: "{}",
+                status: EventStatus::Failed,
+                outcome: Some("failed: the database was busy"),
+                received_at: chrono::Utc::now().naive_utc(),
+                applied_at: None,
+            };
+            webhook_events::insert_all(&mut conn, std::slice::from_ref(&row)).unwrap();
+        }
+        let body = json!({"event": "meeting.created", "event_ts": event_ts, "payload": {"account_id": account,
+            "object": {"id": meeting, "uuid": "u", "host_id": host.id}}}).to_string();
+        let retried = world.deliver(&app.id, &app.webhook_secret, chrono::Utc::now().timestamp(), &body).await;
+        assert_eq!(crate::helpers::json(retried).await["status"], "applied", "Zoom's retry is applied, not a duplicate");
+        assert_eq!(world.mappings(meeting).await.len(), 1);
+        let statuses: Vec<String> = {
+            use diesel::prelude::*;
+            use zoomsync::db::schema::webhook_events as events;
+            let key = format!("{}|meeting.created|{event_ts}|{meeting}/u", app.id);
+            let mut conn = world.db().get().unwrap();
+            events::table.filter(events::dedupe_key.eq(key)).select(events::status).load(&mut *conn).unwrap()
+        };
+        assert_eq!(statuses, ["applied"], "the retry replaced the failed record (same dedupe key)");
+        let again = world.deliver(&app.id, &app.webhook_secret, chrono::Utc::now().timestamp(), &body).await;
+        assert_eq!(crate::helpers::json(again).await["status"], "duplicate", "and recorded once it applied");
+    }
+
     async fn the_cli_says_so_when_a_credential_does_not_exist(backend) {
         use crate::helpers::process::{db_env, run_cli};
         let world = World::start(backend).await;

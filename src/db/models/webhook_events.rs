@@ -30,12 +30,30 @@ pub struct NewEvent<'a> {
     pub applied_at: Option<NaiveDateTime>,
 }
 
-/// Which of `keys` are recorded already (repeated deliveries).
+/// Which of `keys` are recorded already (repeated deliveries). A delivery recorded as `failed`
+/// does not count: Zoom's retry of it is applied, so one failure never loses an event for good.
 pub fn existing_keys(conn: &mut AnyConnection, keys: &[String]) -> QueryResult<Vec<String>> {
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    webhook_events::table.filter(webhook_events::dedupe_key.eq_any(keys)).select(webhook_events::dedupe_key).load(conn)
+    webhook_events::table
+        .filter(webhook_events::dedupe_key.eq_any(keys))
+        .filter(webhook_events::status.ne(EventStatus::Failed))
+        .select(webhook_events::dedupe_key)
+        .load(conn)
+}
+
+/// Forgets the failed records of `keys`, which are being applied again.
+pub fn forget_failed(conn: &mut AnyConnection, keys: &[&str]) -> QueryResult<usize> {
+    if keys.is_empty() {
+        return Ok(0);
+    }
+    diesel::delete(
+        webhook_events::table
+            .filter(webhook_events::dedupe_key.eq_any(keys))
+            .filter(webhook_events::status.eq(EventStatus::Failed)),
+    )
+    .execute(conn)
 }
 
 /// Records events in one statement; one whose key another process recorded meanwhile is skipped.
