@@ -139,7 +139,7 @@ async fn answer(
     query: &HashMap<String, String>,
     kind: TokenKind,
 ) -> HttpResponse {
-    if let Err(why) = authenticate(request, state, query, b"") {
+    if let Err(why) = authenticate(request, state, query) {
         return text(StatusCode::UNAUTHORIZED, &why);
     }
     let target = match target(query, kind) {
@@ -155,7 +155,7 @@ async fn answer(
     params(BotQuery, BotUserQuery), responses(BotResponses))]
 pub async fn access_token(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let query = query(&request);
-    if let Err(why) = authenticate(&request, &state, &query, b"") {
+    if let Err(why) = authenticate(&request, &state, &query) {
         return text(StatusCode::UNAUTHORIZED, &why);
     }
     if !state.settings.serve_access_tokens {
@@ -185,31 +185,15 @@ pub(super) fn minted(result: Result<secrecy::SecretString, MintError>) -> HttpRe
     }
 }
 
-/// A signed URL's signature (`sig`, judged alone even if a `secret` is there too), else the
-/// bot secret (constant time); then, when configured, Recall's signature over `body`. `Err`
-/// says why the request is refused.
+/// A Recall bot's request: its bot credentials ([`bot_credentials`]), then, when configured,
+/// Recall's signature (over an empty body: these are GETs). `Err` says why it is refused.
 pub(super) fn authenticate(
     request: &HttpRequest,
     state: &AppState,
     query: &HashMap<String, String>,
-    body: &[u8],
 ) -> Result<(), String> {
-    let secrets = &state.settings.secrets;
-    if query.contains_key("sig") {
-        bot_urls::verify(
-            secrets.bot_secret.expose_secret(),
-            request.path(),
-            request.query_string(),
-            chrono::Utc::now().timestamp(),
-        )
-        .map_err(|e| e.to_string())?;
-    } else {
-        let presented = query.get("secret").map(String::as_str).unwrap_or_default();
-        if presented.is_empty() || !secrets_equal(presented, secrets.bot_secret.expose_secret()) {
-            return Err("the secret is missing or wrong".into());
-        }
-    }
-    if let Some(key) = &secrets.recall {
+    bot_credentials(request, state, query)?;
+    if let Some(key) = &state.settings.secrets.recall {
         let header = |names: [&str; 2]| {
             names.iter().find_map(|n| request.headers().get(*n).and_then(|v| v.to_str().ok())).unwrap_or_default()
         };
@@ -217,10 +201,29 @@ pub(super) fn authenticate(
             id: header(["webhook-id", "svix-id"]),
             timestamp: header(["webhook-timestamp", "svix-timestamp"]),
             signatures: header(["webhook-signature", "svix-signature"]),
-            body,
+            body: b"",
         };
         let skew = i64::try_from(state.settings.webhook_max_skew.as_secs()).unwrap_or(i64::MAX);
         key.verify(&signed, chrono::Utc::now().timestamp(), skew).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// A signed URL's signature (`sig`, judged alone even if a `secret` is there too), else the
+/// bot secret (constant time): what every bot endpoint asks, whoever's bot it is.
+pub(super) fn bot_credentials(
+    request: &HttpRequest,
+    state: &AppState,
+    query: &HashMap<String, String>,
+) -> Result<(), String> {
+    let secret = state.settings.secrets.bot_secret.expose_secret();
+    if query.contains_key("sig") {
+        return bot_urls::verify(secret, request.path(), request.query_string(), chrono::Utc::now().timestamp())
+            .map_err(|e| e.to_string());
+    }
+    let presented = query.get("secret").map(String::as_str).unwrap_or_default();
+    if presented.is_empty() || !secrets_equal(presented, secret) {
+        return Err("the secret is missing or wrong".into());
     }
     Ok(())
 }

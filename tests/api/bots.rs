@@ -363,6 +363,20 @@ both_backends! {
         assert_eq!(minted(&world, &token).await.user_id.as_deref(), Some(ext.sender.id.as_str()));
         assert_eq!(run_cli(dir, &env, &["bot-urls", &meeting, "--user", "u", "--credential", "c"]).status.code(), Some(2));
     }
+
+    async fn attendees_callback_needs_no_recall_signature_where_recall_bots_need_one(backend) {
+        let recall = format!("whsec_{}", base64::engine::general_purpose::STANDARD.encode([9u8; 24]));
+        let world = World::start_with(backend, crate::helpers::world::sim_options(), |c| c.security.recall_verification_secret = Some(recall.clone().into())).await;
+        let hosted = world.hosted_meeting().await;
+        let body = json!({"bot_id": "b", "bot_metadata": null, "callback_type": "zoom_tokens",
+            "meeting_url": format!("https://zoom.us/j/{}", hosted.meeting.id)});
+        let url = world.daemon.url(&format!("/attendee/zoom-tokens?secret={BOT_SECRET}"));
+        let answer = world.daemon.client.post(&url).json(&body).send().await.unwrap();
+        assert_eq!(answer.status(), StatusCode::OK, "Attendee is checked by its own signature, when one is set");
+        assert!(json(answer).await["app_privilege_token"].is_string());
+        // A Recall bot's request without Recall's signature is still refused.
+        assert_eq!(world.bot("join-token", &format!("meeting_id={}", hosted.meeting.id)).await.status(), StatusCode::UNAUTHORIZED);
+    }
 }
 
 fn urlencode(text: &str) -> String {
