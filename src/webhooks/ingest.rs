@@ -157,7 +157,13 @@ fn record(
 ) -> diesel::QueryResult<Vec<Receipt>> {
     crate::db::custom_plans_for_this_transaction(conn)?;
     let keys: Vec<String> = jobs.iter().map(|job| job.delivery.dedupe_key(&job.app.id)).collect();
-    let mut seen: HashSet<String> = webhook_events::existing_keys(conn, &keys)?.into_iter().collect();
+    // A delivery recorded as `failed` is no duplicate: Zoom's retry of it is applied (and its
+    // record replaced), so one failure never loses an event for good.
+    let existing = webhook_events::existing_keys(conn, &keys)?;
+    let failed: HashSet<&str> =
+        existing.iter().filter(|(_, status)| *status == EventStatus::Failed).map(|(key, _)| key.as_str()).collect();
+    let mut seen: HashSet<String> =
+        existing.iter().filter(|(key, _)| !failed.contains(key.as_str())).map(|(key, _)| key.clone()).collect();
     let mut shared = apply::Batch::load(conn, jobs.iter().map(|job| &job.delivery.change))?;
     let mut receipts = Vec::with_capacity(jobs.len());
     let mut recorded = Vec::with_capacity(jobs.len());
@@ -177,8 +183,10 @@ fn record(
         });
     }
     shared.flush(conn)?;
-    let retried: Vec<&str> = recorded.iter().map(|(_, key, _, _)| key.as_str()).collect();
-    webhook_events::forget_failed(conn, &retried)?;
+    if !failed.is_empty() {
+        let retried: Vec<&str> = failed.iter().copied().collect();
+        webhook_events::forget_failed(conn, &retried)?;
+    }
     let rows: Vec<NewEvent<'_>> = recorded
         .iter()
         .map(|(job, key, payload, outcome)| NewEvent {

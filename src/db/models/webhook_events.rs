@@ -30,16 +30,14 @@ pub struct NewEvent<'a> {
     pub applied_at: Option<NaiveDateTime>,
 }
 
-/// Which of `keys` are recorded already (repeated deliveries). A delivery recorded as `failed`
-/// does not count: Zoom's retry of it is applied, so one failure never loses an event for good.
-pub fn existing_keys(conn: &mut AnyConnection, keys: &[String]) -> QueryResult<Vec<String>> {
+/// Which of `keys` are recorded already (repeated deliveries), with how each ended.
+pub fn existing_keys(conn: &mut AnyConnection, keys: &[String]) -> QueryResult<Vec<(String, EventStatus)>> {
     if keys.is_empty() {
         return Ok(Vec::new());
     }
     webhook_events::table
         .filter(webhook_events::dedupe_key.eq_any(keys))
-        .filter(webhook_events::status.ne(EventStatus::Failed))
-        .select(webhook_events::dedupe_key)
+        .select((webhook_events::dedupe_key, webhook_events::status))
         .load(conn)
 }
 
