@@ -110,10 +110,25 @@ enum Failure {
     Refused(String),
     /// Zoom (or the database) failed in a way that may pass.
     Transient(String),
-    /// The account's budget has no turn before the queue deadline.
-    OverBudget(Duration),
-    /// The account reached Zoom's daily limit for these calls; it lifts after this long.
-    DailyLimit(Duration),
+    /// The account must wait this long: its rate budget has no turn before the queue deadline,
+    /// or Zoom's daily limit pauses it. No other credential of the account would fare better.
+    Wait { why: &'static str, retry_after: Duration },
+}
+
+impl Failure {
+    /// How an access token that could not be had ends this credential's attempt.
+    fn of_access(error: AccessError) -> Self {
+        match error {
+            AccessError::NotFound => Self::Refused("the credential was deleted".into()),
+            AccessError::Unhealthy(detail) => Self::Refused(format!("unhealthy: {detail}")),
+            AccessError::AppRefused(detail) => Self::Refused(detail),
+            AccessError::Transient(detail) => Self::Transient(detail),
+            AccessError::Internal(e) => {
+                tracing::error!(error = %e, "access token failure");
+                Self::Transient("internal error".into())
+            }
+        }
+    }
 }
 
 pub async fn mint(state: &AppState, kind: TokenKind, target: Target) -> Result<SecretString, MintError> {
@@ -179,20 +194,11 @@ pub async fn mint(state: &AppState, kind: TokenKind, target: Target) -> Result<S
                 state.log.warning(credential, format!("could not mint {what} for now: {why}"));
                 transient = Some(why);
             }
-            Err(Failure::DailyLimit(left)) => {
-                state
-                    .log
-                    .warning(credential, format!("could not mint {what}: the Zoom account reached its daily limit"));
+            Err(Failure::Wait { why, retry_after }) => {
+                state.log.warning(credential, format!("could not mint {what}: {why}"));
                 return Err(MintError::Unavailable {
-                    detail: "the Zoom account reached its daily limit for token calls; retry after it lifts".into(),
-                    retry_after: left.max(Duration::from_secs(1)),
-                });
-            }
-            Err(Failure::OverBudget(wait)) => {
-                state.log.warning(credential, format!("could not mint {what}: the account's Zoom rate budget is full"));
-                return Err(MintError::Unavailable {
-                    detail: "the Zoom account's rate budget is full; retry shortly".into(),
-                    retry_after: wait.max(Duration::from_secs(1)),
+                    detail: format!("{why}; retry after Retry-After"),
+                    retry_after: retry_after.max(Duration::from_secs(1)),
                 });
             }
         }
@@ -225,15 +231,13 @@ async fn attempt(
         .call_until(Category::Light, deadlines, |access| call(state, access, kind, meeting_id, user, zak_from_me))
         .await
         .map_err(|error| match error {
-            CallError::OverBudget(wait) => Failure::OverBudget(wait),
-            CallError::DailyLimit(left) => Failure::DailyLimit(left),
-            CallError::Access(AccessError::NotFound) => Failure::Refused("the credential was deleted".into()),
-            CallError::Access(AccessError::Unhealthy(detail)) => Failure::Refused(format!("unhealthy: {detail}")),
-            CallError::Access(AccessError::AppRefused(detail)) => Failure::Refused(detail),
-            CallError::Access(AccessError::Internal(e)) => {
-                tracing::error!(error = %e, "access token failure");
-                Failure::Transient("internal error".into())
+            CallError::OverBudget(wait) => {
+                Failure::Wait { why: "the Zoom account's rate budget is full", retry_after: wait }
             }
+            CallError::DailyLimit(left) => {
+                Failure::Wait { why: "the Zoom account reached its daily limit for these calls", retry_after: left }
+            }
+            CallError::Access(error) => Failure::of_access(error),
             e if e.is_transient() => Failure::Transient(e.summary()),
             e => Failure::Refused(e.summary()),
         })
@@ -289,13 +293,15 @@ pub async fn access_token(state: &AppState, user: &BotUser) -> Result<SecretStri
                 state.log.info(id, "handed its access token to a bot (/zoom/access-token)");
                 return Ok(token.token);
             }
-            Ok(Err(AccessError::NotFound)) => refusals.push("the credential was deleted".into()),
-            Ok(Err(AccessError::Unhealthy(detail))) => refusals.push(format!("unhealthy: {detail}")),
-            Ok(Err(AccessError::AppRefused(detail))) => refusals.push(detail),
-            Ok(Err(AccessError::Transient(detail))) => {
-                return Err(MintError::Unavailable { detail, retry_after: DEFAULT_RETRY_AFTER });
-            }
-            Ok(Err(AccessError::Internal(e))) => return Err(AppError::Internal(e).into()),
+            Ok(Err(error)) => match Failure::of_access(error) {
+                Failure::Refused(why) => refusals.push(why),
+                Failure::Transient(detail) => {
+                    return Err(MintError::Unavailable { detail, retry_after: DEFAULT_RETRY_AFTER });
+                }
+                Failure::Wait { why, retry_after } => {
+                    return Err(MintError::Unavailable { detail: why.into(), retry_after });
+                }
+            },
             Err(_) => {
                 return Err(MintError::Unavailable {
                     detail: "refreshing the credential's Zoom token took too long".into(),

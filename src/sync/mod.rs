@@ -61,11 +61,10 @@ async fn claim_and_run(
         .write(move |conn| {
             let now = time::now();
             let until = now + chrono::Duration::from_std(run::LEASE).unwrap_or_default();
-            if credentials::find(conn, &id)?.is_none() {
-                return Ok(Err(()));
-            }
+            // No lease for a credential that does not exist: which of the two it was, is read
+            // only then (the common path reads the row once).
             if !credentials::try_sync_lease(conn, &id, owner(), tick, now, until)? {
-                return Ok(Ok(None));
+                return Ok(if credentials::find(conn, &id)?.is_some() { Ok(None) } else { Err(()) });
             }
             let Some(credential) = credentials::find(conn, &id)? else { return Ok(Err(())) };
             let kind = credentials::app_kind(conn, &credential.id)?;
