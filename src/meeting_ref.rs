@@ -2,10 +2,14 @@
 //! copy them) or its Zoom join URL (docs/zoom.md §5). URLs are accepted on zoom.us, zoom.com and
 //! zoomgov.com and their subdomains only; a look-alike host is refused.
 
+use crate::db::models::mappings::MeetingKind;
+
 /// A meeting as a bot named it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MeetingRef {
     Id(i64),
+    /// A webinar's URL (`/w/ID`): looked up as a webinar first when nobody mapped it.
+    Webinar(i64),
     /// A personal link, `/my/<vanity name>`: resolved to the user's PMI through stored users.
     Vanity(String),
 }
@@ -50,9 +54,20 @@ pub fn parse_url(text: &str) -> Result<MeetingRef, ParseError> {
     }
     let segments: Vec<&str> = url.path_segments().map(|s| s.filter(|p| !p.is_empty()).collect()).unwrap_or_default();
     match segments.as_slice() {
-        ["j" | "w" | "s", id, ..] | ["wc", "join", id, ..] | ["wc", id, ..] => parse_id(id).map(MeetingRef::Id),
+        ["w", id, ..] => parse_id(id).map(MeetingRef::Webinar),
+        ["j" | "s", id, ..] | ["wc", "join", id, ..] | ["wc", id, ..] => parse_id(id).map(MeetingRef::Id),
         ["my", name, ..] if is_vanity(name) => Ok(MeetingRef::Vanity(name.to_ascii_lowercase())),
         _ => Err(ParseError::BadUrl),
+    }
+}
+
+impl MeetingRef {
+    /// What the reference most likely names, for looking it up at Zoom when nobody mapped it.
+    pub fn likely_kind(&self) -> MeetingKind {
+        match self {
+            Self::Webinar(_) => MeetingKind::Webinar,
+            Self::Id(_) | Self::Vanity(_) => MeetingKind::Meeting,
+        }
     }
 }
 
@@ -83,7 +98,6 @@ mod tests {
         for url in [
             "https://zoom.us/j/85746065123?pwd=abc",
             "https://us02web.zoom.us/j/85746065123",
-            "https://acme.zoom.us/w/85746065123?tk=x",
             "https://zoom.us/s/85746065123",
             "https://zoom.us/wc/join/85746065123",
             "https://app.zoom.us/wc/85746065123/join?fromPWA=1",
@@ -94,6 +108,7 @@ mod tests {
             assert_eq!(parse_url(url), id, "{url}");
         }
         assert_eq!(parse_url("https://acme.zoom.us/my/Jane.Doe"), Ok(MeetingRef::Vanity("jane.doe".into())));
+        assert_eq!(parse_url("https://acme.zoom.us/w/85746065123?tk=x"), Ok(MeetingRef::Webinar(85746065123)));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! scope is flagged when it connects, and skipped for what it cannot do.
 
 use crate::db::models::apps::AppKind;
+use crate::db::models::mappings::MeetingKind;
 
 /// Something zoomsync asks Zoom to do with a credential.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
@@ -21,6 +22,12 @@ pub enum Capability {
     ReadUser,
     /// `GET /meetings/{id}`.
     ReadMeeting,
+    /// `GET /webinars/{id}/jointoken/local_recording`.
+    WebinarJoinToken,
+    /// `GET /users/{id}/webinars`.
+    ListWebinars,
+    /// `GET /webinars/{id}`.
+    ReadWebinar,
 }
 
 impl Capability {
@@ -51,6 +58,27 @@ impl Capability {
             (Self::ReadUser, true) => &["user:read:user:admin", "user:read:admin"],
             (Self::ReadMeeting, false) => &["meeting:read:meeting", "meeting:read"],
             (Self::ReadMeeting, true) => &["meeting:read:meeting:admin", "meeting:read:admin"],
+            (Self::WebinarJoinToken, false) => {
+                &["webinar:read:local_recording_token", "webinar_token:read:local_recording"]
+            }
+            (Self::WebinarJoinToken, true) => {
+                &["webinar:read:local_recording_token:admin", "webinar_token:read:admin:local_recording"]
+            }
+            (Self::ListWebinars, false) => &["webinar:read:list_webinars", "webinar:read"],
+            (Self::ListWebinars, true) => &["webinar:read:list_webinars:admin", "webinar:read:admin"],
+            (Self::ReadWebinar, false) => &["webinar:read:webinar", "webinar:read"],
+            (Self::ReadWebinar, true) => &["webinar:read:webinar:admin", "webinar:read:admin"],
+        }
+    }
+
+    /// The same capability for a webinar: its join token, listing and lookup are endpoints (and
+    /// scopes) of their own; OBF tokens and ZAKs are the same for both.
+    pub fn for_kind(self, kind: MeetingKind) -> Self {
+        match (self, kind) {
+            (Self::JoinToken, MeetingKind::Webinar) => Self::WebinarJoinToken,
+            (Self::ListMeetings, MeetingKind::Webinar) => Self::ListWebinars,
+            (Self::ReadMeeting, MeetingKind::Webinar) => Self::ReadWebinar,
+            (other, _) => other,
         }
     }
 
@@ -71,6 +99,15 @@ impl Capability {
         let mut scopes: Vec<&'static str> = all.iter().filter_map(|c| c.accepted(kind).first().copied()).collect();
         scopes.dedup();
         scopes
+    }
+
+    /// What an app of `kind` adds for webinars (their listing, lookup and join tokens). Not
+    /// needed for meetings: without them, webinars are simply not mapped.
+    pub fn for_webinars(kind: AppKind) -> Vec<&'static str> {
+        [Self::WebinarJoinToken, Self::ListWebinars, Self::ReadWebinar]
+            .iter()
+            .filter_map(|c| c.accepted(kind).first().copied())
+            .collect()
     }
 }
 

@@ -80,6 +80,9 @@ impl Application {
         if let Some(backfills) = &self.backfills {
             backfills.abort();
         }
+        // Refreshes in flight have rotated refresh tokens only their answers hold: let them
+        // commit before the process ends (bounded, see `access::DRAIN_LIMIT`).
+        self.state.tokens.drain(crate::services::access::DRAIN_LIMIT).await;
         self.replicas.leave().await;
         if let Some(mut schedule) = self.schedule
             && let Err(e) = schedule.shutdown().await

@@ -28,6 +28,9 @@ pub enum AppCommand {
         /// The Zoom account id (server_to_server only).
         #[arg(long)]
         account_id: Option<String>,
+        /// zoom (default) or zoomgov, for an app of a government account on ZoomGov.
+        #[arg(long)]
+        cloud: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -42,13 +45,14 @@ pub enum AppCommand {
 
 pub async fn run(state: &AppState, command: AppCommand) -> ExitCode {
     match command {
-        AppCommand::Add { kind, client_id, client_secret, webhook_secret, account_id, json } => {
+        AppCommand::Add { kind, client_id, client_secret, webhook_secret, account_id, cloud, json } => {
             let input = CreateApp {
                 kind: Some(kind),
                 client_id: Some(client_id),
                 client_secret: Some(SecretString::from(client_secret)),
                 webhook_secret: Some(SecretString::from(webhook_secret)),
                 account_id,
+                cloud,
             };
             match apps::create(state, input).await {
                 Ok(app) if json => output::print_json(&app),

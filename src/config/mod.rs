@@ -89,6 +89,9 @@ pub struct SecurityConfig {
 pub struct ZoomConfig {
     pub oauth_base_url: String,
     pub api_base_url: String,
+    /// Where apps with `"cloud": "zoomgov"` (government accounts) make their calls.
+    pub gov_oauth_base_url: String,
+    pub gov_api_base_url: String,
     /// `free`, `pro`, `business` or `none`.
     pub plan_limits: String,
 }
@@ -98,6 +101,8 @@ impl Default for ZoomConfig {
         Self {
             oauth_base_url: "https://zoom.us".into(),
             api_base_url: "https://api.zoom.us/v2".into(),
+            gov_oauth_base_url: "https://zoomgov.com".into(),
+            gov_api_base_url: "https://api.zoomgov.com/v2".into(),
             plan_limits: "pro".into(),
         }
     }

@@ -26,6 +26,9 @@ pub struct ZoomSettings {
     pub oauth_base_url: String,
     /// No trailing slash: `https://api.zoom.us/v2`.
     pub api_base_url: String,
+    /// The same for apps on ZoomGov: `https://zoomgov.com`, `https://api.zoomgov.com/v2`.
+    pub gov_oauth_base_url: String,
+    pub gov_api_base_url: String,
     pub plan: Plan,
 }
 
@@ -68,6 +71,8 @@ impl Settings {
         let zoom = ZoomSettings {
             oauth_base_url: base_url("zoom.oauth_base_url", &config.zoom.oauth_base_url)?,
             api_base_url: base_url("zoom.api_base_url", &config.zoom.api_base_url)?,
+            gov_oauth_base_url: base_url("zoom.gov_oauth_base_url", &config.zoom.gov_oauth_base_url)?,
+            gov_api_base_url: base_url("zoom.gov_api_base_url", &config.zoom.gov_api_base_url)?,
             plan: match config.zoom.plan_limits.as_str() {
                 "free" => Plan::Free,
                 "pro" => Plan::Pro,

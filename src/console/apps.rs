@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::layout::{badge, copyable, csrf_field, page};
 use super::session::{CarriesCsrf, Posted, Session};
 use super::{Notice, after, back_to};
-use crate::db::models::apps::AppKind;
+use crate::db::models::apps::{AppKind, Cloud};
 use crate::error::AppError;
 use crate::pagination::MAX_PAGE_SIZE;
 use crate::scopes::Capability;
@@ -66,6 +66,11 @@ pub async fn list(
                     input id="webhook_secret" name="webhook_secret" type="password" required autocomplete="off";
                     label for="account_id" { "Account ID (server-to-server apps only)" }
                     input id="account_id" name="account_id" autocomplete="off";
+                    label for="cloud" { "Cloud" }
+                    select id="cloud" name="cloud" {
+                        option value="zoom" { "Zoom (zoom.us)" }
+                        option value="zoomgov" { "ZoomGov (zoomgov.com, government accounts)" }
+                    }
                     p { button.primary type="submit" id="add-app" { "Add app" } }
                 }
             }
@@ -82,6 +87,8 @@ pub struct NewAppForm {
     webhook_secret: String,
     #[serde(default)]
     account_id: String,
+    #[serde(default)]
+    cloud: String,
 }
 
 impl CarriesCsrf for NewAppForm {
@@ -97,6 +104,7 @@ pub async fn create(state: web::Data<AppState>, Posted(form): Posted<NewAppForm>
         client_secret: Some(SecretString::from(form.client_secret)),
         webhook_secret: Some(SecretString::from(form.webhook_secret)),
         account_id: Some(form.account_id).filter(|a| !a.trim().is_empty()),
+        cloud: Some(form.cloud),
     };
     match apps::create(&state, input).await {
         Ok(app) => back_to(&format!("/console/apps/{}", app.id), None),
@@ -126,6 +134,9 @@ pub async fn show(
             }
             section {
                 h1 { (kind_label(app.kind)) " app " span.mono { (app.client_id) } }
+                @if app.cloud == Cloud::Zoomgov {
+                    p { span.badge.wait id="cloud" { "ZoomGov" } " Its OAuth and API calls go to ZoomGov's hosts." }
+                }
                 h2 { "Enter these in Zoom's Marketplace" }
                 @if app.kind != AppKind::ServerToServer {
                     label { "OAuth redirect URL (also add it to the OAuth allow list)" }
@@ -140,13 +151,23 @@ pub async fn show(
                 label { "Events to subscribe to" }
                 ul.tight {
                     @for event in EventName::ALL {
-                        @if let Some(label) = event.subscription_label() {
+                        @if let (Some(label), None) = (event.subscription_label(), event.as_webinar_event()) {
                             li { (label) " " span.mono.muted { "(" (event.as_str()) ")" } }
                         }
                     }
                 }
                 label { "Scopes to add" }
                 (copyable("scopes", &Capability::recommended(app.kind).join(" ")))
+                h3 { "For webinars (optional)" }
+                p.muted { "To map webinars and mint their join tokens, also add these scopes and events. Without them, webinars are not listed and bots get 404 for them." }
+                (copyable("webinar-scopes", &Capability::for_webinars(app.kind).join(" ")))
+                ul.tight id="webinar-events" {
+                    @for event in EventName::ALL {
+                        @if let (Some(label), Some(_)) = (event.subscription_label(), event.as_webinar_event()) {
+                            li { (label) " " span.mono.muted { "(" (event.as_str()) ")" } }
+                        }
+                    }
+                }
                 label { "Webhook URL validation" }
                 p { span id="validation" data-poll=(format!("/console/apps/{}/status", app.id)) class=(format!("badge {}", validation_class(&app))) { (validation_text(&app)) } }
             }

@@ -17,6 +17,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         client_secret_refused_at -> Nullable<Timestamp>,
+        cloud -> Text,
     }
 }
 
@@ -59,6 +60,7 @@ diesel::table! {
         source -> Text,
         synced_at -> Timestamp,
         event_ts -> Nullable<BigInt>,
+        kind -> Text,
     }
 }
 

@@ -65,10 +65,10 @@ macro_rules! text_enum {
 
 #[cfg(test)]
 mod tests {
-    use crate::db::models::apps::AppKind;
+    use crate::db::models::apps::{AppKind, Cloud};
     use crate::db::models::credential_logs::Level;
     use crate::db::models::credentials::{Health, SyncStatus};
-    use crate::db::models::mappings::Source;
+    use crate::db::models::mappings::{MeetingKind, Source};
     use crate::db::models::webhook_events::EventStatus;
 
     fn serde_names_are_the_stored_words<T: serde::Serialize + std::fmt::Display>(all: &[T]) {
@@ -85,6 +85,8 @@ mod tests {
         serde_names_are_the_stored_words(SyncStatus::ALL);
         serde_names_are_the_stored_words(Source::ALL);
         serde_names_are_the_stored_words(EventStatus::ALL);
+        serde_names_are_the_stored_words(MeetingKind::ALL);
+        serde_names_are_the_stored_words(Cloud::ALL);
     }
 
     /// The words each `CHECK (column IN (...))` of `table` allows, in every migration folder.
@@ -97,8 +99,15 @@ mod tests {
             dirs.sort();
             for dir in dirs {
                 let sql = std::fs::read_to_string(dir.join("up.sql")).unwrap();
-                let Some(start) = sql.find(&format!("CREATE TABLE {table} (")) else { continue };
-                let body = &sql[start..sql[start..].find(");").map_or(sql.len(), |end| start + end)];
+                // The column comes with the table, or later with an `ALTER TABLE ... ADD COLUMN`.
+                let added = format!("ALTER TABLE {table} ADD COLUMN {column} ");
+                let body = if let Some(start) = sql.find(&format!("CREATE TABLE {table} (")) {
+                    &sql[start..sql[start..].find(");").map_or(sql.len(), |end| start + end)]
+                } else if let Some(start) = sql.find(&added) {
+                    &sql[start..sql[start..].find(';').map_or(sql.len(), |end| start + end)]
+                } else {
+                    continue;
+                };
                 let check = format!("CHECK ({column} IN (");
                 if let Some(at) = body.find(&check) {
                     let list = &body[at + check.len()..];
@@ -124,6 +133,8 @@ mod tests {
             ("credentials", "status", words(Health::ALL)),
             ("credentials", "meeting_sync_status", words(SyncStatus::ALL)),
             ("meeting_mappings", "source", words(Source::ALL)),
+            ("meeting_mappings", "kind", words(MeetingKind::ALL)),
+            ("oauth_apps", "cloud", words(Cloud::ALL)),
             ("webhook_events", "status", words(EventStatus::ALL)),
             ("credential_logs", "level", words(Level::ALL)),
             // A run is never `not_started`: it is recorded when it starts.

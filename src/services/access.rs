@@ -26,13 +26,13 @@ use secrecy::{ExposeSecret, SecretString};
 use super::credential_log::CredentialLog;
 use crate::crypto::{Cipher, Field};
 use crate::db::Db;
-use crate::db::models::apps::{self, AppKind};
+use crate::db::models::apps::{self, AppKind, Cloud};
 use crate::db::models::credentials::{self, CredentialRow};
 use crate::error::AppError;
 use crate::time;
-use crate::zoom::retry::with_retries;
+use crate::zoom::retry::with_retries_if_not_done;
 use crate::zoom::types::TokenResponse;
-use crate::zoom::{ClientCredentials, ZoomClient};
+use crate::zoom::{ClientCredentials, Clouds};
 
 /// Refresh when less than this is left. Callers thus always get a token with at least this long
 /// to live (the admin `access-token/` endpoint promises 120 s).
@@ -40,9 +40,16 @@ pub const REFRESH_BEFORE: Duration = Duration::from_secs(300);
 /// What a handed-out access token is promised to live: 120 s (Recall asks that of its callback).
 pub const HANDED_OUT_LIFE: Duration = Duration::from_secs(120);
 /// How long a refresh lease lasts: longer than a refresh can take ([`REFRESH_DEADLINE`]).
-const LEASE: Duration = Duration::from_secs(20);
-/// A refresh, retries included, gives up after this.
-const REFRESH_DEADLINE: Duration = Duration::from_secs(12);
+const LEASE: Duration = Duration::from_secs(40);
+/// A refresh, retries included, gives up after this: longer than one token call may take
+/// (`TOKEN_CALL_TIMEOUT`), so a slow answer is still waited for. Bots do not wait this long:
+/// the refresh runs on its own task and commits after they have had their 503.
+const REFRESH_DEADLINE: Duration = Duration::from_secs(25);
+/// A graceful stop waits at most this long for refreshes in flight to commit.
+pub const DRAIN_LIMIT: Duration = Duration::from_secs(25);
+/// How long storing a refresh's answer keeps trying through a busy or unreachable database.
+const STORE_PATIENCE: Duration = Duration::from_secs(20);
+const STORE_RETRY: Duration = Duration::from_millis(200);
 /// After Zoom refused an app's client secret, its credentials do not ask again for this long
 /// (unless the secret is replaced first).
 const CLIENT_REFUSAL_PAUSE: Duration = Duration::from_secs(300);
@@ -63,6 +70,8 @@ pub struct AccessToken {
     pub expires_at: DateTime<Utc>,
     /// The row version the token was read from, to tell a rejected token from a newer one.
     pub version: i64,
+    /// Where the credential's app lives: its calls go to that cloud.
+    pub cloud: Cloud,
 }
 
 impl AccessToken {
@@ -124,7 +133,7 @@ impl From<AccessError> for AppError {
 
 pub struct AccessTokens {
     db: Db,
-    zoom: ZoomClient,
+    zoom: Clouds,
     cipher: Cipher,
     log: CredentialLog,
     metrics: Arc<crate::metrics::Metrics>,
@@ -132,12 +141,35 @@ pub struct AccessTokens {
     owner: String,
     cache: parking_lot::Mutex<HashMap<String, AccessToken>>,
     flights: parking_lot::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Credentials whose last refresh went unanswered (a timeout, a reset, a 5xx), and when:
+    /// Zoom may have rotated then, which is what an `invalid_grant` right after would mean.
+    unanswered: parking_lot::Mutex<HashMap<String, DateTime<Utc>>>,
+    /// Refreshes between asking Zoom and storing its answer; a graceful stop waits for them.
+    in_flight: tokio::sync::watch::Sender<usize>,
+    /// Set by a graceful stop: no new refresh starts.
+    stopping: std::sync::atomic::AtomicBool,
+}
+
+/// Counts one refresh in flight while it lives.
+struct InFlight<'a>(&'a tokio::sync::watch::Sender<usize>);
+
+impl<'a> InFlight<'a> {
+    fn enter(counter: &'a tokio::sync::watch::Sender<usize>) -> Self {
+        counter.send_modify(|n| *n += 1);
+        Self(counter)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n = n.saturating_sub(1));
+    }
 }
 
 impl AccessTokens {
     pub fn new(
         db: Db,
-        zoom: ZoomClient,
+        zoom: Clouds,
         cipher: Cipher,
         log: CredentialLog,
         metrics: Arc<crate::metrics::Metrics>,
@@ -151,7 +183,28 @@ impl AccessTokens {
             owner: uuid::Uuid::new_v4().to_string(),
             cache: parking_lot::Mutex::new(HashMap::new()),
             flights: parking_lot::Mutex::new(HashMap::new()),
+            unanswered: parking_lot::Mutex::new(HashMap::new()),
+            in_flight: tokio::sync::watch::Sender::new(0),
+            stopping: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// A graceful stop: no refresh starts from now on, and those between asking Zoom and
+    /// storing its answer get up to `limit` to commit (each has rotated a refresh token that
+    /// only its answer holds). Returns how many were still in flight at the limit.
+    pub async fn drain(&self, limit: Duration) -> usize {
+        self.stopping.store(true, std::sync::atomic::Ordering::SeqCst);
+        let mut watch = self.in_flight.subscribe();
+        let waiting = *watch.borrow();
+        if waiting > 0 {
+            tracing::info!(refreshes = waiting, "waiting for token refreshes in flight to commit");
+        }
+        let _ = tokio::time::timeout(limit, watch.wait_for(|n| *n == 0)).await;
+        let left = *self.in_flight.borrow();
+        if left > 0 {
+            tracing::error!(refreshes = left, "stopping with token refreshes still in flight");
+        }
+        left
     }
 
     /// A token with at least [`REFRESH_BEFORE`] to live, refreshing if needed.
@@ -239,8 +292,8 @@ impl AccessTokens {
         }
         let deadline = Instant::now() + REFRESH_DEADLINE + LEASE;
         loop {
-            let row = self.read(credential_id).await?;
-            if let Some(token) = self.usable(&row, want)? {
+            let (row, cloud) = self.read(credential_id).await?;
+            if let Some(token) = self.usable(&row, cloud, want)? {
                 return Ok(self.remember(credential_id, token));
             }
             let now = time::now();
@@ -261,14 +314,14 @@ impl AccessTokens {
         }
     }
 
-    async fn read(&self, credential_id: &str) -> Result<CredentialRow, AccessError> {
+    async fn read(&self, credential_id: &str) -> Result<(CredentialRow, Cloud), AccessError> {
         let id = credential_id.to_owned();
-        self.db.read(move |conn| credentials::find(conn, &id)).await?.ok_or(AccessError::NotFound)
+        self.db.read(move |conn| credentials::find_with_cloud(conn, &id)).await?.ok_or(AccessError::NotFound)
     }
 
     /// The row's stored token, if the credential is healthy and the token fresh and not the one
     /// just rejected.
-    fn usable(&self, row: &CredentialRow, want: Want) -> Result<Option<AccessToken>, AccessError> {
+    fn usable(&self, row: &CredentialRow, cloud: Cloud, want: Want) -> Result<Option<AccessToken>, AccessError> {
         if !row.is_healthy() {
             if want.revive {
                 return Ok(None);
@@ -282,6 +335,7 @@ impl AccessTokens {
             token: SecretString::from(String::new()),
             expires_at: time::utc(expires_at),
             version: row.version,
+            cloud,
         };
         if !token.fresh(Utc::now()) || Some(row.version) == want.rejected {
             return Ok(None);
@@ -309,8 +363,8 @@ impl AccessTokens {
     async fn refresh_leased(&self, credential_id: &str, want: Want) -> Result<AccessToken, Retry> {
         // Re-read inside the lease: a process that refreshed just before we took it has stored
         // a token we should use instead of refreshing again.
-        let row = self.read(credential_id).await?;
-        if let Some(token) = self.usable(&row, want)? {
+        let (row, cloud) = self.read(credential_id).await?;
+        if let Some(token) = self.usable(&row, cloud, want)? {
             let (id, owner) = (credential_id.to_owned(), self.owner.clone());
             self.db.write(move |conn| credentials::release_lease(conn, &id, &owner)).await?;
             return Ok(token);
@@ -341,13 +395,28 @@ impl AccessTokens {
                 return Err(self.unhealthy(&row, "no refresh token is stored; reconnect the Zoom account").await);
             }
         };
-        let outcome = with_retries(REFRESH_DEADLINE, || async {
+        // From asking Zoom until its answer is stored, a graceful stop waits for us. Counted
+        // before the stop flag is read, so a stop either sees this refresh or stops it here.
+        let _in_flight = InFlight::enter(&self.in_flight);
+        if self.stopping.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(Retry::Fail(AccessError::Transient("zoomsync is stopping; retry shortly".into())));
+        }
+        // Never sent twice once Zoom may have acted on it: a second refresh with the same token
+        // after a rotation whose answer was lost would only get `invalid_grant`.
+        let outcome = with_retries_if_not_done(REFRESH_DEADLINE, || async {
             match &refresh_token {
-                Some(refresh_token) => self.zoom.refresh(&client, refresh_token).await,
-                None => self.zoom.account_credentials(&client, &row.account_id).await,
+                Some(refresh_token) => self.zoom.on(app.cloud).refresh(&client, refresh_token).await,
+                None => self.zoom.on(app.cloud).account_credentials(&client, &row.account_id).await,
             }
         })
         .await;
+        let unanswered_before = match &outcome {
+            Err(e) if e.outcome_unknown() => {
+                self.unanswered.lock().insert(row.id.clone(), Utc::now());
+                None
+            }
+            _ => self.unanswered.lock().remove(&row.id),
+        };
         self.metrics.refresh(match &outcome {
             Ok(_) => "ok",
             Err(e) if e.needs_reauthorization() => "refused",
@@ -360,7 +429,7 @@ impl AccessTokens {
                     let id = app.id.clone();
                     self.db.write(move |conn| apps::set_client_secret_refused(conn, &id, None)).await?;
                 }
-                self.store(&row, tokens).await
+                self.store(&row, app.cloud, tokens).await
             }
             Err(e) if e.is_client_rejected() => {
                 // The app's fault: the refresh token was not looked at, so it is kept, and the
@@ -380,12 +449,22 @@ impl AccessTokens {
             }
             Err(e) if e.needs_reauthorization() => {
                 // Before blaming the token, check nobody stored a newer one meanwhile.
-                let now_row = self.read(credential_id).await?;
+                let (now_row, _) = self.read(credential_id).await?;
                 if now_row.version != row.version {
                     return Err(Retry::Again);
                 }
+                // Right after a refresh Zoom never answered, the likely story is that Zoom
+                // rotated then and the answer was lost: say so, it is not the user's doing.
+                let after = unanswered_before
+                    .map(|at| {
+                        format!(
+                            ", right after a refresh at {} that Zoom did not answer (Zoom may have rotated the token then)",
+                            at.format("%Y-%m-%d %H:%M:%S UTC")
+                        )
+                    })
+                    .unwrap_or_default();
                 let detail = format!(
-                    "Zoom refused the {} ({}); the Zoom user must reconnect",
+                    "Zoom refused the {} ({}){after}; the Zoom user must reconnect",
                     if refresh_token.is_some() { "refresh token" } else { "app's client credentials" },
                     e.summary()
                 );
@@ -398,7 +477,7 @@ impl AccessTokens {
         }
     }
 
-    async fn store(&self, row: &CredentialRow, tokens: TokenResponse) -> Result<AccessToken, Retry> {
+    async fn store(&self, row: &CredentialRow, cloud: Cloud, tokens: TokenResponse) -> Result<AccessToken, Retry> {
         let now = time::now();
         let expires_at = now + chrono::Duration::seconds(tokens.expires_in.max(0));
         let refresh = tokens
@@ -412,13 +491,33 @@ impl AccessTokens {
             .seal(Field::CredentialAccessToken, &row.id, tokens.access_token.expose_secret())
             .map_err(AccessError::from)?;
         let scopes = (!tokens.scope.trim().is_empty()).then(|| tokens.scope.trim().to_owned());
-        let id = row.id.clone();
-        let stored = self
-            .db
-            .write(move |conn| {
-                credentials::store_refreshed(conn, &id, refresh.as_deref(), &access, expires_at, scopes.as_deref(), now)
-            })
-            .await;
+        // Zoom has rotated: the new refresh token exists only in this answer now. A busy or
+        // briefly unreachable database is waited for (bounded), not a reason to drop it.
+        let deadline = Instant::now() + STORE_PATIENCE;
+        let stored = loop {
+            let (id, refresh, access, scopes) = (row.id.clone(), refresh.clone(), access.clone(), scopes.clone());
+            let attempt = self
+                .db
+                .write(move |conn| {
+                    credentials::store_refreshed(
+                        conn,
+                        &id,
+                        refresh.as_deref(),
+                        &access,
+                        expires_at,
+                        scopes.as_deref(),
+                        now,
+                    )
+                })
+                .await;
+            match attempt {
+                Err(e) if e.is_unavailable() && Instant::now() < deadline => {
+                    tracing::warn!(credential = %row.id, error = %e, "storing a refreshed token failed for now; trying again");
+                    tokio::time::sleep(STORE_RETRY).await;
+                }
+                other => break other,
+            }
+        };
         if let Err(e) = stored {
             // Zoom has already retired the old refresh token: this is the one loss that cannot
             // be avoided, only kept to this single commit.
@@ -428,7 +527,12 @@ impl AccessTokens {
         }
         self.log.info(&row.id, "access token refreshed");
         tracing::info!(credential = %row.id, "access token refreshed");
-        Ok(AccessToken { token: tokens.access_token, expires_at: time::utc(expires_at), version: row.version + 1 })
+        Ok(AccessToken {
+            token: tokens.access_token,
+            expires_at: time::utc(expires_at),
+            version: row.version + 1,
+            cloud,
+        })
     }
 
     async fn unhealthy(&self, row: &CredentialRow, detail: &str) -> Retry {

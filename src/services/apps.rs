@@ -7,7 +7,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
 use crate::crypto::Field;
-use crate::db::models::apps::{self, AppKind, AppRow, NewApp, SecretsChange};
+use crate::db::models::apps::{self, AppKind, AppRow, Cloud, NewApp, SecretsChange};
 use crate::error::AppError;
 use crate::services::AppState;
 use crate::time::{self, utc};
@@ -18,6 +18,8 @@ use crate::urls;
 pub struct AppView {
     pub id: String,
     pub kind: AppKind,
+    /// `zoom`, or `zoomgov` for an app of a government account on ZoomGov.
+    pub cloud: Cloud,
     pub client_id: String,
     /// The Zoom account of a server-to-server app.
     pub account_id: Option<String>,
@@ -44,6 +46,7 @@ impl AppView {
         Self {
             id: row.id.clone(),
             kind,
+            cloud: row.cloud,
             client_id: row.client_id.clone(),
             account_id: row.account_id.clone(),
             webhook_url: urls::webhook_url(public_url, &row.id),
@@ -72,6 +75,10 @@ pub struct CreateApp {
     pub webhook_secret: Option<SecretString>,
     /// The Zoom account (server-to-server apps only).
     pub account_id: Option<String>,
+    /// `zoom` (the default) or `zoomgov`: where the app's OAuth and REST calls go. Fixed once
+    /// registered.
+    #[schema(value_type = Option<Cloud>)]
+    pub cloud: Option<String>,
 }
 
 #[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
@@ -102,6 +109,12 @@ pub async fn create(state: &AppState, input: CreateApp) -> Result<AppView, AppEr
             format!("`kind` must be one of user_level, account_level, server_to_server, not {kind_text:?}"),
         )
     })?;
+    let cloud = match input.cloud.as_deref().map(str::trim) {
+        None | Some("") => Cloud::Zoom,
+        Some(text) => Cloud::parse(text).ok_or_else(|| {
+            AppError::bad_request("invalid_field", format!("`cloud` must be zoom or zoomgov, not {text:?}"))
+        })?,
+    };
     let client_id = required_text("client_id", input.client_id.as_deref())?;
     let client_secret = required_secret("client_secret", input.client_secret.as_ref())?;
     let webhook_secret = required_secret("webhook_secret", input.webhook_secret.as_ref())?;
@@ -135,6 +148,7 @@ pub async fn create(state: &AppState, input: CreateApp) -> Result<AppView, AppEr
                     account_id: account_id.as_deref(),
                     created_at: now,
                     updated_at: now,
+                    cloud,
                 },
             )
             .map_err(|e| match e {

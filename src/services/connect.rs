@@ -14,8 +14,8 @@ use super::credentials::{CredentialView, view};
 use crate::crypto::Field;
 use crate::db::models::apps::{self, AppKind, AppRow};
 use crate::db::models::credentials::{self, Health, NewCredential, Reconnect, SyncStatus};
-use crate::db::models::mappings::{self, MappingRow, Source};
-use crate::db::models::{oauth_states, zoom_users};
+use crate::db::models::mappings::{self, MappingRow, MeetingKind, Source};
+use crate::db::models::zoom_users;
 use crate::error::AppError;
 use crate::scopes;
 use crate::services::AppState;
@@ -44,32 +44,46 @@ async fn find_app(state: &AppState, app_id: &str) -> Result<AppRow, AppError> {
     state.db.read(move |conn| apps::find(conn, &id)).await?.ok_or_else(|| AppError::not_found("no such app"))
 }
 
-/// Begins the OAuth flow: remembers a single-use state and a PKCE verifier, and returns the
-/// Zoom authorize URL to send the browser to.
+/// What an OAuth flow in progress must remember until Zoom redirects back: carried, sealed, in
+/// the `state` parameter itself, so that starting a flow stores nothing (a stranger cannot grow
+/// a table by following connect links).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Flow {
+    app: String,
+    /// Unix seconds after which the state is refused.
+    expires: i64,
+    /// The PKCE verifier whose challenge went to Zoom.
+    verifier: String,
+}
+
+/// What the sealed flow is bound to: a state can be opened as nothing else.
+const FLOW_CONTEXT: &str = "zoomsync OAuth flow state v1";
+
+fn seal_flow(state: &AppState, flow: &Flow) -> Result<String, AppError> {
+    let plain = serde_json::to_string(flow).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(URL_SAFE_NO_PAD.encode(state.settings.secrets.cipher.encrypt(FLOW_CONTEXT, &plain)?))
+}
+
+/// The flow a `state` carries, if it is one we sealed and it has not expired.
+fn open_flow(state: &AppState, sealed: &str) -> Option<Flow> {
+    let blob = URL_SAFE_NO_PAD.decode(sealed.trim()).ok()?;
+    let plain = state.settings.secrets.cipher.decrypt(FLOW_CONTEXT, &blob).ok()?;
+    let flow: Flow = serde_json::from_str(plain.expose_secret()).ok()?;
+    (flow.expires > chrono::Utc::now().timestamp()).then_some(flow)
+}
+
+/// Begins the OAuth flow: seals the app and a fresh PKCE verifier into the state (expiring in
+/// [`STATE_LIFETIME_MINUTES`]) and returns the Zoom authorize URL to send the browser to.
 pub async fn start(state: &AppState, app_id: &str) -> Result<String, AppError> {
     let app = find_app(state, app_id).await?;
     if app.kind == AppKind::ServerToServer {
         return Err(AppError::bad_request("invalid_app", "server-to-server apps connect without a user flow"));
     }
-    let flow_state = random_url_safe(32);
     let verifier = random_url_safe(48);
     let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-    let now = time::now();
-    let row = oauth_states::OAuthStateRow {
-        state: flow_state.clone(),
-        app_id: app.id.clone(),
-        code_verifier: state.settings.secrets.cipher.seal(Field::OAuthStateVerifier, &flow_state, &verifier)?,
-        expires_at: now + ChronoDuration::minutes(STATE_LIFETIME_MINUTES),
-        created_at: now,
-    };
-    state
-        .db
-        .write(move |conn| {
-            oauth_states::delete_expired(conn, now)?;
-            oauth_states::insert(conn, &row)
-        })
-        .await?;
-    let mut url = url::Url::parse(&format!("{}/oauth/authorize", state.settings.zoom.oauth_base_url))
+    let expires = (time::now() + ChronoDuration::minutes(STATE_LIFETIME_MINUTES)).and_utc().timestamp();
+    let flow_state = seal_flow(state, &Flow { app: app.id.clone(), expires, verifier })?;
+    let mut url = url::Url::parse(&format!("{}/oauth/authorize", state.zoom.on(app.cloud).oauth_base_url()))
         .map_err(|e| AppError::Internal(e.into()))?;
     url.query_pairs_mut()
         .append_pair("response_type", "code")
@@ -81,20 +95,15 @@ pub async fn start(state: &AppState, app_id: &str) -> Result<String, AppError> {
     Ok(url.into())
 }
 
-/// Finishes the OAuth flow Zoom redirected back from. A state that is unknown, expired or
-/// already used is refused and nothing is stored.
+/// Finishes the OAuth flow Zoom redirected back from. A state we did not seal, or one that
+/// expired, is refused and nothing is stored. (A used state carries a used code, which Zoom
+/// refuses: codes are single-use.)
 pub async fn callback(state: &AppState, code: &str, flow_state: &str) -> Result<Connected, AppError> {
-    let taken = flow_state.to_owned();
-    let row = state
-        .db
-        .write(move |conn| oauth_states::take(conn, &taken))
-        .await?
-        .filter(|row| row.expires_at > time::now())
-        .ok_or_else(|| AppError::bad_request("invalid_state", "the OAuth state is unknown, expired or already used"))?;
-    let verifier = state.settings.secrets.cipher.open(Field::OAuthStateVerifier, &row.state, &row.code_verifier)?;
-    let app = find_app(state, &row.app_id).await?;
+    let flow = open_flow(state, flow_state)
+        .ok_or_else(|| AppError::bad_request("invalid_state", "the OAuth state is unknown or expired"))?;
+    let app = find_app(state, &flow.app).await?;
     let redirect_uri = urls::oauth_redirect_uri(&state.settings.public_url);
-    exchange(state, &app, code, &redirect_uri, Some(verifier.expose_secret())).await
+    exchange(state, &app, code, &redirect_uri, Some(&flow.verifier)).await
 }
 
 /// The Recall-shaped `POST /api/v2/zoom-oauth-credentials/`: the caller ran the OAuth flow and
@@ -127,6 +136,7 @@ async fn exchange(
     let client = ClientCredentials { client_id: &app.client_id, client_secret: &client_secret };
     let tokens = state
         .zoom
+        .on(app.cloud)
         .exchange_code(&client, code, redirect_uri, code_verifier)
         .await
         .map_err(|e| zoom_refusal("Zoom refused the authorization code", e))?;
@@ -146,6 +156,7 @@ pub async fn server_to_server(state: &AppState, app_id: &str) -> Result<Connecte
     let client = ClientCredentials { client_id: &app.client_id, client_secret: &client_secret };
     let tokens = state
         .zoom
+        .on(app.cloud)
         .account_credentials(&client, &account_id)
         .await
         .map_err(|e| zoom_refusal("Zoom refused the app's client credentials", e))?;
@@ -163,7 +174,7 @@ fn zoom_refusal(what: &str, error: ZoomError) -> AppError {
 /// Reads who the tokens belong to and stores (or updates) the credential.
 async fn store(state: &AppState, app: &AppRow, tokens: TokenResponse) -> Result<Connected, AppError> {
     let kind = app.kind;
-    let user = match state.zoom.me(&tokens.access_token).await {
+    let user = match state.zoom.on(app.cloud).me(&tokens.access_token).await {
         Ok(user) => Some(user),
         // A server-to-server token need not have a `me`; it acts for its account.
         Err(e) if kind == AppKind::ServerToServer && !e.is_transient() => None,
@@ -278,6 +289,7 @@ async fn store(state: &AppState, app: &AppRow, tokens: TokenResponse) -> Result<
                                 source: Source::Pmi,
                                 synced_at: now,
                                 event_ts: None,
+                                kind: MeetingKind::Meeting,
                             },
                         )?;
                     }

@@ -169,7 +169,7 @@ async fn revoke(state: &AppState, row: &CredentialRow) -> Result<(), AppError> {
     .collect::<Result<_, _>>()?;
     let mut last = None;
     for token in &tokens {
-        match state.zoom.revoke(&client, token).await {
+        match state.zoom.on(app.cloud).revoke(&client, token).await {
             Ok(()) => return Ok(()),
             Err(e) => last = Some(e),
         }

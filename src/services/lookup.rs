@@ -1,5 +1,6 @@
 //! Finding a meeting nobody mapped, when a bot asks for it: each healthy account-wide credential
-//! may try `GET /meetings/{id}`; a hit stores a `lookup` mapping. Misses are remembered, and
+//! may try `GET /meetings/{id}`, then `GET /webinars/{id}` (webinar first for a `/w/` URL) when
+//! granted the scope; a hit stores a `lookup` mapping of that kind. Misses are remembered, and
 //! each credential has a small lookup allowance (both in `lookup_cache`), so a flood of unknown
 //! IDs costs at most `BURST` + one call per `REFILL` per account-wide credential, whatever its
 //! size.
@@ -9,7 +10,7 @@ use std::time::Duration;
 use super::budget::Category;
 use super::zoom_call::{Caller, Patience};
 use crate::db::models::credentials;
-use crate::db::models::mappings::{self, MappingRow, Source};
+use crate::db::models::mappings::{self, MappingRow, MeetingKind, Source};
 use crate::error::AppError;
 use crate::scopes::Capability;
 use crate::services::AppState;
@@ -22,32 +23,51 @@ const PATIENCE: Patience = Patience { queue: Duration::from_secs(2), zoom: Durat
 /// credential that could look answered for sure (Zoom said no such meeting); when one could not
 /// ask (its allowance used up) or Zoom failed for now, nothing is remembered and the answer is a
 /// 503, so the bot asks again rather than being told "no" for ten minutes.
-pub async fn find(state: &AppState, meeting_id: i64) -> Result<bool, AppError> {
+pub async fn find(state: &AppState, meeting_id: i64, likely: MeetingKind) -> Result<bool, AppError> {
     if state.lookups.recently_missed(meeting_id) {
         return Ok(false);
     }
     let candidates = state.db.read(credentials::healthy_account_wide).await?;
+    let order = match likely {
+        MeetingKind::Meeting => [MeetingKind::Meeting, MeetingKind::Webinar],
+        MeetingKind::Webinar => [MeetingKind::Webinar, MeetingKind::Meeting],
+    };
     let mut unsure = None;
-    for (credential, kind) in candidates {
-        if Capability::ReadMeeting.missing(kind, &credential.scopes).is_some() {
-            continue;
-        }
-        if !state.lookups.take(&credential.id) {
-            unsure = Some("looking unknown meetings up at Zoom is paused for a moment; retry shortly".to_owned());
+    for (credential, app_kind) in candidates {
+        let kinds: Vec<MeetingKind> = order
+            .into_iter()
+            .filter(|kind| Capability::ReadMeeting.for_kind(*kind).missing(app_kind, &credential.scopes).is_none())
+            .collect();
+        if kinds.is_empty() {
             continue;
         }
         let caller = Caller::new(state, &credential.id, &credential.account_id);
-        let meeting = match caller
-            .call(Category::Light, PATIENCE, |t| async move { state.zoom.meeting(&t, meeting_id).await })
-            .await
-        {
-            Ok(meeting) => meeting,
-            Err(e) if e.is_transient() => {
-                unsure = Some(format!("looking the meeting up at Zoom failed for now: {}", e.summary()));
-                continue;
+        let mut found = None;
+        for kind in kinds {
+            if !state.lookups.take(&credential.id) {
+                unsure = Some("looking unknown meetings up at Zoom is paused for a moment; retry shortly".to_owned());
+                break;
             }
-            Err(_) => continue,
-        };
+            match caller
+                .call(
+                    Category::Light,
+                    PATIENCE,
+                    |zoom, t| async move { zoom.meeting_of_kind(&t, kind, meeting_id).await },
+                )
+                .await
+            {
+                Ok(meeting) => {
+                    found = Some((meeting, kind));
+                    break;
+                }
+                Err(e) if e.is_transient() => {
+                    unsure = Some(format!("looking the meeting up at Zoom failed for now: {}", e.summary()));
+                    break;
+                }
+                Err(_) => continue,
+            }
+        }
+        let Some((meeting, kind)) = found else { continue };
         let Some(host) = meeting.host_id.filter(|h| !h.is_empty()) else { continue };
         let account = credential.account_id.clone();
         let mapped = state
@@ -66,13 +86,14 @@ pub async fn find(state: &AppState, meeting_id: i64) -> Result<bool, AppError> {
                         source: Source::Lookup,
                         synced_at: now,
                         event_ts: None,
+                        kind,
                     };
                     mappings::upsert(conn, &row)?;
                 }
                 Ok(ids.len())
             })
             .await?;
-        tracing::info!(meeting_id, mapped, "unmapped meeting found by lookup");
+        tracing::info!(meeting_id, %kind, mapped, "unmapped meeting found by lookup");
         return Ok(true);
     }
     if let Some(why) = unsure {

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::db::models::mappings::{self, ListFilter, MappingRow, Source};
+use crate::db::models::mappings::{self, ListFilter, MappingRow, MeetingKind, Source};
 use crate::error::AppError;
 use crate::pagination::{self, Cursor};
 use crate::services::AppState;
@@ -12,6 +12,8 @@ use crate::time::utc;
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct MappingView {
     pub meeting_id: i64,
+    /// `meeting` or `webinar`.
+    pub kind: MeetingKind,
     pub credential: String,
     pub host_user_id: String,
     pub source: Source,
@@ -22,6 +24,7 @@ impl From<&MappingRow> for MappingView {
     fn from(row: &MappingRow) -> Self {
         Self {
             meeting_id: row.meeting_id,
+            kind: row.kind,
             credential: row.credential_id.clone(),
             host_user_id: row.host_user_id.clone(),
             source: row.source,

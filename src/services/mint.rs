@@ -15,11 +15,12 @@ use super::budget::Category;
 use super::resolve::{self, BotUser, Ranked};
 use super::zoom_call::{CallError, Caller, Deadlines};
 use crate::db::models::apps::AppKind;
+use crate::db::models::mappings::MeetingKind;
 use crate::error::AppError;
 use crate::meeting_ref::MeetingRef;
 use crate::scopes::Capability;
 use crate::services::AppState;
-use crate::zoom::ZoomError;
+use crate::zoom::{ZoomClient, ZoomError};
 
 /// When Zoom fails or hangs, a bot has its answer within this (docs/http.md: 15 s).
 pub const ZOOM_DEADLINE: Duration = Duration::from_secs(14);
@@ -141,7 +142,7 @@ pub async fn mint(state: &AppState, kind: TokenKind, target: Target) -> Result<S
                 .ok_or_else(|| MintError::NotFound("no known user has that personal link".into()))?;
             let mut ranked = resolve::candidates(state, id, kind.capability()).await?;
             // Nobody mapped it: an account-wide credential may still see it at Zoom.
-            if ranked.is_empty() && super::lookup::find(state, id).await? {
+            if ranked.is_empty() && super::lookup::find(state, id, meeting.likely_kind()).await? {
                 ranked = resolve::candidates(state, id, kind.capability()).await?;
             }
             (Some(id), ranked)
@@ -226,9 +227,10 @@ async fn attempt(
     };
     let zak_from_me =
         kind == TokenKind::Zak && user == "me" && crate::scopes::zak_from_me_only(ranked.kind, &candidate.scopes);
+    let meeting = meeting_id.map(|id| (id, candidate.meeting_kind));
     let caller = Caller::new(state, &candidate.credential_id, &candidate.credential_account_id);
     caller
-        .call_until(Category::Light, deadlines, |access| call(state, access, kind, meeting_id, user, zak_from_me))
+        .call_until(Category::Light, deadlines, |zoom, access| call(zoom, access, kind, meeting, user, zak_from_me))
         .await
         .map_err(|error| match error {
             CallError::OverBudget(wait) => {
@@ -243,21 +245,23 @@ async fn attempt(
         })
 }
 
+/// One mint call. `meeting` is the meeting's id and, from its mapping, whether it is a webinar
+/// (whose join token has its own endpoint).
 async fn call(
-    state: &AppState,
+    zoom: &ZoomClient,
     access: SecretString,
     kind: TokenKind,
-    meeting_id: Option<i64>,
+    meeting: Option<(i64, MeetingKind)>,
     user: &str,
     zak_from_me: bool,
 ) -> Result<SecretString, ZoomError> {
-    let minted = match (kind, meeting_id) {
-        (TokenKind::Join { bypass_waiting_room }, Some(id)) => {
-            state.zoom.join_token(&access, id, bypass_waiting_room).await
+    let minted = match (kind, meeting) {
+        (TokenKind::Join { bypass_waiting_room }, Some((id, meeting_kind))) => {
+            zoom.join_token(&access, meeting_kind, id, bypass_waiting_room).await
         }
-        (TokenKind::Obf, Some(id)) => state.zoom.obf_token(&access, user, id).await,
-        (TokenKind::Zak, _) if zak_from_me => state.zoom.my_zak(&access).await,
-        (TokenKind::Zak, _) => state.zoom.zak(&access, user).await,
+        (TokenKind::Obf, Some((id, _))) => zoom.obf_token(&access, user, id).await,
+        (TokenKind::Zak, _) if zak_from_me => zoom.my_zak(&access).await,
+        (TokenKind::Zak, _) => zoom.zak(&access, user).await,
         (_, None) => return Err(ZoomError::Decode("a meeting is required for this token".into())),
     };
     minted.map(|m| m.token)

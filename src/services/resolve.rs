@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::db::models::apps::AppKind;
 use crate::db::models::credentials::{self, Health};
-use crate::db::models::mappings::{self, Candidate, Source};
+use crate::db::models::mappings::{self, Candidate, MeetingKind, Source};
 use crate::db::models::zoom_users;
 use crate::error::AppError;
 use crate::meeting_ref::MeetingRef;
@@ -45,7 +45,10 @@ pub fn rank(candidates: Vec<Candidate>, capability: Capability) -> Vec<Ranked> {
             } else if kind == AppKind::UserLevel && !own {
                 Some("a user-level credential of someone other than the host".into())
             } else {
-                capability.missing(kind, &candidate.scopes).map(|scope| format!("missing scope {scope}"))
+                capability
+                    .for_kind(candidate.meeting_kind)
+                    .missing(kind, &candidate.scopes)
+                    .map(|scope| format!("missing scope {scope}"))
             };
             Ranked { candidate, kind, own, skip }
         })
@@ -60,7 +63,7 @@ pub fn rank(candidates: Vec<Candidate>, capability: Capability) -> Vec<Ranked> {
 /// The meeting ID a reference names: itself, or the PMI of the user whose vanity name it is.
 pub async fn meeting_id(state: &AppState, meeting: &MeetingRef) -> Result<Option<i64>, AppError> {
     match meeting {
-        MeetingRef::Id(id) => Ok(Some(*id)),
+        MeetingRef::Id(id) | MeetingRef::Webinar(id) => Ok(Some(*id)),
         MeetingRef::Vanity(name) => {
             let name = name.clone();
             let user = state.db.read(move |conn| zoom_users::by_vanity_name(conn, &name)).await?;
@@ -125,6 +128,7 @@ pub async fn for_user(state: &AppState, user: &BotUser, capability: Capability) 
         .into_iter()
         .map(|(row, kind)| Candidate {
             meeting_id: 0,
+            meeting_kind: MeetingKind::Meeting,
             host_user_id: user_id.clone(),
             source: None,
             synced_at: row.updated_at,
@@ -248,6 +252,7 @@ mod tests {
     fn candidate(id: &str, kind: &str, user: &str, status: &str, synced: i64) -> Candidate {
         Candidate {
             meeting_id: 1,
+            meeting_kind: MeetingKind::Meeting,
             host_user_id: "host".into(),
             source: Some(Source::Sync),
             synced_at: chrono::DateTime::from_timestamp(synced, 0).unwrap().naive_utc(),

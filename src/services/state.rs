@@ -12,13 +12,14 @@ use crate::db::Db;
 use crate::metrics::Metrics;
 use crate::webhooks::ingest::Ingestor;
 use crate::webhooks::keys::WebhookKeys;
-use crate::zoom::ZoomClient;
+use crate::zoom::Clouds;
 
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
-    pub zoom: ZoomClient,
+    /// Zoom's client for each cloud: `state.zoom.on(app.cloud)`.
+    pub zoom: Clouds,
     pub tokens: Arc<AccessTokens>,
     pub budget: Arc<Budget>,
     pub log: CredentialLog,
@@ -33,7 +34,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(db: Db, settings: Settings) -> anyhow::Result<Self> {
         let metrics = Arc::new(Metrics::default());
-        let zoom = ZoomClient::new(&settings.zoom, Arc::clone(&metrics))?;
+        let zoom = Clouds::new(&settings.zoom, Arc::clone(&metrics))?;
         let log = CredentialLog::start(db.clone());
         let tokens = Arc::new(AccessTokens::new(
             db.clone(),

@@ -24,8 +24,8 @@ use secrecy::SecretString;
 use super::AppState;
 use super::access::{AccessError, AccessToken};
 use super::budget::Category;
-use crate::zoom::ZoomError;
 use crate::zoom::retry::with_retries;
+use crate::zoom::{ZoomClient, ZoomError};
 
 /// How long one call may wait for its turn in the budget, and how long Zoom may then take.
 #[derive(Clone, Copy, Debug)]
@@ -103,17 +103,18 @@ impl<'a> Caller<'a> {
     /// One call with `patience` from now.
     pub async fn call<T, F, Fut>(&self, category: Category, patience: Patience, f: F) -> Result<T, CallError>
     where
-        F: Fn(SecretString) -> Fut,
+        F: Fn(&'a ZoomClient, SecretString) -> Fut,
         Fut: Future<Output = Result<T, ZoomError>>,
     {
         self.call_until(category, Deadlines::from_now(patience), f).await
     }
 
-    /// One call that must end by `deadlines`. `f` makes the request with the access token it is
-    /// given; it may run several times (retries, a replaced token).
+    /// One call that must end by `deadlines`. `f` makes the request with the client of the
+    /// credential's cloud and the access token it is given; it may run several times (retries,
+    /// a replaced token).
     pub async fn call_until<T, F, Fut>(&self, category: Category, deadlines: Deadlines, f: F) -> Result<T, CallError>
     where
-        F: Fn(SecretString) -> Fut,
+        F: Fn(&'a ZoomClient, SecretString) -> Fut,
         Fut: Future<Output = Result<T, ZoomError>>,
     {
         let budget = &self.state.budget;
@@ -132,7 +133,8 @@ impl<'a> Caller<'a> {
                 .map_err(|over| CallError::OverBudget(over.retry_after))?;
             zoom_deadline += waited;
             let remaining = zoom_deadline.saturating_duration_since(Instant::now());
-            match with_retries(remaining, || f(access.token.clone())).await {
+            let zoom = self.state.zoom.on(access.cloud);
+            match with_retries(remaining, || f(zoom, access.token.clone())).await {
                 Ok(value) => return Ok(value),
                 Err(e) if e.is_token_rejected() && round == 0 => {
                     access = within(zoom_deadline, tokens.replace_rejected(self.credential_id, &access)).await?;

@@ -6,6 +6,8 @@
 //! - Account-level and server-to-server: `GET /users` (active, every page), then each user's
 //!   scheduled meetings, several users at a time, inside the account's Medium budget. Zoom's
 //!   `scheduled` already includes the upcoming meetings, so one listing per user is enough.
+//! - Either way, each user's webinars (`GET /users/{id}/webinars`) when the credential was
+//!   granted the scope for it; without it, webinars are not listed (nor mapped by backfills).
 //!
 //! Mappings are written page by page as `sync` (meetings) or `pmi` (personal meeting IDs). A
 //! meeting a webhook deleted after the run began is not brought back; a mapping a webhook wrote
@@ -20,16 +22,17 @@ use tokio::sync::watch;
 
 use crate::db::models::apps::AppKind;
 use crate::db::models::credentials::{self, CredentialRow, SyncStatus};
-use crate::db::models::mappings::{self, MappingRow, Source};
+use crate::db::models::mappings::{self, MappingRow, MeetingKind, Source};
 use crate::db::models::sync_runs::{self, Figures};
 use crate::db::models::{tombstones, zoom_users};
 use crate::error::AppError;
+use crate::scopes::Capability;
 use crate::services::AppState;
 use crate::services::budget::Category;
 use crate::services::zoom_call::{CallError, Caller, Patience};
 use crate::time;
-use crate::zoom::ZoomError;
 use crate::zoom::types::{Paged, User};
+use crate::zoom::{ZoomClient, ZoomError};
 
 /// Users listed at once by an account-wide backfill.
 const CONCURRENT_USERS: usize = 8;
@@ -61,10 +64,19 @@ pub enum SyncError {
     LeaseLost,
 }
 
-/// What one page of results maps: (meeting id, host), and which of them are PMIs.
+/// What one page of results maps: (id, host, meeting or webinar), and PMIs (id, host).
 struct Found {
-    meetings: Vec<(i64, String)>,
+    meetings: Vec<(i64, String, MeetingKind)>,
     pmis: Vec<(i64, String)>,
+}
+
+/// The listings a backfill walks for each user: meetings, and webinars when granted.
+fn listings(kind: AppKind, scopes: &str) -> Vec<MeetingKind> {
+    let mut kinds = vec![MeetingKind::Meeting];
+    if Capability::ListWebinars.missing(kind, scopes).is_none() {
+        kinds.push(MeetingKind::Webinar);
+    }
+    kinds
 }
 
 /// Runs a backfill for a credential whose lease `owner` holds; records the run and releases the
@@ -90,7 +102,7 @@ pub async fn run(
     let mut figures = Figures::default();
     let result = list_and_map(state, credential, kind, owner, started, &mut figures, progress).await;
     let removed = match &result {
-        Ok(()) => remove_stale(state, &credential.id, started).await,
+        Ok(()) => remove_stale(state, &credential.id, listings(kind, &credential.scopes), started).await,
         Err(_) => Ok(0),
     };
     let result = result.and(removed.map(|removed| figures.removed = removed as i64));
@@ -150,27 +162,36 @@ async fn list_and_map(
     let started_ms = started.and_utc().timestamp_millis();
     let mut lease_renewed = Instant::now();
     if kind == AppKind::UserLevel {
-        let me = caller.call(Category::Light, PATIENCE, |t| async move { state.zoom.me(&t).await }).await?;
+        let me = caller.call(Category::Light, PATIENCE, |zoom, t| async move { zoom.me(&t).await }).await?;
         record_user(state, &me, &credential.account_id, Some(&credential.id)).await?;
         figures.users_seen = 1;
         let pmis: Vec<(i64, String)> = me.pmi.map(|p| (p, me.id.clone())).into_iter().collect();
         figures.added += map(state, &credential.id, Found { meetings: Vec::new(), pmis }, started_ms).await?;
-        // The two listings overlap (upcoming meetings are scheduled too): count each once.
+        // The two meeting listings overlap (upcoming meetings are scheduled too): count each once.
         let mut seen = std::collections::HashSet::new();
-        for listing in ["scheduled", "upcoming"] {
+        let mut walks = vec![(MeetingKind::Meeting, "scheduled"), (MeetingKind::Meeting, "upcoming")];
+        if listings(kind, &credential.scopes).contains(&MeetingKind::Webinar) {
+            walks.push((MeetingKind::Webinar, ""));
+        }
+        for (listed, listing) in walks {
             let mut pages = Pages::default();
             while let Some(page) = pages
-                .next(
-                    &caller,
-                    |t, next| async move { state.zoom.list_meetings(&t, "me", listing, next.as_deref()).await },
-                )
+                .next(&caller, |zoom, t, next| async move {
+                    match listed {
+                        MeetingKind::Meeting => zoom.list_meetings(&t, "me", listing, next.as_deref()).await,
+                        MeetingKind::Webinar => zoom.list_webinars(&t, "me", next.as_deref()).await,
+                    }
+                })
                 .await?
             {
                 figures.pages += 1;
                 seen.extend(page.meetings.iter().map(|m| m.id));
                 figures.meetings_seen = seen.len() as i64;
-                let meetings =
-                    page.meetings.iter().map(|m| (m.id, m.host_id.clone().unwrap_or_else(|| me.id.clone()))).collect();
+                let meetings = page
+                    .meetings
+                    .iter()
+                    .map(|m| (m.id, m.host_id.clone().unwrap_or_else(|| me.id.clone()), listed))
+                    .collect();
                 figures.added += map(state, &credential.id, Found { meetings, pmis: Vec::new() }, started_ms).await?;
                 report(progress, 1, 0, figures.meetings_seen);
                 renew(state, &credential.id, owner, &mut lease_renewed).await?;
@@ -184,7 +205,7 @@ async fn list_and_map(
     let mut users = Vec::new();
     let mut pages = Pages::default();
     while let Some(page) =
-        pages.next(&caller, |t, next| async move { state.zoom.list_users(&t, next.as_deref()).await }).await?
+        pages.next(&caller, |zoom, t, next| async move { zoom.list_users(&t, next.as_deref()).await }).await?
     {
         figures.pages += 1;
         users.extend(page.users);
@@ -199,12 +220,14 @@ async fn list_and_map(
 
     let total = users.len() as u64;
     let mut done = 0u64;
+    let kinds = listings(kind, &credential.scopes);
     let mut queue = users.into_iter();
     let mut running = futures_util::stream::FuturesUnordered::new();
     loop {
         while running.len() < CONCURRENT_USERS {
             let Some(user) = queue.next() else { break };
-            running.push(async move { list_user_meetings(state, caller, &user.id).await });
+            let kinds = &kinds;
+            running.push(async move { list_user_meetings(caller, &user.id, kinds).await });
         }
         let Some(listed) = futures_util::StreamExt::next(&mut running).await else { break };
         let (meetings, pages) = listed?;
@@ -218,24 +241,31 @@ async fn list_and_map(
     Ok(())
 }
 
-/// Every scheduled meeting of one user: (meeting id, host) and the pages it took.
+/// Every scheduled meeting (and webinar, when `kinds` has it) of one user: (id, host, kind) and
+/// the pages it took.
 async fn list_user_meetings(
-    state: &AppState,
     caller: Caller<'_>,
     user_id: &str,
-) -> Result<(Vec<(i64, String)>, i64), SyncError> {
+    kinds: &[MeetingKind],
+) -> Result<(Vec<(i64, String, MeetingKind)>, i64), SyncError> {
     let mut meetings = Vec::new();
     let mut count = 0;
-    let mut pages = Pages::default();
-    while let Some(page) = pages
-        .next(
-            &caller,
-            |t, next| async move { state.zoom.list_meetings(&t, user_id, "scheduled", next.as_deref()).await },
-        )
-        .await?
-    {
-        count += 1;
-        meetings.extend(page.meetings.iter().map(|m| (m.id, m.host_id.clone().unwrap_or_else(|| user_id.to_owned()))));
+    for &listed in kinds {
+        let mut pages = Pages::default();
+        while let Some(page) = pages
+            .next(&caller, |zoom, t, next| async move {
+                match listed {
+                    MeetingKind::Meeting => zoom.list_meetings(&t, user_id, "scheduled", next.as_deref()).await,
+                    MeetingKind::Webinar => zoom.list_webinars(&t, user_id, next.as_deref()).await,
+                }
+            })
+            .await?
+        {
+            count += 1;
+            meetings.extend(
+                page.meetings.iter().map(|m| (m.id, m.host_id.clone().unwrap_or_else(|| user_id.to_owned()), listed)),
+            );
+        }
     }
     Ok((meetings, count))
 }
@@ -250,17 +280,17 @@ struct Pages {
 impl Pages {
     /// The next page, or `None` after the last. `fetch` gets the access token and the page
     /// token (`None` for the first page).
-    async fn next<P, F, Fut>(&mut self, caller: &Caller<'_>, fetch: F) -> Result<Option<P>, CallError>
+    async fn next<'a, P, F, Fut>(&mut self, caller: &Caller<'a>, fetch: F) -> Result<Option<P>, CallError>
     where
         P: Paged,
-        F: Fn(SecretString, Option<String>) -> Fut,
+        F: Fn(&'a ZoomClient, SecretString, Option<String>) -> Fut,
         Fut: Future<Output = Result<P, ZoomError>>,
     {
         if self.done {
             return Ok(None);
         }
         let token = self.next.take();
-        let page = caller.call(Category::Medium, PATIENCE, |t| fetch(t, token.clone())).await?;
+        let page = caller.call(Category::Medium, PATIENCE, |zoom, t| fetch(zoom, t, token.clone())).await?;
         self.next = page.next_page().map(str::to_owned);
         self.done = self.next.is_none();
         Ok(Some(page))
@@ -277,16 +307,16 @@ async fn map(state: &AppState, credential_id: &str, found: Found, started_ms: i6
         .db
         .write(move |conn| {
             let now = time::now();
-            let ids: Vec<i64> = found.meetings.iter().map(|(id, _)| *id).collect();
+            let ids: Vec<i64> = found.meetings.iter().map(|(id, ..)| *id).collect();
             let deleted = tombstones::deleted_since(conn, &ids, started_ms)?;
             let mut added = 0;
             let rows = found
                 .meetings
                 .into_iter()
-                .filter(|(id, _)| !deleted.contains(id))
+                .filter(|(id, ..)| !deleted.contains(id))
                 .map(|m| (m, Source::Sync))
-                .chain(found.pmis.into_iter().map(|p| (p, Source::Pmi)));
-            for ((meeting_id, host), source) in rows {
+                .chain(found.pmis.into_iter().map(|(id, host)| ((id, host, MeetingKind::Meeting), Source::Pmi)));
+            for ((meeting_id, host, kind), source) in rows {
                 let row = MappingRow {
                     meeting_id,
                     credential_id: credential_id.clone(),
@@ -294,6 +324,7 @@ async fn map(state: &AppState, credential_id: &str, found: Found, started_ms: i6
                     source,
                     synced_at: now,
                     event_ts: None,
+                    kind,
                 };
                 if mappings::upsert(conn, &row)? {
                     added += 1;
@@ -335,10 +366,15 @@ async fn record_user(
     Ok(())
 }
 
-async fn remove_stale(state: &AppState, credential_id: &str, started: NaiveDateTime) -> Result<usize, SyncError> {
+async fn remove_stale(
+    state: &AppState,
+    credential_id: &str,
+    listed: Vec<MeetingKind>,
+    started: NaiveDateTime,
+) -> Result<usize, SyncError> {
     let id = credential_id.to_owned();
     let cutoff = time::now() - chrono::Duration::hours(LOOKUP_LIFETIME_HOURS);
-    Ok(state.db.write(move |conn| mappings::delete_stale(conn, &id, started, cutoff)).await?)
+    Ok(state.db.write(move |conn| mappings::delete_stale(conn, &id, &listed, started, cutoff)).await?)
 }
 
 /// Keeps the lease alive on long runs; a run that lost it stops (another process took over).

@@ -14,7 +14,7 @@ use chrono::NaiveDateTime;
 use super::event::Change;
 use crate::db::models::apps::AppRow;
 use crate::db::models::credentials;
-use crate::db::models::mappings::{self, MappingRow, Source};
+use crate::db::models::mappings::{self, MappingRow, MeetingKind, Source};
 use crate::db::models::webhook_events::EventStatus;
 use crate::db::models::{tombstones, zoom_users};
 use diesel::QueryResult;
@@ -124,11 +124,11 @@ pub fn apply(
         batch.flush(conn)?;
     }
     Ok(match change {
-        Change::MeetingCreated { meeting_id, host_id, account_id } => {
-            map_to_host(conn, batch, *meeting_id, host_id, account_id, event_ts, now, false)?.into()
+        Change::MeetingCreated { meeting_id, kind, host_id, account_id } => {
+            map_to_host(conn, batch, (*meeting_id, *kind), host_id, account_id, event_ts, now, false)?.into()
         }
-        Change::MeetingUpdated { meeting_id, host_id: Some(host_id), account_id } => {
-            map_to_host(conn, batch, *meeting_id, host_id, account_id, event_ts, now, true)?.into()
+        Change::MeetingUpdated { meeting_id, kind, host_id: Some(host_id), account_id } => {
+            map_to_host(conn, batch, (*meeting_id, *kind), host_id, account_id, event_ts, now, true)?.into()
         }
         Change::MeetingUpdated { meeting_id, host_id: None, .. } => {
             let touched = mappings::touch(conn, *meeting_id, event_ts, now)?;
@@ -141,13 +141,13 @@ pub fn apply(
         Change::MeetingDeleted { occurrences, .. } if !occurrences.is_empty() => {
             Outcome::Ignored("only occurrences were deleted; the meeting stays".into()).into()
         }
-        Change::MeetingRecovered { meeting_id, host_id, account_id } => {
+        Change::MeetingRecovered { meeting_id, kind, host_id, account_id } => {
             // Back from Zoom's bin: the delete it undoes no longer stands (a later one would).
             if batch.tombstones.get(meeting_id).is_some_and(|deleted| *deleted < event_ts) {
                 tombstones::clear_before(conn, *meeting_id, event_ts)?;
                 batch.tombstones.remove(meeting_id);
             }
-            map_to_host(conn, batch, *meeting_id, host_id, account_id, event_ts, now, false)?.into()
+            map_to_host(conn, batch, (*meeting_id, *kind), host_id, account_id, event_ts, now, false)?.into()
         }
         Change::MeetingDeleted { meeting_id, .. } => {
             let removed = mappings::delete_meeting(conn, *meeting_id, Some(event_ts))?;
@@ -228,13 +228,13 @@ pub fn apply(
     })
 }
 
-/// Maps a meeting to every credential that can mint for its host, and (for a host change)
-/// drops its mappings to credentials that no longer can.
+/// Maps a meeting (or webinar) to every credential that can mint for its host, and (for a host
+/// change) drops its mappings to credentials that no longer can.
 #[allow(clippy::too_many_arguments)]
 fn map_to_host(
     conn: &mut AnyConnection,
     batch: &mut Batch,
-    meeting_id: i64,
+    (meeting_id, kind): (i64, MeetingKind),
     host_id: &str,
     account_id: &str,
     event_ts: i64,
@@ -261,6 +261,7 @@ fn map_to_host(
             source: Source::Webhook,
             synced_at: now,
             event_ts: Some(event_ts),
+            kind,
         };
         if moving {
             mappings::upsert(conn, &row)?;
@@ -307,6 +308,7 @@ fn user_updated(
                 source: Source::Pmi,
                 synced_at: now,
                 event_ts: Some(event_ts),
+                kind: MeetingKind::Meeting,
             },
         )?;
     }

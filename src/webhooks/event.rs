@@ -6,6 +6,8 @@ use chrono::{NaiveDateTime, TimeZone as _, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::db::models::mappings::MeetingKind;
+
 /// The events zoomsync knows, by the names Zoom sends in `event` (docs/zoom.md §1.5): the one list
 /// the parser, the metrics (which count any other name as `other`) and the console (which tells
 /// the operator what to subscribe to) all read.
@@ -17,6 +19,11 @@ pub enum EventName {
     MeetingDeleted,
     MeetingRecovered,
     MeetingPermanentlyDeleted,
+    WebinarCreated,
+    WebinarUpdated,
+    WebinarDeleted,
+    WebinarRecovered,
+    WebinarPermanentlyDeleted,
     UserUpdated,
     UserDeactivated,
     UserActivated,
@@ -26,13 +33,18 @@ pub enum EventName {
 }
 
 impl EventName {
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 17] = [
         Self::UrlValidation,
         Self::MeetingCreated,
         Self::MeetingUpdated,
         Self::MeetingDeleted,
         Self::MeetingRecovered,
         Self::MeetingPermanentlyDeleted,
+        Self::WebinarCreated,
+        Self::WebinarUpdated,
+        Self::WebinarDeleted,
+        Self::WebinarRecovered,
+        Self::WebinarPermanentlyDeleted,
         Self::UserUpdated,
         Self::UserDeactivated,
         Self::UserActivated,
@@ -49,6 +61,11 @@ impl EventName {
             Self::MeetingDeleted => "meeting.deleted",
             Self::MeetingRecovered => "meeting.recovered",
             Self::MeetingPermanentlyDeleted => "meeting.permanently_deleted",
+            Self::WebinarCreated => "webinar.created",
+            Self::WebinarUpdated => "webinar.updated",
+            Self::WebinarDeleted => "webinar.deleted",
+            Self::WebinarRecovered => "webinar.recovered",
+            Self::WebinarPermanentlyDeleted => "webinar.permanently_deleted",
             Self::UserUpdated => "user.updated",
             Self::UserDeactivated => "user.deactivated",
             Self::UserActivated => "user.activated",
@@ -56,6 +73,28 @@ impl EventName {
             Self::UserDeleted => "user.deleted",
             Self::AppDeauthorized => "app_deauthorized",
         }
+    }
+
+    /// For a meeting or webinar event: which of the two, and the meeting event it behaves as.
+    pub const fn as_meeting_event(self) -> Option<(MeetingKind, Self)> {
+        match self {
+            Self::MeetingCreated
+            | Self::MeetingUpdated
+            | Self::MeetingDeleted
+            | Self::MeetingRecovered
+            | Self::MeetingPermanentlyDeleted => Some((MeetingKind::Meeting, self)),
+            Self::WebinarCreated => Some((MeetingKind::Webinar, Self::MeetingCreated)),
+            Self::WebinarUpdated => Some((MeetingKind::Webinar, Self::MeetingUpdated)),
+            Self::WebinarDeleted => Some((MeetingKind::Webinar, Self::MeetingDeleted)),
+            Self::WebinarRecovered => Some((MeetingKind::Webinar, Self::MeetingRecovered)),
+            Self::WebinarPermanentlyDeleted => Some((MeetingKind::Webinar, Self::MeetingPermanentlyDeleted)),
+            _ => None,
+        }
+    }
+
+    /// The meeting event a webinar event is the twin of; `None` for every other event.
+    pub fn as_webinar_event(self) -> Option<Self> {
+        self.as_meeting_event().filter(|(kind, _)| *kind == MeetingKind::Webinar).map(|(_, twin)| twin)
     }
 
     /// The known event called `name`, or `None`.
@@ -73,6 +112,11 @@ impl EventName {
             Self::MeetingDeleted => Some("Meeting has been deleted"),
             Self::MeetingRecovered => Some("Meeting has been recovered"),
             Self::MeetingPermanentlyDeleted => Some("Meeting has been permanently deleted"),
+            Self::WebinarCreated => Some("Webinar has been created"),
+            Self::WebinarUpdated => Some("Webinar has been updated"),
+            Self::WebinarDeleted => Some("Webinar has been deleted"),
+            Self::WebinarRecovered => Some("Webinar has been recovered"),
+            Self::WebinarPermanentlyDeleted => Some("Webinar has been permanently deleted"),
             Self::UserUpdated => Some("User's profile info has been updated"),
             Self::UserDeactivated => Some("User has been deactivated"),
             Self::UserActivated => Some("User has been activated"),
@@ -83,18 +127,24 @@ impl EventName {
     }
 }
 
-/// What an event asks of the meeting-to-credential table.
+/// What an event asks of the meeting-to-credential table. The `meeting_*` changes come from
+/// `webinar.*` events too, with `kind` saying which (stored changes from before webinars were
+/// mapped read as meetings).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "change", rename_all = "snake_case")]
 pub enum Change {
     MeetingCreated {
         meeting_id: i64,
+        #[serde(default)]
+        kind: MeetingKind,
         host_id: String,
         account_id: String,
     },
     /// `host_id` is set when the update names a host (a changed host moves the mapping).
     MeetingUpdated {
         meeting_id: i64,
+        #[serde(default)]
+        kind: MeetingKind,
         host_id: Option<String>,
         account_id: String,
     },
@@ -109,6 +159,8 @@ pub enum Change {
     /// `meeting.recovered`: a deleted meeting back from Zoom's bin.
     MeetingRecovered {
         meeting_id: i64,
+        #[serde(default)]
+        kind: MeetingKind,
         host_id: String,
         account_id: String,
     },
@@ -202,29 +254,23 @@ pub fn parse(body: &[u8], header_seconds: i64) -> Result<Parsed, Malformed> {
     };
     let account_id = text(payload, "account_id").unwrap_or_default();
     let object = payload.get("object").filter(|o| o.is_object());
-    let (object_key, change) = match known {
-        Some(
-            kind @ (EventName::MeetingCreated
-            | EventName::MeetingUpdated
-            | EventName::MeetingDeleted
-            | EventName::MeetingRecovered
-            | EventName::MeetingPermanentlyDeleted),
-        ) => {
+    let (object_key, change) = match known.and_then(EventName::as_meeting_event) {
+        Some((kind, event)) => {
             let object = object.ok_or_else(|| malformed("`payload.object` is missing"))?;
             let meeting_id = integer(object, "id")?.ok_or_else(|| malformed("`object.id` is missing"))?;
             let uuid = text(object, "uuid").unwrap_or_default();
             let host_id = text(object, "host_id");
-            match kind {
+            match event {
                 EventName::MeetingCreated => {
                     let host_id = host_id.ok_or_else(|| malformed("`object.host_id` is missing"))?;
-                    (format!("{meeting_id}/{uuid}"), Change::MeetingCreated { meeting_id, host_id, account_id })
+                    (format!("{meeting_id}/{uuid}"), Change::MeetingCreated { meeting_id, kind, host_id, account_id })
                 }
                 EventName::MeetingUpdated => {
-                    (format!("{meeting_id}/{uuid}"), Change::MeetingUpdated { meeting_id, host_id, account_id })
+                    (format!("{meeting_id}/{uuid}"), Change::MeetingUpdated { meeting_id, kind, host_id, account_id })
                 }
                 EventName::MeetingRecovered => {
                     let host_id = host_id.ok_or_else(|| malformed("`object.host_id` is missing"))?;
-                    (format!("{meeting_id}/{uuid}"), Change::MeetingRecovered { meeting_id, host_id, account_id })
+                    (format!("{meeting_id}/{uuid}"), Change::MeetingRecovered { meeting_id, kind, host_id, account_id })
                 }
                 _ => {
                     let occurrences: Vec<String> = object
@@ -232,7 +278,7 @@ pub fn parse(body: &[u8], header_seconds: i64) -> Result<Parsed, Malformed> {
                         .and_then(Value::as_array)
                         .map(|list| list.iter().filter_map(|o| text(o, "occurrence_id")).collect())
                         .unwrap_or_default();
-                    let permanently = kind == EventName::MeetingPermanentlyDeleted;
+                    let permanently = event == EventName::MeetingPermanentlyDeleted;
                     (
                         format!("{meeting_id}/{uuid}/{}", occurrences.join(",")),
                         Change::MeetingDeleted { meeting_id, account_id, occurrences, permanently },
@@ -240,46 +286,48 @@ pub fn parse(body: &[u8], header_seconds: i64) -> Result<Parsed, Malformed> {
                 }
             }
         }
-        Some(EventName::UserUpdated) => {
-            let object = object.ok_or_else(|| malformed("`payload.object` is missing"))?;
-            let user_id = text(object, "id").ok_or_else(|| malformed("`object.id` is missing"))?;
-            let old = payload.get("old_object").filter(|o| o.is_object());
-            let change = Change::UserUpdated {
-                user_id: user_id.clone(),
-                account_id,
-                pmi: integer(object, "pmi")?,
-                old_pmi: match old {
-                    Some(old) => integer(old, "pmi")?,
-                    None => None,
-                },
-                vanity_name: text(object, "vanity_name").map(|v| v.to_ascii_lowercase()),
-            };
-            (user_id, change)
-        }
-        Some(kind @ (EventName::UserDeactivated | EventName::UserDeleted)) => {
-            let object = object.ok_or_else(|| malformed("`payload.object` is missing"))?;
-            let user_id = text(object, "id").ok_or_else(|| malformed("`object.id` is missing"))?;
-            (user_id.clone(), Change::UserGone { user_id, account_id, deleted: kind == EventName::UserDeleted })
-        }
-        Some(kind @ (EventName::UserActivated | EventName::UserDisassociated)) => {
-            let object = object.ok_or_else(|| malformed("`payload.object` is missing"))?;
-            let user_id = text(object, "id").ok_or_else(|| malformed("`object.id` is missing"))?;
-            let change = if kind == EventName::UserActivated {
-                Change::UserActivated { user_id: user_id.clone(), account_id }
-            } else {
-                Change::UserDisassociated { user_id: user_id.clone(), account_id }
-            };
-            (user_id, change)
-        }
-        Some(EventName::AppDeauthorized) => {
-            let user_id = text(payload, "user_id").ok_or_else(|| malformed("`payload.user_id` is missing"))?;
-            let deauthorized_at = payload.get("deauthorization_time").and_then(millis).unwrap_or(event_ts);
-            (user_id.clone(), Change::AppDeauthorized { user_id, account_id, deauthorized_at })
-        }
-        Some(EventName::UrlValidation) | None => (
-            object.and_then(|o| text(o, "id").or_else(|| o.get("id").map(Value::to_string))).unwrap_or_default(),
-            Change::Ignored,
-        ),
+        None => match known {
+            Some(EventName::UserUpdated) => {
+                let object = object.ok_or_else(|| malformed("`payload.object` is missing"))?;
+                let user_id = text(object, "id").ok_or_else(|| malformed("`object.id` is missing"))?;
+                let old = payload.get("old_object").filter(|o| o.is_object());
+                let change = Change::UserUpdated {
+                    user_id: user_id.clone(),
+                    account_id,
+                    pmi: integer(object, "pmi")?,
+                    old_pmi: match old {
+                        Some(old) => integer(old, "pmi")?,
+                        None => None,
+                    },
+                    vanity_name: text(object, "vanity_name").map(|v| v.to_ascii_lowercase()),
+                };
+                (user_id, change)
+            }
+            Some(kind @ (EventName::UserDeactivated | EventName::UserDeleted)) => {
+                let object = object.ok_or_else(|| malformed("`payload.object` is missing"))?;
+                let user_id = text(object, "id").ok_or_else(|| malformed("`object.id` is missing"))?;
+                (user_id.clone(), Change::UserGone { user_id, account_id, deleted: kind == EventName::UserDeleted })
+            }
+            Some(kind @ (EventName::UserActivated | EventName::UserDisassociated)) => {
+                let object = object.ok_or_else(|| malformed("`payload.object` is missing"))?;
+                let user_id = text(object, "id").ok_or_else(|| malformed("`object.id` is missing"))?;
+                let change = if kind == EventName::UserActivated {
+                    Change::UserActivated { user_id: user_id.clone(), account_id }
+                } else {
+                    Change::UserDisassociated { user_id: user_id.clone(), account_id }
+                };
+                (user_id, change)
+            }
+            Some(EventName::AppDeauthorized) => {
+                let user_id = text(payload, "user_id").ok_or_else(|| malformed("`payload.user_id` is missing"))?;
+                let deauthorized_at = payload.get("deauthorization_time").and_then(millis).unwrap_or(event_ts);
+                (user_id.clone(), Change::AppDeauthorized { user_id, account_id, deauthorized_at })
+            }
+            _ => (
+                object.and_then(|o| text(o, "id").or_else(|| o.get("id").map(Value::to_string))).unwrap_or_default(),
+                Change::Ignored,
+            ),
+        },
     };
     Ok(Parsed::Delivery(Delivery { event, event_ts, object_key, change }))
 }
@@ -333,7 +381,7 @@ mod tests {
         }
         assert_eq!(EventName::named("meeting.started"), None);
         let subscribed = EventName::ALL.iter().filter(|e| e.subscription_label().is_some()).count();
-        assert_eq!(subscribed, 10);
+        assert_eq!(subscribed, 15);
     }
 
     fn delivery(body: &str) -> Delivery {
@@ -352,7 +400,12 @@ mod tests {
             assert_eq!(d.event_ts, 1739923528123);
             assert_eq!(
                 d.change,
-                Change::MeetingCreated { meeting_id: 85746065123, host_id: "host".into(), account_id: "A1".into() }
+                Change::MeetingCreated {
+                    meeting_id: 85746065123,
+                    kind: MeetingKind::Meeting,
+                    host_id: "host".into(),
+                    account_id: "A1".into()
+                }
             );
             assert_eq!(d.dedupe_key("app"), "app|meeting.created|1739923528123|85746065123/u==");
         }
@@ -427,7 +480,12 @@ mod tests {
         );
         assert_eq!(
             d.change,
-            Change::MeetingRecovered { meeting_id: 85746065123, host_id: "h".into(), account_id: "A".into() }
+            Change::MeetingRecovered {
+                meeting_id: 85746065123,
+                kind: MeetingKind::Meeting,
+                host_id: "h".into(),
+                account_id: "A".into()
+            }
         );
         let d = delivery(
             r#"{"event":"meeting.permanently_deleted","event_ts":9,"payload":{"account_id":"A","object":{"id":1,"uuid":"u","host_id":"h"}}}"#,
@@ -440,6 +498,45 @@ mod tests {
             r#"{"event":"user.disassociated","event_ts":9,"payload":{"account_id":"A","object":{"id":"u1"}}}"#,
         );
         assert_eq!(d.change, Change::UserDisassociated { user_id: "u1".into(), account_id: "A".into() });
+    }
+
+    #[test]
+    fn webinar_events_are_their_meeting_twins_for_webinars() {
+        let d = delivery(
+            r#"{"event":"webinar.created","event_ts":9,"payload":{"account_id":"A","object":{"id":"91234567890","uuid":"w","host_id":"h","type":5}}}"#,
+        );
+        assert_eq!(
+            d.change,
+            Change::MeetingCreated {
+                meeting_id: 91234567890,
+                kind: MeetingKind::Webinar,
+                host_id: "h".into(),
+                account_id: "A".into()
+            }
+        );
+        assert_eq!(d.dedupe_key("app"), "app|webinar.created|9|91234567890/w");
+        let d = delivery(
+            r#"{"event":"webinar.updated","event_ts":9,"payload":{"account_id":"A","object":{"id":912345678,"topic":"t"}}}"#,
+        );
+        assert!(matches!(d.change, Change::MeetingUpdated { kind: MeetingKind::Webinar, host_id: None, .. }));
+        let d = delivery(
+            r#"{"event":"webinar.recovered","event_ts":9,"payload":{"account_id":"A","object":{"id":912345678,"host_id":"h"}}}"#,
+        );
+        assert!(matches!(d.change, Change::MeetingRecovered { kind: MeetingKind::Webinar, .. }));
+        for (event, permanently) in [("webinar.deleted", false), ("webinar.permanently_deleted", true)] {
+            let d = delivery(&format!(
+                r#"{{"event":"{event}","event_ts":9,"payload":{{"account_id":"A","object":{{"id":912345678,"host_id":"h"}}}}}}"#
+            ));
+            assert!(
+                matches!(d.change, Change::MeetingDeleted { meeting_id: 912345678, permanently: p, .. } if p == permanently),
+                "{event}"
+            );
+        }
+        // A change stored before webinars were mapped reads as a meeting's.
+        let old: Change =
+            serde_json::from_str(r#"{"change":"meeting_created","meeting_id":1,"host_id":"h","account_id":"A"}"#)
+                .unwrap();
+        assert!(matches!(old, Change::MeetingCreated { kind: MeetingKind::Meeting, .. }));
     }
 
     #[test]

@@ -4,8 +4,13 @@ use std::time::Duration;
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ZoomError {
-    /// No answer: connection refused or reset, DNS, timeout. Transient.
+    /// The request never reached Zoom: no connection (refused, DNS, connect timeout). Transient,
+    /// and safe to send again whatever it was.
     #[error("Zoom is unreachable: {0}")]
+    NotSent(String),
+    /// No answer to a request that was sent, or may have been: a timeout, a reset, a body cut
+    /// short. Transient, but Zoom may have done the work (a refresh may have rotated).
+    #[error("Zoom did not answer: {0}")]
     Unreachable(String),
     /// Zoom answered 5xx. Transient.
     #[error("Zoom answered HTTP {status}")]
@@ -27,7 +32,20 @@ pub enum ZoomError {
 impl ZoomError {
     /// Worth retrying later: Zoom down, slow, or rate-limiting.
     pub fn is_transient(&self) -> bool {
-        matches!(self, Self::Unreachable(_) | Self::Server { .. } | Self::RateLimited { .. })
+        matches!(self, Self::NotSent(_) | Self::Unreachable(_) | Self::Server { .. } | Self::RateLimited { .. })
+    }
+
+    /// Zoom certainly did not do what was asked: the request never reached it, or it refused
+    /// it before doing anything (429). Only then may a call that changes state at Zoom (a token
+    /// refresh, which rotates the refresh token) be sent again as it was.
+    pub fn surely_not_done(&self) -> bool {
+        matches!(self, Self::NotSent(_) | Self::RateLimited { .. })
+    }
+
+    /// Zoom may have done the work although we have no answer to show for it (docs/zoom.md §7:
+    /// a refresh finishes, and rotates, whether or not the client still waits).
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(self, Self::Unreachable(_) | Self::Server { .. })
     }
 
     /// How long Zoom asked us to wait, when it said.

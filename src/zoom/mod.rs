@@ -21,11 +21,16 @@ pub use error::ZoomError;
 use types::{Meeting, MeetingsPage, MintedToken, TokenResponse, User, UsersPage};
 
 use crate::config::ZoomSettings;
+use crate::db::models::apps::Cloud;
+use crate::db::models::mappings::MeetingKind;
 use crate::metrics::Metrics;
 
 /// One Zoom call may take this long before it counts as "Zoom unreachable". A bot's request
 /// makes at most a few calls in sequence, inside its own overall deadline.
 const CALL_TIMEOUT: Duration = Duration::from_secs(5);
+/// The token endpoint gets longer: a refresh that Zoom completes slowly has rotated the refresh
+/// token all the same, and an answer given up on is a refresh token lost (docs/zoom.md §7).
+pub const TOKEN_CALL_TIMEOUT: Duration = Duration::from_secs(20);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Zoom's page size maximum for the list endpoints we page through (docs/zoom.md §3.5).
@@ -35,6 +40,33 @@ pub const PAGE_SIZE: u32 = 300;
 pub struct ClientCredentials<'a> {
     pub client_id: &'a str,
     pub client_secret: &'a SecretString,
+}
+
+/// One client per Zoom cloud, sharing one connection pool: an app's calls go to its cloud's
+/// hosts (ZoomGov's for government accounts).
+#[derive(Clone)]
+pub struct Clouds {
+    zoom: ZoomClient,
+    gov: ZoomClient,
+}
+
+impl Clouds {
+    pub fn new(settings: &ZoomSettings, metrics: std::sync::Arc<Metrics>) -> Result<Self, ZoomError> {
+        let zoom = ZoomClient::new(settings, metrics)?;
+        let gov = ZoomClient {
+            oauth_base: settings.gov_oauth_base_url.clone(),
+            api_base: settings.gov_api_base_url.clone(),
+            ..zoom.clone()
+        };
+        Ok(Self { zoom, gov })
+    }
+
+    pub fn on(&self, cloud: Cloud) -> &ZoomClient {
+        match cloud {
+            Cloud::Zoom => &self.zoom,
+            Cloud::Zoomgov => &self.gov,
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -57,6 +89,11 @@ impl ZoomClient {
             .build()
             .map_err(|e| ZoomError::Unreachable(e.without_url().to_string()))?;
         Ok(Self { http, oauth_base: settings.oauth_base_url.clone(), api_base: settings.api_base_url.clone(), metrics })
+    }
+
+    /// Where this cloud's OAuth pages live (the authorize URL a browser is sent to).
+    pub fn oauth_base_url(&self) -> &str {
+        &self.oauth_base
     }
 
     /// `authorization_code` grant, with the PKCE verifier when the flow used one.
@@ -111,6 +148,7 @@ impl ZoomClient {
         let request = self
             .http
             .post(format!("{}/oauth/token", self.oauth_base))
+            .timeout(TOKEN_CALL_TIMEOUT)
             .basic_auth(app.client_id, Some(app.client_secret.expose_secret()))
             .form(form);
         self.send("oauth_token", request).await
@@ -165,18 +203,55 @@ impl ZoomClient {
         self.send("get_meeting", self.get(access_token, &format!("/meetings/{meeting_id}"))).await
     }
 
-    /// `GET /meetings/{id}/jointoken/local_recording[?bypass_waiting_room=true]`.
+    /// `GET /users/{user}/webinars?page_size=300[&next_page_token=]`.
+    pub async fn list_webinars(
+        &self,
+        access_token: &SecretString,
+        user: &str,
+        page_token: Option<&str>,
+    ) -> Result<MeetingsPage, ZoomError> {
+        let mut query = vec![("page_size", PAGE_SIZE.to_string())];
+        if let Some(token) = page_token {
+            query.push(("next_page_token", token.to_owned()));
+        }
+        self.send(
+            "list_webinars",
+            self.get(access_token, &format!("/users/{}/webinars", path_segment(user))).query(&query),
+        )
+        .await
+    }
+
+    /// `GET /meetings/{id}` or `GET /webinars/{id}`.
+    pub async fn meeting_of_kind(
+        &self,
+        access_token: &SecretString,
+        kind: MeetingKind,
+        id: i64,
+    ) -> Result<Meeting, ZoomError> {
+        match kind {
+            MeetingKind::Meeting => self.meeting(access_token, id).await,
+            MeetingKind::Webinar => self.send("get_webinar", self.get(access_token, &format!("/webinars/{id}"))).await,
+        }
+    }
+
+    /// `GET /meetings/{id}/jointoken/local_recording[?bypass_waiting_room=true]`, or the
+    /// webinar endpoint's twin (`/webinars/{id}/...`).
     pub async fn join_token(
         &self,
         access_token: &SecretString,
+        kind: MeetingKind,
         meeting_id: i64,
         bypass_waiting_room: bool,
     ) -> Result<MintedToken, ZoomError> {
-        let mut request = self.get(access_token, &format!("/meetings/{meeting_id}/jointoken/local_recording"));
+        let (path, endpoint) = match kind {
+            MeetingKind::Meeting => (format!("/meetings/{meeting_id}/jointoken/local_recording"), "join_token"),
+            MeetingKind::Webinar => (format!("/webinars/{meeting_id}/jointoken/local_recording"), "webinar_join_token"),
+        };
+        let mut request = self.get(access_token, &path);
         if bypass_waiting_room {
             request = request.query(&[("bypass_waiting_room", "true")]);
         }
-        self.send("join_token", request).await
+        self.send(endpoint, request).await
     }
 
     /// `GET /users/{user}/token?type=onbehalf&meeting_id=` (an OBF token).
@@ -222,7 +297,7 @@ impl ZoomClient {
             | Err(ZoomError::OAuth { status, .. })
             | Err(ZoomError::Api { status, .. }) => Some(*status),
             Err(ZoomError::RateLimited { .. }) => Some(429),
-            Err(ZoomError::Unreachable(_)) | Err(ZoomError::Decode(_)) => None,
+            Err(ZoomError::NotSent(_)) | Err(ZoomError::Unreachable(_)) | Err(ZoomError::Decode(_)) => None,
         };
         self.metrics.zoom_call(endpoint, status, started.elapsed().as_secs_f64());
         result.map(|(_, value)| value)
@@ -230,16 +305,32 @@ impl ZoomClient {
 }
 
 async fn send<T: DeserializeOwned>(request: RequestBuilder) -> Result<(u16, T), ZoomError> {
-    let response = request.send().await.map_err(|e| ZoomError::Unreachable(e.without_url().to_string()))?;
+    let response = request.send().await.map_err(|e| {
+        if e.is_connect() { ZoomError::NotSent(describe(e)) } else { ZoomError::Unreachable(describe(e)) }
+    })?;
     let status = response.status();
     let headers = response.headers().clone();
-    let body = response.bytes().await.map_err(|e| ZoomError::Unreachable(e.without_url().to_string()))?;
+    let body = response.bytes().await.map_err(|e| ZoomError::Unreachable(describe(e)))?;
     if status.is_success() {
         return serde_json::from_slice(&body)
             .map(|v| (status.as_u16(), v))
             .map_err(|e| ZoomError::Decode(e.to_string()));
     }
     Err(classify(status, &headers, &body, Utc::now()))
+}
+
+/// A transport error with its causes ("error sending request: operation timed out"), never
+/// its URL.
+fn describe(error: reqwest::Error) -> String {
+    let error = error.without_url();
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8], now: DateTime<Utc>) -> ZoomError {

@@ -12,7 +12,26 @@ const ATTEMPTS: u32 = 3;
 
 /// Retries transient Zoom failures with short backoff (at most [`ATTEMPTS`] tries), honouring a
 /// 429's Retry-After, until `budget` is spent. Anything else is returned at once.
-pub async fn with_retries<T, F, Fut>(budget: Duration, mut call: F) -> Result<T, ZoomError>
+pub async fn with_retries<T, F, Fut>(budget: Duration, call: F) -> Result<T, ZoomError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, ZoomError>>,
+{
+    retrying(budget, ZoomError::is_transient, call).await
+}
+
+/// The same for a call that changes state at Zoom and must not be repeated once Zoom may have
+/// acted on it (a token refresh rotates the refresh token it sends): sent again only after a
+/// failure that proves Zoom did nothing (no connection, a 429). A timeout or a 5xx ends it.
+pub async fn with_retries_if_not_done<T, F, Fut>(budget: Duration, call: F) -> Result<T, ZoomError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, ZoomError>>,
+{
+    retrying(budget, ZoomError::surely_not_done, call).await
+}
+
+async fn retrying<T, F, Fut>(budget: Duration, retryable: fn(&ZoomError) -> bool, mut call: F) -> Result<T, ZoomError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, ZoomError>>,
@@ -26,7 +45,7 @@ where
         let error = match tokio::time::timeout(remaining, call()).await {
             Ok(Ok(value)) => return Ok(value),
             // A daily limit lasts until its Retry-After, hours away: not worth a retry here.
-            Ok(Err(e)) if !e.is_transient() || e.is_daily_limit() => return Err(e),
+            Ok(Err(e)) if !retryable(&e) || e.is_daily_limit() => return Err(e),
             Ok(Err(e)) => e,
             Err(_) => return Err(ZoomError::Unreachable("Zoom did not answer in time".into())),
         };

@@ -10,11 +10,32 @@ pub struct TokenResponse {
     /// Absent for server-to-server (`account_credentials`) tokens.
     #[serde(default)]
     pub refresh_token: Option<SecretString>,
-    #[serde(deserialize_with = "crate::lenient::i64")]
+    /// Seconds, within 0 to a day. A refresh has already rotated the refresh token when this
+    /// answer arrives, so an odd `expires_in` (missing, a float, 1e15) must not lose it: it
+    /// reads as Zoom's usual hour, or is bounded.
+    #[serde(default = "usual_lifetime", deserialize_with = "lifetime")]
     pub expires_in: i64,
     /// Space-separated granted scopes.
     #[serde(default)]
     pub scope: String,
+}
+
+/// Zoom's access tokens live an hour (docs/zoom.md §2.3).
+const USUAL_LIFETIME: i64 = 3600;
+const LONGEST_LIFETIME: i64 = 86_400;
+
+fn usual_lifetime() -> i64 {
+    USUAL_LIFETIME
+}
+
+fn lifetime<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    let seconds = match &value {
+        serde_json::Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f as i64)),
+        serde_json::Value::String(s) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()).map(|f| f as i64),
+        _ => None,
+    };
+    Ok(seconds.map_or(USUAL_LIFETIME, |s| s.clamp(0, LONGEST_LIFETIME)))
 }
 
 /// `GET /users/me`, `GET /users/{id}`, and the entries of `GET /users`.
@@ -67,7 +88,8 @@ pub struct Meeting {
 pub struct MeetingsPage {
     #[serde(default)]
     pub next_page_token: Option<String>,
-    #[serde(default)]
+    /// `webinars` in a webinar listing: the same objects, as far as zoomsync reads them.
+    #[serde(default, alias = "webinars")]
     pub meetings: Vec<Meeting>,
 }
 
@@ -115,6 +137,22 @@ impl Paged for MeetingsPage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_odd_token_lifetime_never_loses_the_answer() {
+        let read = |lifetime: &str| {
+            let body = format!(r#"{{"access_token":"a","refresh_token":"r","scope":""{lifetime}}}"#);
+            serde_json::from_str::<TokenResponse>(&body).map(|t| t.expires_in).ok()
+        };
+        assert_eq!(read(r#","expires_in":3599"#), Some(3599));
+        assert_eq!(read(r#","expires_in":"3599""#), Some(3599));
+        assert_eq!(read(r#","expires_in":1e15"#), Some(LONGEST_LIFETIME));
+        assert_eq!(read(r#","expires_in":1000000000000000"#), Some(LONGEST_LIFETIME));
+        assert_eq!(read(r#","expires_in":-5"#), Some(0));
+        assert_eq!(read(r#","expires_in":"soon""#), Some(USUAL_LIFETIME));
+        assert_eq!(read(r#","expires_in":null"#), Some(USUAL_LIFETIME));
+        assert_eq!(read(""), Some(USUAL_LIFETIME));
+    }
 
     #[test]
     fn vanity_names_come_from_the_vanity_url() {

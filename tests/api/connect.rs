@@ -80,7 +80,7 @@ both_backends! {
         let accepted = browser.get(&callback).send().await.unwrap();
         assert_eq!(accepted.status(), StatusCode::OK);
         let replayed = browser.get(&callback).send().await.unwrap();
-        assert_eq!(replayed.status(), StatusCode::BAD_REQUEST, "a state is single-use");
+        assert_eq!(replayed.status(), StatusCode::BAD_REQUEST, "its code is single-use at Zoom");
         let list = json(world.daemon.admin(Method::GET, "/api/v2/zoom-oauth-credentials/").send().await.unwrap()).await;
         assert_eq!(list["results"].as_array().unwrap().len(), 1);
 

@@ -245,4 +245,42 @@ both_backends! {
         assert_eq!(again["token"], handed["token"]);
         assert_eq!(world.sim.counters().await.unwrap().oauth.refresh, 1);
     }
+
+    async fn zooms_third_retry_an_hour_later_with_its_first_timestamp_is_applied_once(backend) {
+        use zoom_sim::control::types::{AppPatch, DeliveryStatus, WebhookPatch};
+        let world = World::start(backend).await;
+        let Hosted { app, host, .. } = world.hosted_meeting().await;
+        // Zoom reaches zoomsync through a proxy that fails three deliveries in a row.
+        let proxy = crate::helpers::flaky::FlakyProxy::start(world.daemon.url("")).await;
+        let hook_path = format!("/api/v2/zoom-oauth-apps/{}/webhook", app.id);
+        let patch = AppPatch {
+            webhook: Some(WebhookPatch { url: Some(format!("{}{hook_path}", proxy.url)), ..Default::default() }),
+            ..Default::default()
+        };
+        world.sim.update_app(&app.client_id, &patch).await.unwrap();
+        proxy.fail_next(3);
+        let meeting = world.meeting(&host.id).await;
+        world.wait_for_mappings(meeting.id, 1).await;
+        assert_eq!(proxy.seen().0, 3, "the first attempt and two retries were refused");
+
+        let deliveries = world.sim.deliveries(Some(&app.client_id), Some("meeting.created")).await.unwrap();
+        let delivery = deliveries.iter().find(|d| d.body.contains(&meeting.id.to_string())).unwrap();
+        assert_eq!(delivery.status, DeliveryStatus::Delivered);
+        assert_eq!(delivery.attempts.len(), 4, "{:?}", delivery.attempts);
+        let first: i64 = delivery.attempts[0].timestamp.parse().unwrap();
+        let last: i64 = delivery.attempts[3].timestamp.parse().unwrap();
+        assert!(first - last >= 3590, "the third retry carries the first timestamp, an hour old on Zoom's timeline: {first} vs {last}");
+        let recorded = {
+            use diesel::prelude::*;
+            use zoomsync::db::schema::webhook_events;
+            let mut conn = world.db().get().unwrap();
+            webhook_events::table
+                .filter(webhook_events::event.eq("meeting.created"))
+                .filter(webhook_events::dedupe_key.like(format!("%|{}/%", meeting.id)))
+                .select(webhook_events::status)
+                .load::<String>(&mut *conn)
+                .unwrap()
+        };
+        assert_eq!(recorded, ["applied"], "applied once");
+    }
 }

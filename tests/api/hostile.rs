@@ -168,6 +168,25 @@ both_backends! {
         assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
         assert!(String::from_utf8_lossy(&out.stderr).contains("no such credential"));
     }
+
+    async fn following_connect_links_stores_nothing(backend) {
+        let world = World::start(backend).await;
+        let app = world.app("user_level", None).await;
+        let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        for _ in 0..200 {
+            let start = browser.get(world.daemon.url(&format!("/zoom/oauth/start?app={}", app.id))).send().await.unwrap();
+            assert_eq!(start.status(), StatusCode::FOUND);
+        }
+        let rows: i64 = {
+            use diesel::prelude::*;
+            let mut conn = world.db().get().unwrap();
+            zoomsync::db::schema::oauth_states::table.count().get_result(&mut *conn).unwrap()
+        };
+        assert_eq!(rows, 0, "the flow's state travels sealed in the URL, not in a table a stranger can grow");
+        // A state we did not seal is refused.
+        let forged = browser.get(world.daemon.url("/zoom/oauth/callback?code=abc&state=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")).send().await.unwrap();
+        assert_eq!(forged.status(), StatusCode::BAD_REQUEST);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

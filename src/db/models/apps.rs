@@ -18,6 +18,20 @@ crate::text_enum! {
     }
 }
 
+crate::text_enum! {
+    /// Which Zoom an app lives on: its OAuth and REST calls go to that cloud's hosts
+    /// (`zoom.oauth_base_url` and `zoom.api_base_url`, or their `gov_` twins). Fixed when the
+    /// app is registered: its grants exist on one cloud only.
+    #[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema, Default)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Cloud {
+        #[default]
+        Zoom = "zoom",
+        /// ZoomGov (`zoomgov.com`), for government accounts.
+        Zoomgov = "zoomgov",
+    }
+}
+
 impl AppKind {
     /// Account-level and server-to-server credentials act for a whole account.
     pub fn is_account_wide(self) -> bool {
@@ -41,6 +55,7 @@ pub struct AppRow {
     pub updated_at: NaiveDateTime,
     /// When Zoom last refused the client secret (`invalid_client`); `None` once it works.
     pub client_secret_refused_at: Option<NaiveDateTime>,
+    pub cloud: Cloud,
 }
 
 #[derive(Insertable)]
@@ -54,6 +69,7 @@ pub struct NewApp<'a> {
     pub account_id: Option<&'a str>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub cloud: Cloud,
 }
 
 /// The secret columns a PATCH may replace.

@@ -2,7 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::AnyConnection;
-use crate::db::models::apps::AppKind;
+use crate::db::models::apps::{AppKind, Cloud};
 use crate::db::schema::{credentials, oauth_apps};
 
 crate::text_enum! {
@@ -308,6 +308,16 @@ pub fn mark_unhealthy(conn: &mut AnyConnection, id: &str, detail: &str, now: Nai
 
 pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<CredentialRow>> {
     credentials::table.find(id).select(CredentialRow::as_select()).first(conn).optional()
+}
+
+/// [`find`], with the cloud of the credential's app (where its Zoom calls go).
+pub fn find_with_cloud(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<(CredentialRow, Cloud)>> {
+    credentials::table
+        .inner_join(oauth_apps::table)
+        .filter(credentials::id.eq(id))
+        .select((CredentialRow::as_select(), oauth_apps::cloud))
+        .first(conn)
+        .optional()
 }
 
 /// Every row, for `zoomsync reencrypt`.

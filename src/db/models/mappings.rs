@@ -19,6 +19,18 @@ crate::text_enum! {
     }
 }
 
+crate::text_enum! {
+    /// What a mapped ID names: a meeting or a webinar. They share one ID space at Zoom, but a
+    /// webinar's join token comes from its own endpoint (and needs its own scope).
+    #[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema, Default)]
+    #[serde(rename_all = "snake_case")]
+    pub enum MeetingKind {
+        #[default]
+        Meeting = "meeting",
+        Webinar = "webinar",
+    }
+}
+
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = meeting_mappings)]
 pub struct MappingRow {
@@ -28,6 +40,7 @@ pub struct MappingRow {
     pub source: Source,
     pub synced_at: NaiveDateTime,
     pub event_ts: Option<i64>,
+    pub kind: MeetingKind,
 }
 
 /// Maps `meeting_id` to a credential, or refreshes the mapping. A write carrying an `event_ts`
@@ -48,6 +61,7 @@ pub fn upsert(conn: &mut AnyConnection, row: &MappingRow) -> QueryResult<bool> {
         meeting_mappings::source.eq(row.source),
         meeting_mappings::synced_at.eq(row.synced_at),
         meeting_mappings::event_ts.eq(row.event_ts),
+        meeting_mappings::kind.eq(row.kind),
     );
     match row.event_ts {
         Some(ts) => diesel::update(target)
@@ -158,6 +172,8 @@ pub fn delete_host_for(conn: &mut AnyConnection, host_user_id: &str, credential_
 #[derive(Clone, Debug, Queryable)]
 pub struct Candidate {
     pub meeting_id: i64,
+    /// What the mapped ID names; a meeting for a credential a bot named (not mapped).
+    pub meeting_kind: MeetingKind,
     pub host_user_id: String,
     /// How the meeting came to be mapped; `None` for a credential a bot named (not mapped).
     pub source: Option<Source>,
@@ -178,6 +194,7 @@ pub fn candidates(conn: &mut AnyConnection, meeting_id: i64) -> QueryResult<Vec<
         .filter(meeting_mappings::meeting_id.eq(meeting_id))
         .select((
             meeting_mappings::meeting_id,
+            meeting_mappings::kind,
             meeting_mappings::host_user_id,
             meeting_mappings::source.nullable(),
             meeting_mappings::synced_at,
@@ -229,6 +246,7 @@ pub fn list(
 pub fn delete_stale(
     conn: &mut AnyConnection,
     credential_id: &str,
+    listed: &[MeetingKind],
     sync_started: NaiveDateTime,
     lookup_cutoff: NaiveDateTime,
 ) -> QueryResult<usize> {
@@ -236,6 +254,8 @@ pub fn delete_stale(
         meeting_mappings::table.filter(meeting_mappings::credential_id.eq(credential_id)).filter(
             meeting_mappings::source
                 .ne(Source::Lookup)
+                // What the backfill did not list (webinars without the scope) it cannot call stale.
+                .and(meeting_mappings::kind.eq_any(listed))
                 .and(meeting_mappings::synced_at.lt(sync_started))
                 .or(meeting_mappings::source.eq(Source::Lookup).and(meeting_mappings::synced_at.lt(lookup_cutoff))),
         ),

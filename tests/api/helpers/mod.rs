@@ -1,6 +1,7 @@
 pub mod app;
 pub mod browser;
 pub mod db;
+pub mod flaky;
 pub mod logs;
 pub mod process;
 pub mod world;

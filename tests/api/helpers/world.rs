@@ -106,6 +106,17 @@ impl World {
         account_id: Option<&str>,
         scopes: Option<&[&str]>,
     ) -> RegisteredApp {
+        self.app_on(kind, account_id, scopes, None).await
+    }
+
+    /// The same, registered in zoomsync on `cloud` (`zoom`, `zoomgov`; `None`: not said).
+    pub async fn app_on(
+        &self,
+        kind: &'static str,
+        account_id: Option<&str>,
+        scopes: Option<&[&str]>,
+        cloud: Option<&str>,
+    ) -> RegisteredApp {
         let suffix = rand::random::<u32>();
         let client_id = format!("client-{suffix}");
         let client_secret = format!("client-secret-{suffix}-abcdef");
@@ -113,6 +124,9 @@ impl World {
         let mut body = json!({"kind": kind, "client_id": client_id, "client_secret": client_secret, "webhook_secret": webhook_secret});
         if kind == "server_to_server" {
             body["account_id"] = json!(account_id.expect("s2s apps need an account"));
+        }
+        if let Some(cloud) = cloud {
+            body["cloud"] = json!(cloud);
         }
         let created = self.daemon.create_app(body).await;
         assert_eq!(created.status(), StatusCode::CREATED);

@@ -31,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/meetings/{meetingId}", web::get().to(meetings::get))
             .route("/meetings/{meetingId}/jointoken/local_recording", web::get().to(tokens::join_token))
             .route("/users/{userId}/webinars", web::get().to(webinars::list))
+            .route("/webinars/{webinarId}", web::get().to(webinars::get))
             .route("/webinars/{webinarId}/jointoken/local_recording", web::get().to(tokens::webinar_join_token))
             .default_service(web::to(not_found)),
     );
@@ -117,6 +118,15 @@ pub const LIST_WEBINARS: Endpoint = Endpoint {
     category: Category::Medium,
     scope: "webinar:read:list_webinars",
     admin_scope: "webinar:read:list_webinars:admin",
+    classic: &["webinar:read"],
+    classic_admin: &["webinar:read:admin"],
+    admin_only: false,
+};
+
+pub const GET_WEBINAR: Endpoint = Endpoint {
+    category: Category::Light,
+    scope: "webinar:read:webinar",
+    admin_scope: "webinar:read:webinar:admin",
     classic: &["webinar:read"],
     classic_admin: &["webinar:read:admin"],
     admin_only: false,

@@ -1,14 +1,14 @@
 //! `GET /v2/users/{userId}/webinars` (docs/zoom.md §3.7): a user's webinars, paged like their
-//! meetings.
+//! meetings; `GET /v2/webinars/{webinarId}`: one webinar.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
-use super::{LIST_WEBINARS, access, page_request, shapes};
+use super::{GET_WEBINAR, LIST_WEBINARS, access, page_request, shapes};
 use crate::errors::ApiError;
 use crate::http::query_map;
 use crate::sim::Sim;
-use crate::state::{Meeting, PageQuery};
+use crate::state::{Meeting, MeetingRef, PageQuery};
 
 /// The listing `type`s Zoom's List webinars takes.
 #[derive(Clone, Copy, Debug)]
@@ -63,4 +63,18 @@ pub async fn list(sim: web::Data<Sim>, req: HttpRequest, user_id: web::Path<Stri
         "total_records": page.total_records,
         "webinars": webinars,
     })))
+}
+
+/// `GET /v2/webinars/{webinarId}`: a webinar the grant can see (the host's own, or one of the
+/// host's account), in the meeting object's shape; a meeting's ID is not a webinar (3001).
+pub async fn get(
+    sim: web::Data<Sim>,
+    req: HttpRequest,
+    webinar_id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = sim.authorize(&req, &GET_WEBINAR)?;
+    let now = sim.now();
+    let world = sim.world.lock();
+    let (webinar, host) = access::webinar(&world, &caller, &webinar_id, now)?;
+    Ok(HttpResponse::Ok().json(shapes::meeting(&world, &MeetingRef::Scheduled(webinar), host, now)))
 }

@@ -18,6 +18,7 @@ pub const USER_SCOPES: &[&str] = &[
     "meeting:read:list_meetings",
     "meeting:read:local_recording_token",
     "webinar:read:list_webinars",
+    "webinar:read:webinar",
     "webinar:read:local_recording_token",
 ];
 
@@ -31,6 +32,7 @@ pub const ADMIN_SCOPES: &[&str] = &[
     "meeting:read:list_meetings:admin",
     "meeting:read:local_recording_token:admin",
     "webinar:read:list_webinars:admin",
+    "webinar:read:webinar:admin",
     "webinar:read:local_recording_token:admin",
 ];
 

@@ -1,0 +1,2 @@
+ALTER TABLE oauth_apps DROP COLUMN cloud;
+ALTER TABLE meeting_mappings DROP COLUMN kind;
