@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod pagination;
 pub mod recall;
 pub mod scopes;
+pub mod server_limits;
 pub mod services;
 pub mod startup;
 pub mod sync;

@@ -11,7 +11,7 @@ use crate::config::Settings;
 use crate::db::{Db, migrate};
 use crate::services::AppState;
 use crate::services::replicas::{self, Joined};
-use crate::{api, telemetry};
+use crate::{api, server_limits, telemetry};
 
 pub struct Application {
     port: u16,
@@ -39,9 +39,12 @@ impl Application {
         let port = listener.local_addr()?.port();
         let state = AppState::new(db, settings)?;
         let data = web::Data::new(state.clone());
+        let body_timeout = state.settings.body_timeout;
+        let workers = std::thread::available_parallelism().map_or(2, usize::from);
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(crate::console::security_headers))
+                .wrap(from_fn(move |req, next| server_limits::body_deadline(body_timeout, req, next)))
                 .wrap(from_fn(telemetry::log_requests))
                 .app_data(data.clone())
                 .configure(crate::console::configure)
@@ -50,6 +53,9 @@ impl Application {
         // Signals are handled by `serve`, which also stops the background work.
         .disable_signals()
         .shutdown_timeout(10)
+        .workers(workers)
+        .client_request_timeout(server_limits::HEADER_TIMEOUT)
+        .max_connections(server_limits::connections_per_worker(workers))
         .listen(listener)?
         .run();
         tracing::info!(port, public_url = %state.settings.public_url, "listening");

@@ -36,11 +36,15 @@ pub struct ServerConfig {
     pub bind: String,
     /// How Zoom and browsers reach us; webhook URLs and the OAuth redirect URI derive from it.
     pub public_url: String,
+    /// A request's body must arrive within this, else the request fails and its connection
+    /// closes: a stalled or trickling client cannot hold a connection.
+    #[serde(deserialize_with = "crate::lenient::u64")]
+    pub body_timeout_seconds: u64,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { bind: "127.0.0.1:8080".into(), public_url: "http://127.0.0.1:8080".into() }
+        Self { bind: "127.0.0.1:8080".into(), public_url: "http://127.0.0.1:8080".into(), body_timeout_seconds: 10 }
     }
 }
 

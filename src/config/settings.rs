@@ -35,6 +35,8 @@ pub struct ZoomSettings {
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub bind: SocketAddr,
+    /// `server.body_timeout_seconds`.
+    pub body_timeout: Duration,
     /// No trailing slash: `http://127.0.0.1:8080`.
     pub public_url: String,
     pub database: DbTarget,
@@ -103,6 +105,10 @@ impl Settings {
         let secrets = secrets::resolve(&config.security, &database)?;
         Ok(Self {
             bind,
+            body_timeout: match config.server.body_timeout_seconds {
+                0 => return Err(ConfigError::key("server.body_timeout_seconds", "must be at least 1")),
+                seconds => Duration::from_secs(seconds),
+            },
             public_url,
             database,
             pool: PoolOptions { max_size: config.database.pool_size, ..PoolOptions::default() },

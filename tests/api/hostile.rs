@@ -169,6 +169,36 @@ both_backends! {
         assert!(String::from_utf8_lossy(&out.stderr).contains("no such credential"));
     }
 
+    async fn a_stalled_body_is_cut_off_and_the_bot_endpoints_keep_answering(backend) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let world = World::start_with(backend, crate::helpers::world::sim_options(), |c| c.server.body_timeout_seconds = 1).await;
+        let Hosted { app, meeting, .. } = world.hosted_meeting().await;
+        let address = world.daemon.url("").trim_start_matches("http://").to_owned();
+        // Clients that send headers and the start of a body, then nothing.
+        let mut stalled = Vec::new();
+        for _ in 0..50 {
+            let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+            let head = format!(
+                "POST /api/v2/zoom-oauth-apps/{}/webhook HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\nx-zm-request-timestamp: 1\r\nx-zm-signature: v0=00\r\n\r\n{{\"event\"",
+                app.id
+            );
+            stream.write_all(head.as_bytes()).await.unwrap();
+            stalled.push(stream);
+        }
+        let started = std::time::Instant::now();
+        assert_eq!(world.bot("join-token", &format!("meeting_id={}", meeting.id)).await.status(), StatusCode::OK);
+        assert!(started.elapsed() < std::time::Duration::from_secs(1), "bots are not kept waiting: {:?}", started.elapsed());
+        // Each stalled request is answered (a 4xx) and closed once its body is overdue.
+        for mut stream in stalled {
+            let mut answer = Vec::new();
+            let read = tokio::time::timeout(std::time::Duration::from_secs(5), stream.read_to_end(&mut answer)).await;
+            assert!(read.is_ok(), "a stalled body held its connection past the deadline");
+            let text = String::from_utf8_lossy(&answer);
+            assert!(text.is_empty() || text.starts_with("HTTP/1.1 4"), "{text}");
+        }
+        assert_eq!(world.daemon.client.get(world.daemon.url("/healthz")).send().await.unwrap().status(), StatusCode::OK);
+    }
+
     async fn following_connect_links_stores_nothing(backend) {
         let world = World::start(backend).await;
         let app = world.app("user_level", None).await;

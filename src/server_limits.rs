@@ -1,0 +1,92 @@
+//! What keeps idle, slow or stalled clients from starving the endpoints bots and Zoom need:
+//! a deadline for each request's body, a short wait for its headers, and as many connections
+//! as the process's open-file limit allows (past it, new connections wait in the kernel's
+//! backlog instead of failing the whole process with `EMFILE`).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use actix_web::HttpMessage as _;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::error::PayloadError;
+use actix_web::middleware::Next;
+use actix_web::web::Bytes;
+use futures_util::Stream;
+
+/// A request's headers must arrive within this (actix's `client_request_timeout`).
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(2);
+/// File descriptors kept for everything but client connections: database pool, Zoom clients,
+/// log and data files.
+const RESERVED_FILES: u64 = 128;
+/// actix's own default, the most a worker takes when the limit is generous.
+const MOST_CONNECTIONS: usize = 25_000;
+
+/// Connections each of `workers` may hold: the open-file limit, less a reserve, shared out.
+pub fn connections_per_worker(workers: usize) -> usize {
+    let files = open_file_limit().unwrap_or(MOST_CONNECTIONS as u64 * workers as u64);
+    let per_worker = files.saturating_sub(RESERVED_FILES) / workers.max(1) as u64;
+    (per_worker as usize).clamp(16, MOST_CONNECTIONS)
+}
+
+/// The soft `RLIMIT_NOFILE`, read from `/proc/self/limits` (Linux); `None` elsewhere or when
+/// unlimited.
+fn open_file_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line.trim_start_matches("Max open files").split_whitespace().next()?.parse().ok()
+}
+
+/// Middleware: the request's body must be read in full within `deadline` of the request's
+/// start, else reading it fails (a 4xx from the extractor) and the connection closes.
+pub async fn body_deadline(
+    deadline: Duration,
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let body = req.take_payload();
+    let timer = Box::pin(tokio::time::sleep(deadline));
+    req.set_payload(Payload::Stream { payload: Box::pin(Deadlined { body, timer }) });
+    next.call(req).await
+}
+
+struct Deadlined {
+    body: Payload,
+    timer: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl Stream for Deadlined {
+    type Item = Result<Bytes, PayloadError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if let Poll::Ready(next) = Pin::new(&mut self.body).poll_next(cx) {
+            return Poll::Ready(next);
+        }
+        match self.timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Some(Err(PayloadError::Io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the request body did not arrive in time",
+            ))))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connections_fit_inside_the_open_file_limit() {
+        let per_worker = connections_per_worker(2);
+        if let Some(files) = open_file_limit() {
+            assert!(
+                (per_worker as u64) * 2 + RESERVED_FILES <= files.max(RESERVED_FILES + 32),
+                "{per_worker} of {files}"
+            );
+        }
+        assert!((16..=MOST_CONNECTIONS).contains(&per_worker));
+    }
+}
