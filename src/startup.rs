@@ -20,6 +20,7 @@ pub struct Application {
     schedule: Option<tokio_cron_scheduler::JobScheduler>,
     backfills: Option<tokio::task::JoinHandle<()>>,
     housekeeping: tokio::task::JoinHandle<()>,
+    revokes: tokio::task::JoinHandle<()>,
     replicas: Joined,
 }
 
@@ -62,9 +63,10 @@ impl Application {
         let backfills = crate::sync::start_worker(&state);
         let schedule = crate::sync::schedule::start(&state).await?;
         let housekeeping = tokio::spawn(crate::housekeeping::run(state.db.clone()));
+        let revokes = tokio::spawn(crate::services::credentials::run_pending_deletes(state.clone()));
         // Join the other replicas before the first bot arrives.
         let replicas = replicas::join(&state).await;
-        Ok(Self { port, server, state, schedule, backfills, housekeeping, replicas })
+        Ok(Self { port, server, state, schedule, backfills, housekeeping, revokes, replicas })
     }
 
     pub fn port(&self) -> u16 {
@@ -83,6 +85,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         self.housekeeping.abort();
+        self.revokes.abort();
         if let Some(backfills) = &self.backfills {
             backfills.abort();
         }

@@ -9,7 +9,7 @@ use crate::db::models::credentials::ListFilter;
 use crate::error::{AppError, ErrorBody};
 use crate::pagination::{Page, PageParams};
 use crate::services::AppState;
-use crate::services::credentials::{AccessTokenView, CredentialView, LogView};
+use crate::services::credentials::{AccessTokenView, CredentialView, Deletion, LogView};
 use crate::services::{connect, credentials};
 
 /// Connect a Zoom user (or account) with an authorization code the caller obtained, or, for a
@@ -111,10 +111,22 @@ pub async fn get(_: Admin, state: web::Data<AppState>, id: web::Path<String>) ->
 
 /// Revoke a credential at Zoom, then delete it with its mappings.
 #[utoipa::path(delete, path = "/api/v2/zoom-oauth-credentials/{id}/", operation_id = "delete_credential", tag = "credentials", params(("id" = String, Path)),
-    responses((status = 204, description = "Deleted"), (status = 404, description = "Not found", body = ErrorBody<'static>), (status = 401, description = "No or wrong admin token", body = ErrorBody<'static>)))]
+    responses((status = 204, description = "Revoked at Zoom and deleted"),
+        (status = 202, description = "Zoom could not revoke the grant for now: the credential mints nothing and is deleted once a retried revoke succeeds", body = RevokePending),
+        (status = 404, description = "Not found", body = ErrorBody<'static>), (status = 401, description = "No or wrong admin token", body = ErrorBody<'static>)))]
 pub async fn delete(_: Admin, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
-    credentials::delete(&state, &id).await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(match credentials::delete(&state, &id).await? {
+        Deletion::Done => HttpResponse::NoContent().finish(),
+        Deletion::RevokePending(detail) => HttpResponse::Accepted().json(RevokePending { revoke: "pending", detail }),
+    })
+}
+
+/// The answer to a deletion whose revoke at Zoom is still to be confirmed.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct RevokePending {
+    /// Always `pending`.
+    pub revoke: &'static str,
+    pub detail: String,
 }
 
 /// An access token valid at least 120 s more (customer-managed OAuth).

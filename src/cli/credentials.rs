@@ -46,9 +46,13 @@ pub async fn run(state: &AppState, command: CredentialCommand) -> ExitCode {
             ExitCode::SUCCESS
         }
         CredentialCommand::Remove { id } => match credentials::delete(state, &id).await {
-            Ok(()) => {
-                println!("removed credential {id}");
+            Ok(credentials::Deletion::Done) => {
+                println!("removed credential {id} (revoked at Zoom)");
                 ExitCode::SUCCESS
+            }
+            Ok(credentials::Deletion::RevokePending(detail)) => {
+                eprintln!("credential {id} is not removed yet: {detail}");
+                ExitCode::from(4)
             }
             Err(e) => output::failure(&e),
         },

@@ -49,6 +49,7 @@ diesel::table! {
         sync_lease_until -> Nullable<Timestamp>,
         sync_tick -> Nullable<Timestamp>,
         connected_at -> Nullable<Timestamp>,
+        delete_requested_at -> Nullable<Timestamp>,
     }
 }
 

@@ -231,6 +231,7 @@ async fn store(state: &AppState, app: &AppRow, tokens: TokenResponse) -> Result<
                             refresh_lease_owner: None,
                             refresh_lease_until: None,
                             connected_at: Some(now),
+                            delete_requested_at: None,
                         },
                     )?;
                 }

@@ -1,6 +1,9 @@
 //! Connected Zoom users and accounts: list, read, delete (revoking at Zoom first), and the
 //! access token Recall-style customer-managed OAuth asks for.
 
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
@@ -13,7 +16,7 @@ use crate::error::AppError;
 use crate::pagination::{self, Cursor};
 use crate::scopes::{self, Capability};
 use crate::services::AppState;
-use crate::time::utc;
+use crate::time::{self, utc};
 use crate::zoom::ClientCredentials;
 
 /// A credential as the API shows it (Recall's shape, plus what an admin needs to act on it).
@@ -35,6 +38,10 @@ pub struct CredentialView {
     /// *Extension*: until when Zoom's daily limit pauses calls for the credential's account
     /// (bots get 503 until then); `null` when it does not.
     pub daily_limited_until: Option<DateTime<Utc>>,
+    /// *Extension*: an admin deleted it at this time, and Zoom has not confirmed revoking the
+    /// grant yet: it mints nothing, and the revoke is retried until Zoom confirms (then the
+    /// credential is gone). `null` otherwise.
+    pub delete_requested_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -63,6 +70,7 @@ impl CredentialView {
                 .map(|(capability, scope)| MissingScope { capability, scope })
                 .collect(),
             daily_limited_until: None,
+            delete_requested_at: row.delete_requested_at.map(utc),
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
         }
@@ -119,20 +127,92 @@ pub fn parse_status(text: &str) -> Result<Health, AppError> {
     Health::parse(text).ok_or_else(|| AppError::bad_request("invalid_query", "`status` must be healthy or unhealthy"))
 }
 
-/// Revokes the credential at Zoom (a failure is logged and does not block), then deletes it
-/// with its mappings and log.
-pub async fn delete(state: &AppState, id: &str) -> Result<(), AppError> {
+/// How a deletion ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Deletion {
+    /// Revoked at Zoom (or nothing left to revoke there) and deleted.
+    Done,
+    /// Zoom could not be reached to revoke the grant: the credential mints nothing from now on
+    /// and is deleted once a retried revoke succeeds. Says why.
+    RevokePending(String),
+}
+
+/// Revokes the credential at Zoom, then deletes it with its mappings and log. While Zoom cannot
+/// be reached the grant would stay active there, so the credential is kept, unable to mint,
+/// and the revoke retried ([`retry_pending_deletes`]) until Zoom confirms.
+pub async fn delete(state: &AppState, id: &str) -> Result<Deletion, AppError> {
     let row = find(state, id).await?;
     if let Err(e) = revoke(state, &row).await {
-        tracing::warn!(credential = %row.id, error = %e, "revoking at Zoom failed; deleting anyway");
+        let detail = format!(
+            "deleted by an admin; revoking the grant at Zoom failed for now ({e}) and is retried until Zoom confirms"
+        );
+        let (credential, shown) = (row.id.clone(), detail.clone());
+        state.db.write(move |conn| credentials::request_delete(conn, &credential, &shown, time::now())).await?;
+        state.tokens.forget(&row.id);
+        state.log.warning(&row.id, detail.clone());
+        tracing::warn!(credential = %row.id, error = %e, "revoking at Zoom failed; the credential is kept, unusable, until a retry succeeds");
+        return Ok(Deletion::RevokePending(detail));
     }
     // Zoom answers a revoke with an `app_deauthorized` event, whose webhook may delete the
     // credential before we do: gone is what was asked for.
     match remove(state, &row.id, "deleted by an admin").await {
-        Err(AppError::NotFound(_)) => Ok(()),
-        other => other,
+        Err(AppError::NotFound(_)) | Ok(()) => Ok(Deletion::Done),
+        Err(other) => Err(other),
     }
 }
+
+/// Retries the revokes that failed when admins deleted credentials, with backoff per
+/// credential (`attempts` remembers them in this process); a confirmed one deletes the
+/// credential. Returns how many went.
+pub async fn retry_pending_deletes(state: &AppState, attempts: &mut HashMap<String, (u32, Instant)>) -> usize {
+    let pending = match state.db.read(|conn| credentials::pending_deletes(conn, 100)).await {
+        Ok(rows) => rows,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the pending revokes; will retry");
+            return 0;
+        }
+    };
+    let mut done = 0;
+    for row in pending {
+        let (tries, next) = attempts.get(&row.id).copied().unwrap_or((0, Instant::now()));
+        if Instant::now() < next {
+            continue;
+        }
+        match revoke(state, &row).await {
+            Ok(()) => {
+                attempts.remove(&row.id);
+                if remove(state, &row.id, "deleted by an admin; Zoom confirmed the revoke").await.is_ok() {
+                    state.log.info(&row.id, "Zoom confirmed the revoke; credential deleted");
+                    done += 1;
+                }
+            }
+            Err(e) => {
+                let wait = REVOKE_RETRY_FIRST.saturating_mul(2u32.saturating_pow(tries)).min(REVOKE_RETRY_MOST);
+                attempts.insert(row.id.clone(), (tries + 1, Instant::now() + wait));
+                tracing::debug!(credential = %row.id, error = %e, seconds = wait.as_secs(), "revoke still failing");
+            }
+        }
+    }
+    done
+}
+
+/// Runs [`retry_pending_deletes`] until the process ends.
+pub async fn run_pending_deletes(state: AppState) {
+    let mut attempts = HashMap::new();
+    let mut tick = tokio::time::interval(REVOKE_RETRY_FIRST);
+    loop {
+        tick.tick().await;
+        let done = retry_pending_deletes(&state, &mut attempts).await;
+        if done > 0 {
+            tracing::info!(deleted = done, "credentials deleted once Zoom confirmed their revoke");
+        }
+    }
+}
+
+/// The first retry of a failed revoke comes after this, each later one after twice as long,
+/// at most [`REVOKE_RETRY_MOST`].
+const REVOKE_RETRY_FIRST: Duration = Duration::from_secs(2);
+const REVOKE_RETRY_MOST: Duration = Duration::from_secs(600);
 
 /// Deletes a credential without calling Zoom (Zoom told us it is gone, or it was revoked).
 pub async fn remove(state: &AppState, id: &str, why: &str) -> Result<(), AppError> {
@@ -175,6 +255,13 @@ async fn revoke(state: &AppState, row: &CredentialRow) -> Result<(), AppError> {
         }
     }
     match last {
+        // Zoom answered, and refused the token: none of ours is valid there any more, so there
+        // is no grant left to revoke. (A refused client secret is the app's fault: the grant
+        // stands, and the revoke waits for the secret to be fixed.)
+        Some(e) if !e.is_transient() && !e.is_client_rejected() => {
+            tracing::info!(credential = %row.id, error = %e.summary(), "Zoom holds no valid token of the credential to revoke");
+            Ok(())
+        }
         Some(e) => Err(AppError::Unavailable(format!("Zoom did not revoke the token: {}", e.summary()))),
         None => Ok(()),
     }

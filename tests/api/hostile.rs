@@ -169,6 +169,34 @@ both_backends! {
         assert!(String::from_utf8_lossy(&out.stderr).contains("no such credential"));
     }
 
+    async fn a_credential_deleted_while_zoom_is_down_is_revoked_once_zoom_is_back(backend) {
+        let world = World::start(backend).await;
+        let Hosted { app, meeting, credential, host, .. } = world.hosted_meeting().await;
+        let id = credential["id"].as_str().unwrap().to_owned();
+        world.sim.add_fault(&NewFault {
+            method: Some("POST".into()),
+            count: Some(1000),
+            ..fault("/oauth/revoke", 503, json!({"reason": "busy", "error": "server_error"}))
+        }).await.unwrap();
+        let path = format!("/api/v2/zoom-oauth-credentials/{id}/");
+        let deleted = world.daemon.admin(reqwest::Method::DELETE, &path).send().await.unwrap();
+        assert_eq!(deleted.status(), StatusCode::ACCEPTED, "not a 204: the grant is still active at Zoom");
+        assert_eq!(crate::helpers::json(deleted).await["revoke"], "pending");
+        let shown = crate::helpers::json(world.daemon.admin(reqwest::Method::GET, &path).send().await.unwrap()).await;
+        assert_eq!(shown["status"], "unhealthy");
+        assert!(shown["delete_requested_at"].is_string(), "{shown}");
+        assert_eq!(world.bot("join-token", &format!("meeting_id={}", meeting.id)).await.status(), StatusCode::NOT_FOUND, "it mints nothing meanwhile");
+        let grants = world.sim.grants(Some(&app.client_id), Some(&host.id)).await.unwrap();
+        assert!(grants.iter().any(|g| g.active), "Zoom still holds the grant");
+
+        world.sim.clear_faults().await.unwrap();
+        world.eventually("the retried revoke to delete the credential", || async {
+            world.daemon.admin(reqwest::Method::GET, &path).send().await.unwrap().status() == StatusCode::NOT_FOUND
+        }).await;
+        let grants = world.sim.grants(Some(&app.client_id), Some(&host.id)).await.unwrap();
+        assert!(grants.iter().all(|g| !g.active), "revoked at Zoom: {grants:?}");
+    }
+
     async fn a_stalled_body_is_cut_off_and_the_bot_endpoints_keep_answering(backend) {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let world = World::start_with(backend, crate::helpers::world::sim_options(), |c| c.server.body_timeout_seconds = 1).await;

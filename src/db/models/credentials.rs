@@ -58,6 +58,8 @@ pub struct CredentialRow {
     pub sync_tick: Option<NaiveDateTime>,
     /// When the user last connected or reconnected (`None` on rows from before it was kept).
     pub connected_at: Option<NaiveDateTime>,
+    /// An admin deleted it, and Zoom has not confirmed revoking the grant yet.
+    pub delete_requested_at: Option<NaiveDateTime>,
 }
 
 impl CredentialRow {
@@ -167,6 +169,8 @@ pub struct Reconnect<'a> {
     pub refresh_lease_owner: Option<&'a str>,
     pub refresh_lease_until: Option<NaiveDateTime>,
     pub connected_at: Option<NaiveDateTime>,
+    /// A reconnect withdraws a deletion whose revoke was pending.
+    pub delete_requested_at: Option<NaiveDateTime>,
 }
 
 pub fn insert(conn: &mut AnyConnection, credential: &NewCredential<'_>) -> QueryResult<()> {
@@ -308,6 +312,27 @@ pub fn mark_unhealthy(conn: &mut AnyConnection, id: &str, detail: &str, now: Nai
 
 pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<CredentialRow>> {
     credentials::table.find(id).select(CredentialRow::as_select()).first(conn).optional()
+}
+
+/// Marks a credential deleted by an admin whose revoke Zoom has not confirmed: it mints nothing
+/// (unhealthy, saying why) and loses its mappings, and the revoke is retried.
+pub fn request_delete(conn: &mut AnyConnection, id: &str, detail: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    mark_unhealthy(conn, id, detail, now)?;
+    diesel::delete(
+        crate::db::schema::meeting_mappings::table.filter(crate::db::schema::meeting_mappings::credential_id.eq(id)),
+    )
+    .execute(conn)?;
+    diesel::update(credentials::table.find(id)).set(credentials::delete_requested_at.eq(Some(now))).execute(conn)
+}
+
+/// Credentials whose revoke is pending, oldest request first.
+pub fn pending_deletes(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<CredentialRow>> {
+    credentials::table
+        .filter(credentials::delete_requested_at.is_not_null())
+        .order(credentials::delete_requested_at.asc())
+        .limit(limit)
+        .select(CredentialRow::as_select())
+        .load(conn)
 }
 
 /// [`find`], with the cloud of the credential's app (where its Zoom calls go).

@@ -1,0 +1,1 @@
+ALTER TABLE credentials DROP COLUMN delete_requested_at;
