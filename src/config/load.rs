@@ -118,7 +118,12 @@ pub fn load_from(file: Option<&Path>, env: impl IntoIterator<Item = (String, Str
             _ => path,
         };
         let message = if unknown.is_some() { format!("unknown key ({message})") } else { message };
-        ConfigError { origin: origins.get(&key).cloned(), key: Some(key), message }
+        // An unknown section is named without its key: any of its keys' origins says where.
+        let origin = origins
+            .get(&key)
+            .or_else(|| origins.iter().find(|(known, _)| known.starts_with(&format!("{key}."))).map(|(_, o)| o))
+            .cloned();
+        ConfigError { origin, key: Some(key), message }
     })
 }
 

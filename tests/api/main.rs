@@ -20,6 +20,7 @@ mod keys;
 mod layers;
 mod metrics;
 mod migrations;
+mod properties;
 mod refresh;
 mod replicas;
 mod startup;
