@@ -180,6 +180,10 @@ def check_chart(root):
                 check(f"{label}: every secret comes from the Secret {expected}", refs == [expected] * 4, str(refs))
                 has_init = any(c["args"] == ["migrate"] for c in spec.get("initContainers", []))
                 check(f"{label}: migrations in an init container: {has_init}", has_init == values.get("migrations", {}).get("initContainer", True))
+            for ingress in objects(manifests, "Ingress"):
+                paths = [p["path"] for r in ingress["spec"]["rules"] for p in r["http"]["paths"]]
+                leaks = [p for p in paths if "/metrics".startswith(p.rstrip("/") + "/") or p.startswith("/metrics")]
+                check(f"{label}: the Ingress does not publish /metrics", not leaks, f"paths {leaks}")
             secrets = list(objects(manifests, "Secret"))
             check(f"{label}: Secret rendered only without existingSecret", bool(secrets) == (not values.get("existingSecret")))
 
