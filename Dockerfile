@@ -29,9 +29,10 @@ ARG PREBUILT=
 ARG ZOOMSYNC_UID=10001
 # Headers for openssl-sys and pq-sys, a C compiler for the healthcheck, binutils for strip.
 # Skipped when the base already has them (a local base built offline).
-RUN pkgs="pkg-config libssl-dev libpq-dev ca-certificates gcc libc6-dev binutils"; \
-    if ! dpkg-query -W $pkgs >/dev/null 2>&1; then \
-      apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $pkgs \
+RUN missing=$(for p in pkg-config libssl-dev libpq-dev ca-certificates gcc libc6-dev binutils; do \
+      dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' || echo "$p"; done); \
+    if [ -n "$missing" ]; then \
+      apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing \
       && rm -rf /var/lib/apt/lists/*; \
     fi
 WORKDIR /src
