@@ -165,7 +165,8 @@ def check_chart(root):
                 )
                 pre_stop = container.get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get("seconds", 0)
                 grace = spec["terminationGracePeriodSeconds"]
-                check(f"{label}: grace {grace} s covers preStop {pre_stop} s + the 30 s bounded wait", grace >= pre_stop + 30)
+                # The daemon's graceful stop: 10 s for requests, then 25 s for refreshes in flight.
+                check(f"{label}: grace {grace} s covers preStop {pre_stop} s + the 35 s bounded stop", grace >= pre_stop + 35)
                 env = {e["name"]: e for e in container["env"]}
                 refs = [
                     env[n].get("valueFrom", {}).get("secretKeyRef", {}).get("name")
