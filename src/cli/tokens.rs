@@ -41,8 +41,8 @@ pub enum TokenCommand {
 /// The user a bot acts for.
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct UserArgs {
-    /// A Zoom user id, or an email (any case).
-    #[arg(long, conflicts_with = "credential")]
+    /// A Zoom user id, or an email (any case). Zoom's ids may begin with `-`: taken as the value.
+    #[arg(long, conflicts_with = "credential", allow_hyphen_values = true)]
     pub user: Option<String>,
     /// A credential id: its own user.
     #[arg(long)]

@@ -24,6 +24,9 @@ use crate::urls;
 use crate::zoom::types::{TokenResponse, User};
 use crate::zoom::{ClientCredentials, ZoomError};
 
+/// How long storing a new connection keeps trying through a busy database.
+const STORE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// How long a user has to finish Zoom's consent screen.
 const STATE_LIFETIME_MINUTES: i64 = 10;
 
@@ -200,9 +203,9 @@ async fn store(state: &AppState, app: &AppRow, tokens: TokenResponse) -> Result<
     let access = tokens.access_token;
     let refresh: Option<SecretString> = tokens.refresh_token;
 
-    let (row, created) = state
-        .db
-        .write_with(move |conn| {
+    // The code is spent at Zoom: these tokens exist only here now. A busy database (a lock, a
+    // deadlock with the backfill of a connection a moment ago) is waited for, bounded.
+    let write = move |conn: &mut crate::db::AnyConnection| {
             let now = time::now();
             let existing = credentials::find_by_subject(conn, &app_id, &subject)?;
             let id = existing.as_ref().map(|c| c.id.clone()).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
@@ -299,8 +302,17 @@ async fn store(state: &AppState, app: &AppRow, tokens: TokenResponse) -> Result<
             let row = credentials::find(conn, &id)?
                 .ok_or_else(|| AppError::Internal(anyhow::anyhow!("credential vanished")))?;
             Ok::<_, AppError>((row, existing.is_none()))
-        })
-        .await?;
+    };
+    let deadline = std::time::Instant::now() + STORE_PATIENCE;
+    let (row, created) = loop {
+        match state.db.write_with(write.clone()).await {
+            Err(AppError::Unavailable(why)) if std::time::Instant::now() < deadline => {
+                tracing::warn!(why, "storing a new connection failed for now; trying again");
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            other => break other?,
+        }
+    };
 
     state.tokens.forget(&row.id);
     let who = row.email.clone().unwrap_or_else(|| row.zoom_user_id.clone());

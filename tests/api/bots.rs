@@ -342,6 +342,8 @@ both_backends! {
         let zak = run_cli(dir, &env, &["token", "zak", "--user", &ext.sender.id]);
         assert!(zak.status.success(), "{}", String::from_utf8_lossy(&zak.stderr));
         assert_eq!(run_cli(dir, &env, &["token", "obf", &meeting, "--user", "nobody"]).status.code(), Some(3));
+        // Zoom's user ids may begin with `-`: still a value, not an unknown flag (exit 2).
+        assert_eq!(run_cli(dir, &env, &["token", "zak", "--user", "-kNoSuchUser"]).status.code(), Some(3));
 
         let explained = run_cli(dir, &env, &["explain", &meeting, "--user", &ext.sender.email, "--json"]);
         let explained: Value = serde_json::from_slice(&explained.stdout).unwrap();
