@@ -46,10 +46,28 @@ pub async fn body_deadline(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    // Requests without a body (every bot's GET) pay for no timer.
+    if !has_body(&req) {
+        return next.call(req).await;
+    }
     let body = req.take_payload();
     let timer = Box::pin(tokio::time::sleep(deadline));
     req.set_payload(Payload::Stream { payload: Box::pin(Deadlined { body, timer }) });
     next.call(req).await
+}
+
+/// Whether the request announces a body: HTTP/1.1 has one only with `Transfer-Encoding` or a
+/// non-zero `Content-Length`.
+fn has_body(req: &ServiceRequest) -> bool {
+    use actix_web::http::header::{CONTENT_LENGTH, TRANSFER_ENCODING};
+    let headers = req.headers();
+    if headers.contains_key(TRANSFER_ENCODING) {
+        return true;
+    }
+    match headers.get(CONTENT_LENGTH) {
+        Some(length) => length.to_str().map_or(true, |v| v.trim() != "0"),
+        None => false,
+    }
 }
 
 struct Deadlined {

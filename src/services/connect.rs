@@ -206,44 +206,18 @@ async fn store(state: &AppState, app: &AppRow, tokens: TokenResponse) -> Result<
     // The code is spent at Zoom: these tokens exist only here now. A busy database (a lock, a
     // deadlock with the backfill of a connection a moment ago) is waited for, bounded.
     let write = move |conn: &mut crate::db::AnyConnection| {
-            let now = time::now();
-            let existing = credentials::find_by_subject(conn, &app_id, &subject)?;
-            let id = existing.as_ref().map(|c| c.id.clone()).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-            let access = cipher.seal(Field::CredentialAccessToken, &id, access.expose_secret())?;
-            let refresh =
-                refresh.map(|r| cipher.seal(Field::CredentialRefreshToken, &id, r.expose_secret())).transpose()?;
-            match &existing {
-                Some(_) => {
-                    credentials::reconnect(
-                        conn,
-                        &id,
-                        &Reconnect {
-                            zoom_user_id: &user_id,
-                            account_id: &account_id,
-                            email: email.as_deref(),
-                            scopes: &scopes,
-                            refresh_token: refresh.as_deref(),
-                            access_token: Some(&access),
-                            access_token_expires_at: Some(expires_at),
-                            status: Health::Healthy,
-                            status_detail: None,
-                            last_refreshed_at: Some(now),
-                            pmi,
-                            vanity_name: vanity.as_deref(),
-                            updated_at: now,
-                            refresh_lease_owner: None,
-                            refresh_lease_until: None,
-                            connected_at: Some(now),
-                            delete_requested_at: None,
-                        },
-                    )?;
-                }
-                None => credentials::insert(
+        let now = time::now();
+        let existing = credentials::find_by_subject(conn, &app_id, &subject)?;
+        let id = existing.as_ref().map(|c| c.id.clone()).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let access = cipher.seal(Field::CredentialAccessToken, &id, access.expose_secret())?;
+        let refresh =
+            refresh.map(|r| cipher.seal(Field::CredentialRefreshToken, &id, r.expose_secret())).transpose()?;
+        match &existing {
+            Some(_) => {
+                credentials::reconnect(
                     conn,
-                    &NewCredential {
-                        id: &id,
-                        app_id: &app_id,
-                        subject: &subject,
+                    &id,
+                    &Reconnect {
                         zoom_user_id: &user_id,
                         account_id: &account_id,
                         email: email.as_deref(),
@@ -253,55 +227,73 @@ async fn store(state: &AppState, app: &AppRow, tokens: TokenResponse) -> Result<
                         access_token_expires_at: Some(expires_at),
                         status: Health::Healthy,
                         status_detail: None,
-                        meeting_sync_status: SyncStatus::NotStarted,
                         last_refreshed_at: Some(now),
                         pmi,
                         vanity_name: vanity.as_deref(),
-                        version: 0,
-                        created_at: now,
                         updated_at: now,
+                        refresh_lease_owner: None,
+                        refresh_lease_until: None,
                         connected_at: Some(now),
+                        delete_requested_at: None,
                     },
-                )
-                .map_err(|e| match e {
-                    DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                        AppError::Conflict("this Zoom account was connected at the same moment; retry".into())
-                    }
-                    other => other.into(),
-                })?,
-            }
-            if !user_id.is_empty() {
-                zoom_users::upsert_from_api(
-                    conn,
-                    &user_id,
-                    &account_id,
-                    email.as_deref(),
-                    pmi,
-                    vanity.as_deref(),
-                    now,
                 )?;
-                // The user's PMI, to every credential that can mint for it (this one, and the
-                // account-wide credentials of the user's account).
-                if let Some(pmi) = pmi {
-                    for credential_id in credentials::able_to_mint_for(conn, &user_id, &account_id)? {
-                        mappings::upsert(
-                            conn,
-                            &MappingRow {
-                                meeting_id: pmi,
-                                credential_id,
-                                host_user_id: user_id.clone(),
-                                source: Source::Pmi,
-                                synced_at: now,
-                                event_ts: None,
-                                kind: MeetingKind::Meeting,
-                            },
-                        )?;
-                    }
+            }
+            None => credentials::insert(
+                conn,
+                &NewCredential {
+                    id: &id,
+                    app_id: &app_id,
+                    subject: &subject,
+                    zoom_user_id: &user_id,
+                    account_id: &account_id,
+                    email: email.as_deref(),
+                    scopes: &scopes,
+                    refresh_token: refresh.as_deref(),
+                    access_token: Some(&access),
+                    access_token_expires_at: Some(expires_at),
+                    status: Health::Healthy,
+                    status_detail: None,
+                    meeting_sync_status: SyncStatus::NotStarted,
+                    last_refreshed_at: Some(now),
+                    pmi,
+                    vanity_name: vanity.as_deref(),
+                    version: 0,
+                    created_at: now,
+                    updated_at: now,
+                    connected_at: Some(now),
+                },
+            )
+            .map_err(|e| match e {
+                DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                    AppError::Conflict("this Zoom account was connected at the same moment; retry".into())
+                }
+                other => other.into(),
+            })?,
+        }
+        if !user_id.is_empty() {
+            zoom_users::upsert_from_api(conn, &user_id, &account_id, email.as_deref(), pmi, vanity.as_deref(), now)?;
+            // The user's PMI, to every credential that can mint for it (this one, and the
+            // account-wide credentials of the user's account).
+            if let Some(pmi) = pmi {
+                for credential_id in credentials::able_to_mint_for(conn, &user_id, &account_id)? {
+                    mappings::upsert(
+                        conn,
+                        &MappingRow {
+                            meeting_id: pmi,
+                            credential_id,
+                            host_user_id: user_id.clone(),
+                            source: Source::Pmi,
+                            synced_at: now,
+                            event_ts: None,
+                            kind: MeetingKind::Meeting,
+                        },
+                    )?;
                 }
             }
-            let row = credentials::find(conn, &id)?
-                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("credential vanished")))?;
-            Ok::<_, AppError>((row, existing.is_none()))
+        }
+        let row =
+            credentials::find(conn, &id)?.ok_or_else(|| AppError::Internal(anyhow::anyhow!("credential vanished")))?;
+        Ok::<_, AppError>((row, existing.is_none()))
     };
     let deadline = std::time::Instant::now() + STORE_PATIENCE;
     let (row, created) = loop {
