@@ -27,6 +27,10 @@ ARG BUILDER_IMAGE=rust:1-bookworm
 FROM ${BUILDER_IMAGE} AS builder
 ARG PREBUILT=
 ARG ZOOMSYNC_UID=10001
+# The build context has no .git: pass the revision (`--build-arg ZOOMSYNC_REVISION=$(git
+# rev-parse --short=12 HEAD)`) for `zoomsync --version` and `zoomsync_build_info`.
+ARG ZOOMSYNC_REVISION=
+ENV ZOOMSYNC_REVISION=${ZOOMSYNC_REVISION}
 # Headers for openssl-sys and pq-sys, a C compiler for the healthcheck, binutils for strip.
 # Skipped when the base already has them (a local base built offline).
 RUN missing=$(for p in pkg-config libssl-dev libpq-dev ca-certificates gcc libc6-dev binutils; do \

@@ -49,6 +49,15 @@ pub struct StatusLabel {
     pub status: String,
 }
 
+/// `zoomsync --version`: the crate's version and the source revision it was built from.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("ZOOMSYNC_REVISION"), ")");
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct BuildLabels {
+    pub version: String,
+    pub revision: String,
+}
+
 type Histograms<L> = Family<L, Histogram, fn() -> Histogram>;
 
 /// Request latencies: 0.1 ms to ~13 s.
@@ -118,6 +127,14 @@ impl Default for Metrics {
         registry.register("credentials", "Credentials, by health", credentials.clone());
         let replicas = Gauge::default();
         registry.register("replicas", "Live replicas sharing Zoom's rate limits, this one included", replicas.clone());
+        let build_info = Family::<BuildLabels, Gauge>::default();
+        build_info
+            .get_or_create(&BuildLabels {
+                version: env!("CARGO_PKG_VERSION").to_owned(),
+                revision: env!("ZOOMSYNC_REVISION").to_owned(),
+            })
+            .set(1);
+        registry.register("build_info", "The running build: always 1, labelled with version and revision", build_info);
         let daily_limited = Gauge::default();
         registry.register(
             "zoom_daily_limited",

@@ -37,17 +37,31 @@ pub fn init(format: LogFormat) {
     };
 }
 
-/// Logs each request's method, path (never the query), status and duration.
+/// The header a request's id travels in: taken from the client (a proxy or a bot that made
+/// one) when it is a sane token, else made here; returned on the answer either way.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// Logs each request's method, path (never the query), status and duration, with every log line
+/// written while handling it carrying its `request_id`.
 pub async fn log_requests(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    use tracing::Instrument as _;
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.path().to_owned();
-    let response = next.call(request).await;
+    let id = request
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| is_request_id(v))
+        .map_or_else(|| uuid::Uuid::new_v4().simple().to_string(), str::to_owned);
+    let span = tracing::info_span!("request", request_id = %id);
+    let mut response = next.call(request).instrument(span.clone()).await;
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-    match &response {
+    let _in_span = span.enter();
+    match &mut response {
         Ok(response) => {
             let status = response.status().as_u16();
             if status >= 500 {
@@ -55,8 +69,18 @@ pub async fn log_requests(
             } else {
                 tracing::info!(%method, %path, status, elapsed_ms, "request");
             }
+            if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&id) {
+                response.headers_mut().insert(actix_web::http::header::HeaderName::from_static(REQUEST_ID), value);
+            }
         }
         Err(error) => tracing::warn!(%method, %path, %error, elapsed_ms, "request failed"),
     }
     response
+}
+
+/// 1 to 128 of `A-Z a-z 0-9 . _ : -`: what ids from proxies and tracing systems look like, and
+/// nothing a log line could be forged with.
+fn is_request_id(value: &str) -> bool {
+    (1..=128).contains(&value.len())
+        && value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
 }

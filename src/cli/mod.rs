@@ -27,7 +27,7 @@ use crate::telemetry::{self, LogFormat};
 #[derive(Parser)]
 #[command(
     name = "zoomsync",
-    version,
+    version = crate::metrics::VERSION,
     about = "Keeps Zoom hosts' OAuth credentials alive and mints join tokens, ZAKs and OBF tokens for meeting bots"
 )]
 pub struct Cli {

@@ -18,6 +18,34 @@ fn sample(text: &str, series: &str) -> f64 {
 }
 
 both_backends! {
+    async fn a_request_id_is_taken_or_made_returned_and_on_every_log_line_of_the_request(backend) {
+        let world = crate::helpers::World::start(backend).await;
+        let request_id = format!("rid-{}", rand::random::<u32>());
+        let created = world
+            .daemon
+            .admin(reqwest::Method::POST, "/api/v2/zoom-oauth-apps/")
+            .header("x-request-id", &request_id)
+            .json(&serde_json::json!({"kind": "user_level", "client_id": request_id, "client_secret": "s", "webhook_secret": "w"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status(), reqwest::StatusCode::CREATED);
+        assert_eq!(created.headers()["x-request-id"], request_id.as_str());
+        let logs = String::from_utf8_lossy(&crate::helpers::logs::captured()).into_owned();
+        let lines: Vec<&str> = logs.lines().filter(|l| l.contains(&request_id)).collect();
+        assert!(lines.iter().any(|l| l.contains("app registered")), "the handler's own lines carry it: {lines:#?}");
+        assert!(lines.iter().any(|l| l.contains("status=201")), "and the request line: {lines:#?}");
+        // None given, or one that could forge a log line: one is made.
+        for sent in [None, Some("bad id")] {
+            let mut request = world.daemon.client.get(world.daemon.url("/healthz"));
+            if let Some(sent) = sent {
+                request = request.header("x-request-id", sent);
+            }
+            let made = request.send().await.unwrap().headers()["x-request-id"].to_str().unwrap().to_owned();
+            assert!(made.len() == 32 && made.bytes().all(|b| b.is_ascii_hexdigit()), "{made}");
+        }
+    }
+
     async fn counters_move_with_tokens_webhooks_and_backfills(backend) {
         let world = World::start(backend).await;
         let before = scrape(&world).await;
@@ -82,5 +110,10 @@ both_backends! {
         let text = open.text().await.unwrap();
         assert!(text.contains("# TYPE zoomsync_tokens counter") && text.ends_with("# EOF\n"), "{text}");
         assert!(text.contains("zoomsync_zoom_daily_limited 0"), "{text}");
+        // The build, as `--version` names it.
+        let (version, revision) = zoomsync::metrics::VERSION.split_once(" (").unwrap();
+        let info = format!("zoomsync_build_info{{version=\"{version}\",revision=\"{}\"}} 1", revision.trim_end_matches(')'));
+        assert!(text.contains(&info), "{info} in {text}");
+        assert_ne!(revision, "unknown)", "a checkout's build knows its revision");
     }
 }
