@@ -37,6 +37,7 @@ impl Application {
     pub async fn with_listener(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
         let db = Db::connect(&settings.database, &settings.pool).context("cannot open the database")?;
         apply_migrations(&db).await?;
+        tracing::info!("database ready");
         let port = listener.local_addr()?.port();
         let state = AppState::new(db, settings)?;
         let data = web::Data::new(state.clone());
@@ -103,12 +104,13 @@ impl Application {
     }
 }
 
-/// Applies pending migrations, logging what it did (PostgreSQL: under the advisory lock).
+/// Applies pending migrations, logging what it did (PostgreSQL: under the advisory lock). An
+/// up-to-date schema is news for the daemon's start-up log, not for each CLI command's output.
 pub async fn apply_migrations(db: &Db) -> anyhow::Result<Vec<String>> {
     let applied =
         db.read_with(|conn| migrate::run_pending(conn).map_err(|e| anyhow::anyhow!("migration failed: {e}"))).await?;
     if applied.is_empty() {
-        tracing::info!("database schema is up to date");
+        tracing::debug!("database schema is up to date");
     } else {
         tracing::info!(count = applied.len(), versions = %applied.join(","), "applied migrations");
     }

@@ -34,6 +34,12 @@ pub async fn run(state: &AppState, command: CredentialCommand) -> ExitCode {
                 Ok(status) => status,
                 Err(e) => return output::failure(&e),
             };
+            // A mistyped app id is an error, not an empty list.
+            if let Some(app) = &app
+                && let Err(e) = crate::services::apps::get(state, app).await
+            {
+                return output::failure(&e);
+            }
             let filter = ListFilter { app_id: app, status, zoom_user_id: None };
             let all = match all_pages(|cursor| credentials::list(state, filter.clone(), cursor, MAX_PAGE_SIZE)).await {
                 Ok(all) => all,
@@ -51,8 +57,9 @@ pub async fn run(state: &AppState, command: CredentialCommand) -> ExitCode {
                 ExitCode::SUCCESS
             }
             Ok(credentials::Deletion::RevokePending(detail)) => {
+                // 5, as for Zoom being unavailable: the same command succeeds once Zoom answers.
                 eprintln!("credential {id} is not removed yet: {detail}");
-                ExitCode::from(4)
+                ExitCode::from(5)
             }
             Err(e) => output::failure(&e),
         },
