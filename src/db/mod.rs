@@ -172,6 +172,28 @@ impl Db {
         .await
     }
 
+    /// [`Db::write_with`] for a write that must not be dropped for a moment's trouble (it holds
+    /// tokens Zoom has just issued, which exist nowhere else): tried again while `retryable`
+    /// says the failure may pass (a lock, a deadlock, the database briefly unreachable), for up
+    /// to [`PATIENT_WRITE`].
+    pub async fn write_patiently<T, E, F>(&self, retryable: impl Fn(&E) -> bool, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Clone + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + std::fmt::Display + Send + 'static,
+    {
+        let deadline = std::time::Instant::now() + PATIENT_WRITE;
+        loop {
+            match self.write_with(f.clone()).await {
+                Err(e) if retryable(&e) && std::time::Instant::now() < deadline => {
+                    tracing::warn!(error = %e, "a write that must not be lost failed for now; trying again");
+                    tokio::time::sleep(PATIENT_RETRY).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
     /// The synchronous form of [`Db::write`], for code already on a blocking thread.
     pub fn write_blocking<T, F>(&self, f: F) -> Result<T, DbError>
     where
@@ -187,6 +209,10 @@ impl Db {
         checkout(&self.pool)
     }
 }
+
+/// How long [`Db::write_patiently`] keeps trying, and how long it waits between tries.
+pub const PATIENT_WRITE: std::time::Duration = std::time::Duration::from_secs(20);
+const PATIENT_RETRY: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// The SQLite file holds encrypted tokens but also who is connected and which meetings they
 /// host: readable by its owner only. A directory we create is 0700; the file is created (or

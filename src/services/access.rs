@@ -47,9 +47,6 @@ const LEASE: Duration = Duration::from_secs(40);
 const REFRESH_DEADLINE: Duration = Duration::from_secs(25);
 /// A graceful stop waits at most this long for refreshes in flight to commit.
 pub const DRAIN_LIMIT: Duration = Duration::from_secs(25);
-/// How long storing a refresh's answer keeps trying through a busy or unreachable database.
-const STORE_PATIENCE: Duration = Duration::from_secs(20);
-const STORE_RETRY: Duration = Duration::from_millis(200);
 /// After Zoom refused an app's client secret, its credentials do not ask again for this long
 /// (unless the secret is replaced first).
 const CLIENT_REFUSAL_PAUSE: Duration = Duration::from_secs(300);
@@ -493,31 +490,14 @@ impl AccessTokens {
         let scopes = (!tokens.scope.trim().is_empty()).then(|| tokens.scope.trim().to_owned());
         // Zoom has rotated: the new refresh token exists only in this answer now. A busy or
         // briefly unreachable database is waited for (bounded), not a reason to drop it.
-        let deadline = Instant::now() + STORE_PATIENCE;
-        let stored = loop {
-            let (id, refresh, access, scopes) = (row.id.clone(), refresh.clone(), access.clone(), scopes.clone());
-            let attempt = self
-                .db
-                .write(move |conn| {
-                    credentials::store_refreshed(
-                        conn,
-                        &id,
-                        refresh.as_deref(),
-                        &access,
-                        expires_at,
-                        scopes.as_deref(),
-                        now,
-                    )
-                })
-                .await;
-            match attempt {
-                Err(e) if e.is_unavailable() && Instant::now() < deadline => {
-                    tracing::warn!(credential = %row.id, error = %e, "storing a refreshed token failed for now; trying again");
-                    tokio::time::sleep(STORE_RETRY).await;
-                }
-                other => break other,
-            }
-        };
+        let id = row.id.clone();
+        let stored = self
+            .db
+            .write_patiently(crate::db::DbError::is_unavailable, move |conn| {
+                credentials::store_refreshed(conn, &id, refresh.as_deref(), &access, expires_at, scopes.as_deref(), now)
+                    .map_err(crate::db::DbError::from)
+            })
+            .await;
         if let Err(e) = stored {
             // Zoom has already retired the old refresh token: this is the one loss that cannot
             // be avoided, only kept to this single commit.

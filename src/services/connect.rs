@@ -24,9 +24,6 @@ use crate::urls;
 use crate::zoom::types::{TokenResponse, User};
 use crate::zoom::{ClientCredentials, ZoomError};
 
-/// How long storing a new connection keeps trying through a busy database.
-const STORE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(20);
-
 /// How long a user has to finish Zoom's consent screen.
 const STATE_LIFETIME_MINUTES: i64 = 10;
 
@@ -295,16 +292,7 @@ async fn store(state: &AppState, app: &AppRow, tokens: TokenResponse) -> Result<
             credentials::find(conn, &id)?.ok_or_else(|| AppError::Internal(anyhow::anyhow!("credential vanished")))?;
         Ok::<_, AppError>((row, existing.is_none()))
     };
-    let deadline = std::time::Instant::now() + STORE_PATIENCE;
-    let (row, created) = loop {
-        match state.db.write_with(write.clone()).await {
-            Err(AppError::Unavailable(why)) if std::time::Instant::now() < deadline => {
-                tracing::warn!(why, "storing a new connection failed for now; trying again");
-                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-            }
-            other => break other?,
-        }
-    };
+    let (row, created) = state.db.write_patiently(|e: &AppError| matches!(e, AppError::Unavailable(_)), write).await?;
 
     state.tokens.forget(&row.id);
     let who = row.email.clone().unwrap_or_else(|| row.zoom_user_id.clone());

@@ -3,13 +3,13 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use reqwest::{Method, StatusCode};
-use zoom_sim::control::types::{AppPatch, Bulk, NewFault, NewMeeting, Role, WebhookPatch};
+use reqwest::StatusCode;
+use zoom_sim::control::types::{Bulk, NewFault, NewMeeting, Role};
 
 use crate::both_backends;
 use crate::helpers::process::{Daemon, db_env, zoom_env};
-use crate::helpers::world::{RegisteredApp, sim_options};
-use crate::helpers::{Backend, World, json};
+use crate::helpers::world::sim_options;
+use crate::helpers::{Backend, World};
 
 fn mapped_meetings(world: &World, credential_id: &str) -> BTreeSet<i64> {
     use diesel::prelude::*;
@@ -22,52 +22,6 @@ fn mapped_meetings(world: &World, credential_id: &str) -> BTreeSet<i64> {
         .unwrap()
         .into_iter()
         .collect()
-}
-
-async fn webhooks_off(world: &World, app: &RegisteredApp) {
-    world
-        .sim
-        .update_app(
-            &app.client_id,
-            &AppPatch {
-                webhook: Some(WebhookPatch { enabled: Some(false), ..Default::default() }),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-}
-
-async fn resync(world: &World, credential_id: &str) -> serde_json::Value {
-    let finished_runs = || {
-        use diesel::prelude::*;
-        use zoomsync::db::schema::sync_runs;
-        let mut conn = world.db().get().unwrap();
-        sync_runs::table
-            .filter(sync_runs::credential_id.eq(credential_id))
-            .filter(sync_runs::finished_at.is_not_null())
-            .count()
-            .get_result::<i64>(&mut *conn)
-            .unwrap()
-    };
-    let before = finished_runs();
-    let response = world
-        .daemon
-        .admin(Method::POST, &format!("/api/v2/zoom-oauth-credentials/{credential_id}/sync-meetings/"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::ACCEPTED);
-    world.eventually("the backfill to finish", || async { finished_runs() > before }).await;
-    json(
-        world
-            .daemon
-            .admin(Method::GET, &format!("/api/v2/zoom-oauth-credentials/{credential_id}/"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
 }
 
 both_backends! {
@@ -94,13 +48,13 @@ both_backends! {
         assert!(listings >= 8, "1,000 meetings take 4 pages of 300 per listing, two listings: {listings}");
 
         // Deleted at Zoom with webhooks off: only a backfill can notice.
-        webhooks_off(&world, &app).await;
+        world.webhooks_off(&app).await;
         let gone: Vec<u64> = made.meetings[..10].to_vec();
         for meeting in &gone {
             world.sim.delete_meeting(*meeting).await.unwrap();
         }
         assert_eq!(mapped_meetings(&world, id).len(), 1001, "no webhook told us");
-        let credential = resync(&world, id).await;
+        let credential = world.resync(id).await;
         assert_eq!(credential["meeting_sync_status"], "completed");
         let after = mapped_meetings(&world, id);
         let expected: BTreeSet<i64> = expected.into_iter().filter(|m| !gone.contains(&(*m as u64))).collect();
@@ -146,19 +100,19 @@ both_backends! {
         let id = world.connect(&app, &host.id).await["id"].as_str().unwrap().to_owned();
         let meeting = world.meeting(&host.id).await;
         assert_eq!(world.wait_for_mappings(meeting.id, 1).await.len(), 1);
-        webhooks_off(&world, &app).await;
+        world.webhooks_off(&app).await;
         world.sim.delete_meeting(meeting.id).await.unwrap();
         world
             .sim
             .add_fault(&NewFault { path: "/v2/users/me/meetings".into(), count: Some(100), status: Some(500), ..Default::default() })
             .await
             .unwrap();
-        let credential = resync(&world, &id).await;
+        let credential = world.resync(&id).await;
         assert_eq!(credential["meeting_sync_status"], "failed");
         assert_eq!(world.mappings(meeting.id).await.len(), 1, "a failed backfill removes nothing");
         assert_eq!(credential["status"], "healthy", "Zoom failing is not the credential's fault");
         world.sim.clear_faults().await.unwrap();
-        let credential = resync(&world, &id).await;
+        let credential = world.resync(&id).await;
         assert_eq!(credential["meeting_sync_status"], "completed");
         assert!(world.mappings(meeting.id).await.is_empty());
     }
@@ -170,7 +124,7 @@ both_backends! {
         let host = world.user(&account, Role::Member).await;
         let app = world.app("account_level", None).await;
         world.connect(&app, &admin.id).await;
-        webhooks_off(&world, &app).await;
+        world.webhooks_off(&app).await;
         let meeting = world.sim.create_meeting(&NewMeeting { host_id: host.id.clone(), meeting_type: Some(1), ..Default::default() }).await.unwrap();
         assert!(world.mappings(meeting.id).await.is_empty());
 

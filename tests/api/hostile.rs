@@ -67,7 +67,7 @@ both_backends! {
     }
 
     async fn a_lookup_that_failed_for_now_is_not_remembered_as_a_miss(backend) {
-        use zoom_sim::control::types::{AppPatch, NewMeeting, Role, WebhookPatch};
+        use zoom_sim::control::types::{NewMeeting, Role};
         let world = World::start(backend).await;
         let account = world.account().await;
         let admin = world.user(&account, Role::Admin).await;
@@ -75,8 +75,7 @@ both_backends! {
         let app = world.app("account_level", None).await;
         world.connect(&app, &admin.id).await;
         // Nobody tells zoomsync of the meeting: only a lookup can find it.
-        let off = AppPatch { webhook: Some(WebhookPatch { enabled: Some(false), ..Default::default() }), ..Default::default() };
-        world.sim.update_app(&app.client_id, &off).await.unwrap();
+        world.webhooks_off(&app).await;
         let meeting = world.sim.create_meeting(&NewMeeting { host_id: host.id.clone(), ..Default::default() }).await.unwrap();
         world.sim.add_fault(&NewFault {
             method: Some("GET".into()),

@@ -4,20 +4,13 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use zoom_sim::control::types::{AppPatch, NewWebinar, Role, TokenKind, WebhookPatch};
+use zoom_sim::control::types::{NewWebinar, Role, TokenKind};
 
 use crate::both_backends;
-use crate::helpers::world::RegisteredApp;
 use crate::helpers::{World, json};
 
 async fn webinar(world: &World, host_id: &str) -> u64 {
     world.sim.create_webinar(&NewWebinar { host_id: host_id.to_owned(), ..NewWebinar::default() }).await.unwrap().id
-}
-
-async fn webhooks_off(world: &World, app: &RegisteredApp) {
-    let off =
-        AppPatch { webhook: Some(WebhookPatch { enabled: Some(false), ..Default::default() }), ..Default::default() };
-    world.sim.update_app(&app.client_id, &off).await.unwrap();
 }
 
 /// A bot's join token for the webinar's `/w/` URL: its status, and what zoom-sim says it minted.
@@ -36,16 +29,6 @@ async fn join_token(world: &World, webinar_id: u64) -> (StatusCode, Option<Token
 
 fn kinds(mappings: &[Value]) -> Vec<(&str, &str)> {
     mappings.iter().map(|m| (m["kind"].as_str().unwrap(), m["source"].as_str().unwrap())).collect()
-}
-
-async fn sync_now(world: &World, credential_id: &str) -> Value {
-    let path = format!("/api/v2/zoom-oauth-credentials/{credential_id}/sync-meetings/");
-    assert_eq!(world.daemon.admin(Method::POST, &path).send().await.unwrap().status(), StatusCode::ACCEPTED);
-    let path = format!("/api/v2/zoom-oauth-credentials/{credential_id}/");
-    world
-        .daemon
-        .eventually_json(&path, |c| matches!(c["meeting_sync_status"].as_str(), Some("completed" | "failed")))
-        .await
 }
 
 both_backends! {
@@ -101,7 +84,7 @@ both_backends! {
         // An event still maps a new one; a later backfill that did not list webinars keeps it.
         let by_event = webinar(&world, &other.id).await;
         world.wait_for_mappings(by_event, 1).await;
-        let credential = sync_now(&world, credential["id"].as_str().unwrap()).await;
+        let credential = world.resync(credential["id"].as_str().unwrap()).await;
         assert_eq!(credential["meeting_sync_status"], "completed");
         assert_eq!(kinds(&world.mappings(by_event).await), [("webinar", "webhook")], "not pruned by a backfill that could not list it");
         let (status, _, body) = join_token(&world, by_event).await;
@@ -116,7 +99,7 @@ both_backends! {
         let host = world.user(&account, Role::Member).await;
         let app = world.app("account_level", None).await;
         world.connect(&app, &admin.id).await;
-        webhooks_off(&world, &app).await;
+        world.webhooks_off(&app).await;
         let id = webinar(&world, &host.id).await;
         assert_eq!(world.mappings(id).await.len(), 0, "nobody told zoomsync");
         let (status, kind, body) = join_token(&world, id).await;

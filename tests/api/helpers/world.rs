@@ -262,6 +262,38 @@ impl World {
         }
     }
 
+    /// Turns the app's event subscription off at zoom-sim: only backfills and lookups can find
+    /// what happens from now on.
+    pub async fn webhooks_off(&self, app: &RegisteredApp) {
+        let off = sim::AppPatch {
+            webhook: Some(sim::WebhookPatch { enabled: Some(false), ..Default::default() }),
+            ..Default::default()
+        };
+        self.sim.update_app(&app.client_id, &off).await.unwrap();
+    }
+
+    /// Backfills the credential now and waits until that run has finished; returns the
+    /// credential.
+    pub async fn resync(&self, credential_id: &str) -> Value {
+        let finished_runs = || {
+            use diesel::prelude::*;
+            use zoomsync::db::schema::sync_runs;
+            let mut conn = self.db().get().unwrap();
+            sync_runs::table
+                .filter(sync_runs::credential_id.eq(credential_id))
+                .filter(sync_runs::finished_at.is_not_null())
+                .count()
+                .get_result::<i64>(&mut *conn)
+                .unwrap()
+        };
+        let before = finished_runs();
+        let path = format!("/api/v2/zoom-oauth-credentials/{credential_id}/");
+        let response = self.daemon.admin(Method::POST, &format!("{path}sync-meetings/")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+        self.eventually("the backfill to finish", || async { finished_runs() > before }).await;
+        json(self.daemon.admin(Method::GET, &path).send().await.unwrap()).await
+    }
+
     /// A direct handle on zoomsync's database, for what no API shows.
     pub fn db(&self) -> zoomsync::db::Db {
         self.daemon.db.handle()
