@@ -7,6 +7,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 
+use crate::api::{Listener, Surface};
 use crate::config::Settings;
 use crate::db::{Db, migrate};
 use crate::services::AppState;
@@ -15,7 +16,8 @@ use crate::{api, server_limits, telemetry};
 
 pub struct Application {
     port: u16,
-    server: Server,
+    admin_port: Option<u16>,
+    servers: Vec<Server>,
     state: AppState,
     schedule: Option<tokio_cron_scheduler::JobScheduler>,
     backfills: Option<tokio::task::JoinHandle<()>>,
@@ -24,67 +26,87 @@ pub struct Application {
     replicas: Joined,
 }
 
+/// Stops every listener of an [`Application`].
+#[derive(Clone)]
+pub struct Handles(Vec<ServerHandle>);
+
+impl Handles {
+    /// Stops accepting; `graceful`: requests in flight finish first.
+    pub async fn stop(&self, graceful: bool) {
+        futures_util::future::join_all(self.0.iter().map(|handle| handle.stop(graceful))).await;
+    }
+}
+
 impl Application {
-    /// Connects, applies migrations, and binds `server.bind`. The server starts on
-    /// [`Application::run_until_stopped`].
+    /// Connects, applies migrations, and binds `server.bind` (and `server.admin_bind`). The
+    /// server starts on [`Application::run_until_stopped`].
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let listener =
             TcpListener::bind(settings.bind).with_context(|| format!("cannot listen on {}", settings.bind))?;
         Self::with_listener(settings, listener).await
     }
 
-    /// The same on a listener the caller bound (tests bind port 0 and derive `public_url`).
+    /// The same on a listener the caller bound (tests bind port 0 and derive `public_url`);
+    /// `server.admin_bind`, when set, is bound here.
     pub async fn with_listener(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
+        let admin_listener = match settings.admin_bind {
+            Some(addr) => Some(TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?),
+            None => None,
+        };
         let db = Db::connect(&settings.database, &settings.pool).context("cannot open the database")?;
         apply_migrations(&db).await?;
         tracing::info!("database ready");
         let port = listener.local_addr()?.port();
         let state = AppState::new(db, settings)?;
-        let data = web::Data::new(state.clone());
-        let body_timeout = state.settings.body_timeout;
         let workers = std::thread::available_parallelism().map_or(2, usize::from);
-        let server = HttpServer::new(move || {
-            App::new()
-                .wrap(from_fn(crate::console::security_headers))
-                .wrap(from_fn(move |req, next| server_limits::body_deadline(body_timeout, req, next)))
-                .wrap(from_fn(telemetry::log_requests))
-                .app_data(data.clone())
-                .configure(crate::console::configure)
-                .configure(api::configure)
-        })
-        // Signals are handled by `serve`, which also stops the background work.
-        .disable_signals()
-        .shutdown_timeout(10)
-        .workers(workers)
-        .client_request_timeout(server_limits::HEADER_TIMEOUT)
-        .max_connections(server_limits::connections_per_worker(workers))
-        .listen(listener)?
-        .run();
-        tracing::info!(port, public_url = %state.settings.public_url, "listening");
+        // The open-file limit is shared by every worker of every listener.
+        let per_worker = server_limits::connections_per_worker(workers + usize::from(admin_listener.is_some()));
+        let mut servers = Vec::new();
+        let admin_port = match admin_listener {
+            None => {
+                servers.push(serve(&state, listener, Listener::Combined, workers, per_worker)?);
+                None
+            }
+            Some(admin) => {
+                let admin_port = admin.local_addr()?.port();
+                servers.push(serve(&state, listener, Listener::Public, workers, per_worker)?);
+                // Operators' traffic is light: one worker keeps the bots' workers theirs.
+                servers.push(serve(&state, admin, Listener::Admin, 1, per_worker)?);
+                Some(admin_port)
+            }
+        };
+        tracing::info!(port, admin_port, public_url = %state.settings.public_url, "listening");
         let backfills = crate::sync::start_worker(&state);
         let schedule = crate::sync::schedule::start(&state).await?;
         let housekeeping = tokio::spawn(crate::housekeeping::run(state.db.clone()));
         let revokes = tokio::spawn(crate::services::credentials::run_pending_deletes(state.clone()));
         // Join the other replicas before the first bot arrives.
         let replicas = replicas::join(&state).await;
-        Ok(Self { port, server, state, schedule, backfills, housekeeping, revokes, replicas })
+        Ok(Self { port, admin_port, servers, state, schedule, backfills, housekeeping, revokes, replicas })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    /// The admin listener's port, when `server.admin_bind` is set.
+    pub fn admin_port(&self) -> Option<u16> {
+        self.admin_port
+    }
+
     pub fn state(&self) -> &AppState {
         &self.state
     }
 
-    pub fn handle(&self) -> ServerHandle {
-        self.server.handle()
+    pub fn handle(&self) -> Handles {
+        Handles(self.servers.iter().map(Server::handle).collect())
     }
 
     /// Serves until the server is stopped (see [`Application::handle`]), then stops the schedule.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let result = self.server.await;
+        // Every listener stops together (see `Handles`); the first error is the result.
+        let results = futures_util::future::join_all(self.servers).await;
+        let result = results.into_iter().collect::<std::io::Result<Vec<()>>>().map(drop);
         self.housekeeping.abort();
         self.revokes.abort();
         if let Some(backfills) = &self.backfills {
@@ -102,6 +124,40 @@ impl Application {
         self.state.log.flush().await;
         result
     }
+}
+
+/// One HTTP server on `listener`, serving what `which` serves.
+fn serve(
+    state: &AppState,
+    listener: TcpListener,
+    which: Listener,
+    workers: usize,
+    connections_per_worker: usize,
+) -> std::io::Result<Server> {
+    let data = web::Data::new(state.clone());
+    let body_timeout = state.settings.body_timeout;
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(from_fn(crate::console::security_headers))
+            .wrap(from_fn(move |req, next| server_limits::body_deadline(body_timeout, req, next)))
+            .wrap(from_fn(telemetry::log_requests))
+            .app_data(data.clone())
+            .configure(|cfg| {
+                if which.serves(Surface::Admin) {
+                    crate::console::configure(cfg);
+                }
+            })
+            .configure(|cfg| api::configure(cfg, which))
+    })
+    // Signals are handled by `serve`, which also stops the background work.
+    .disable_signals()
+    .shutdown_timeout(10)
+    .workers(workers)
+    .client_request_timeout(server_limits::HEADER_TIMEOUT)
+    .max_connections(connections_per_worker)
+    .listen(listener)?
+    .run();
+    Ok(server)
 }
 
 /// Applies pending migrations, logging what it did (PostgreSQL: under the advisory lock). An

@@ -34,6 +34,10 @@ pub struct Config {
 pub struct ServerConfig {
     /// Listen address.
     pub bind: String,
+    /// A second listen address (extension; empty: none). When set, the admin API, the console,
+    /// the OpenAPI document and `/metrics` are served only there, and `bind` serves Zoom, the
+    /// OAuth redirect and the bots: the admin surface need not be reachable from the internet.
+    pub admin_bind: String,
     /// How Zoom and browsers reach us; webhook URLs and the OAuth redirect URI derive from it.
     pub public_url: String,
     /// A request's body must arrive within this, else the request fails and its connection
@@ -44,7 +48,12 @@ pub struct ServerConfig {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { bind: "127.0.0.1:8080".into(), public_url: "http://127.0.0.1:8080".into(), body_timeout_seconds: 10 }
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            admin_bind: String::new(),
+            public_url: "http://127.0.0.1:8080".into(),
+            body_timeout_seconds: 10,
+        }
     }
 }
 

@@ -35,6 +35,8 @@ pub struct ZoomSettings {
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub bind: SocketAddr,
+    /// `server.admin_bind`: where the admin surface is served, when not on `bind`.
+    pub admin_bind: Option<SocketAddr>,
     /// `server.body_timeout_seconds`.
     pub body_timeout: Duration,
     /// No trailing slash: `http://127.0.0.1:8080`.
@@ -64,6 +66,12 @@ impl Settings {
         let bind = config.server.bind.parse().map_err(|_| {
             ConfigError::key("server.bind", format!("{:?} is not an address like 127.0.0.1:8080", config.server.bind))
         })?;
+        let admin_bind = match config.server.admin_bind.trim() {
+            "" => None,
+            text => Some(text.parse().map_err(|_| {
+                ConfigError::key("server.admin_bind", format!("{text:?} is not an address like 127.0.0.1:8081"))
+            })?),
+        };
         let public_url = base_url("server.public_url", &config.server.public_url)?;
         let database = DbTarget::parse(&config.database.url)
             .map_err(|e| ConfigError::key("database.url", format!("{:?}: {e}", config.database.url)))?;
@@ -103,8 +111,12 @@ impl Settings {
         }
         validate_secrets(&config)?;
         let secrets = secrets::resolve(&config.security, &database)?;
+        if admin_bind == Some(bind) {
+            return Err(ConfigError::key("server.admin_bind", "must differ from server.bind"));
+        }
         Ok(Self {
             bind,
+            admin_bind,
             body_timeout: match config.server.body_timeout_seconds {
                 0 => return Err(ConfigError::key("server.body_timeout_seconds", "must be at least 1")),
                 seconds => Duration::from_secs(seconds),

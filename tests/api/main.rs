@@ -18,6 +18,7 @@ mod hostile;
 mod housekeeping;
 mod keys;
 mod layers;
+mod listeners;
 mod metrics;
 mod migrations;
 mod properties;

@@ -30,6 +30,8 @@ pub fn test_config(db: &TestDb) -> Config {
 
 pub struct TestApp {
     pub address: String,
+    /// The admin listener's address, when the test set `server.admin_bind` (port 0 is fine).
+    pub admin_address: Option<String>,
     pub client: reqwest::Client,
     pub db: TestDb,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -76,15 +78,16 @@ impl TestApp {
                     }
                 };
                 let handle = app.handle();
-                let _ = ready_tx.send(Ok(()));
+                let _ = ready_tx.send(Ok(app.admin_port()));
                 let server = tokio::spawn(app.run_until_stopped());
                 let _ = stop_rx.await;
                 handle.stop(false).await;
                 let _ = server.await;
             });
         });
-        ready_rx.await.expect("server thread").expect("server starts");
-        Self { address, client: reqwest::Client::new(), db, stop: Some(stop_tx), thread: Some(thread) }
+        let admin_port = ready_rx.await.expect("server thread").expect("server starts");
+        let admin_address = admin_port.map(|port| format!("http://127.0.0.1:{port}"));
+        Self { address, admin_address, client: reqwest::Client::new(), db, stop: Some(stop_tx), thread: Some(thread) }
     }
 
     pub fn port(&self) -> u16 {
@@ -95,9 +98,10 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
-    /// A request with the admin token.
+    /// A request with the admin token, to the admin listener when there is one.
     pub fn admin(&self, method: Method, path: &str) -> RequestBuilder {
-        self.client.request(method, self.url(path)).bearer_auth(ADMIN_TOKEN)
+        let base = self.admin_address.as_deref().unwrap_or(&self.address);
+        self.client.request(method, format!("{base}{path}")).bearer_auth(ADMIN_TOKEN)
     }
 
     /// Stops the server and hands back its database, for a test that restarts on it.
