@@ -7,6 +7,7 @@
 mod apps;
 mod bot_urls;
 mod credentials;
+mod docs;
 mod output;
 mod serve;
 mod sync;
@@ -24,16 +25,25 @@ use crate::services::AppState;
 use crate::startup::apply_migrations;
 use crate::telemetry::{self, LogFormat};
 
+/// The exit codes, for scripts (the module's doc says the same).
+const EXIT_CODES: &str = "Exit codes: 0 success, 1 failure, 2 usage or configuration error, 3 not found, 4 conflict, \
+                          5 unavailable (database or Zoom down; retry later).";
+
 #[derive(Parser)]
 #[command(
     name = "zoomsync",
     version = crate::metrics::VERSION,
-    about = "Keeps Zoom hosts' OAuth credentials alive and mints join tokens, ZAKs and OBF tokens for meeting bots"
+    about = "Keeps Zoom hosts' OAuth credentials alive and mints join tokens, ZAKs and OBF tokens for meeting bots",
+    after_long_help = EXIT_CODES
 )]
 pub struct Cli {
     /// Log one JSON object per line (also: ZOOMSYNC_LOG_FORMAT=json).
     #[arg(long, global = true)]
     log_json: bool,
+    /// The TOML configuration file (default: config/zoomsync.toml when present). Environment
+    /// variables ZOOMSYNC__<SECTION>__<KEY> override it.
+    #[arg(long, short = 'c', global = true, value_name = "PATH", env = "ZOOMSYNC_CONFIG")]
+    config: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -84,11 +94,25 @@ enum Command {
     },
     /// Re-encrypt every stored secret under the current `security.encryption_key`.
     Reencrypt,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.
+    Completions { shell: clap_complete::Shell },
+    /// Print the manual page (roff): `zoomsync man | man -l -`; with --dir, write one page per
+    /// command there (zoomsync.1, zoomsync-serve.1, ...), e.g. into /usr/share/man/man1.
+    Man {
+        #[arg(long, value_name = "DIR")]
+        dir: Option<std::path::PathBuf>,
+    },
 }
 
 pub fn run() -> ExitCode {
     crate::init_process();
     let cli = Cli::parse();
+    // Generated from this very definition: no configuration, no database.
+    match cli.command {
+        Command::Completions { shell } => return docs::completions(shell),
+        Command::Man { dir } => return docs::man_pages(dir.as_deref()),
+        _ => {}
+    }
     telemetry::init(LogFormat::choose(cli.log_json));
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
@@ -97,11 +121,11 @@ pub fn run() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(dispatch(cli.command))
+    runtime.block_on(dispatch(cli.command, cli.config.as_deref()))
 }
 
-async fn dispatch(command: Command) -> ExitCode {
-    let settings = match Settings::load() {
+async fn dispatch(command: Command, config: Option<&std::path::Path>) -> ExitCode {
+    let settings = match Settings::load(config) {
         Ok(settings) => settings,
         Err(e) => return config_failure(&e),
     };
@@ -114,7 +138,7 @@ async fn dispatch(command: Command) -> ExitCode {
         Err(e) => return output::failure(&e),
     };
     match command {
-        Command::Serve | Command::Migrate => ExitCode::SUCCESS,
+        Command::Serve | Command::Migrate | Command::Completions { .. } | Command::Man { .. } => ExitCode::SUCCESS,
         Command::App(command) => apps::run(&state, command).await,
         Command::Credential(command) => credentials::run(&state, command).await,
         Command::Sync { credential } => sync::run(&state, credential).await,

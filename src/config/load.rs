@@ -1,5 +1,6 @@
-//! Reading the configuration: the TOML file (`$ZOOMSYNC_CONFIG`, else `config/zoomsync.toml` if
-//! present, else none), then every `ZOOMSYNC__<SECTION>__<KEY>` variable over it.
+//! Reading the configuration: the TOML file (`--config PATH`, else `$ZOOMSYNC_CONFIG`, else
+//! `config/zoomsync.toml` if present, else none), then every `ZOOMSYNC__<SECTION>__<KEY>`
+//! variable over it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -39,11 +40,13 @@ impl ConfigError {
     }
 }
 
-/// Reads the file this process should use and the real environment.
-pub fn load() -> Result<Config, ConfigError> {
-    let file = match std::env::var_os(CONFIG_PATH_VAR) {
-        Some(path) => Some(PathBuf::from(path)),
-        None => Some(PathBuf::from(DEFAULT_CONFIG_PATH)).filter(|p| p.exists()),
+/// Reads the file this process should use and the real environment. `explicit` is the file
+/// named on the command line: it, like `$ZOOMSYNC_CONFIG`, must exist.
+pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+    let file = match (explicit, std::env::var_os(CONFIG_PATH_VAR)) {
+        (Some(path), _) => Some(path.to_owned()),
+        (None, Some(path)) => Some(PathBuf::from(path)),
+        (None, None) => Some(PathBuf::from(DEFAULT_CONFIG_PATH)).filter(|p| p.exists()),
     };
     load_from(file.as_deref(), std::env::vars())
 }

@@ -58,8 +58,8 @@ pub struct Settings {
 impl Settings {
     /// Reads the configuration this process should use, checks it, and resolves the secrets
     /// (generating the missing ones on first start with SQLite).
-    pub fn load() -> Result<Self, ConfigError> {
-        Self::from_config(super::load()?)
+    pub fn load(file: Option<&std::path::Path>) -> Result<Self, ConfigError> {
+        Self::from_config(super::load(file)?)
     }
 
     pub fn from_config(config: Config) -> Result<Self, ConfigError> {

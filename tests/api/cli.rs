@@ -60,3 +60,65 @@ both_backends! {
         assert_eq!(serde_json::from_slice::<Value>(&listed.stdout).unwrap(), serde_json::json!([]));
     }
 }
+
+#[test]
+fn config_names_the_file_on_the_command_line() {
+    let db = TestDb::new(crate::helpers::Backend::Sqlite);
+    let dir = db.dir.path().to_owned();
+    let file = dir.join("elsewhere.toml");
+    std::fs::write(
+        &file,
+        format!("[server]\npublic_url = \"https://from-the-flag.example.com\"\n[database]\nurl = \"{}\"\n", db.url),
+    )
+    .unwrap();
+    // The secrets come from the environment; the rest from the named file only.
+    let mut env: Vec<(String, String)> =
+        db_env(&db).into_iter().filter(|(name, _)| !name.contains("DATABASE")).collect();
+    env.push(("ZOOMSYNC_APP_CLIENT_SECRET".into(), "flag-client-secret".into()));
+    env.push(("ZOOMSYNC_APP_WEBHOOK_SECRET".into(), "flag-webhook-secret".into()));
+    let added = run_cli(
+        &dir,
+        &env,
+        &["--config", file.to_str().unwrap(), "app", "add", "--kind", "account_level", "--client-id", "flag", "--json"],
+    );
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let app: Value = serde_json::from_slice(&added.stdout).unwrap();
+    assert!(app["webhook_url"].as_str().unwrap().starts_with("https://from-the-flag.example.com/"), "{app}");
+    // -c after the command too (a global flag), and it wins over $ZOOMSYNC_CONFIG.
+    let mut with_var = env.clone();
+    with_var.push(("ZOOMSYNC_CONFIG".into(), dir.join("absent.toml").display().to_string()));
+    let listed = run_cli(&dir, &with_var, &["app", "list", "--json", "-c", file.to_str().unwrap()]);
+    assert!(listed.status.success(), "{}", String::from_utf8_lossy(&listed.stderr));
+    // A file that is not there is a configuration error that names it, never a silent default.
+    let missing = run_cli(&dir, &env, &["--config", "/nonexistent/zoomsync.toml", "app", "list"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/zoomsync.toml"));
+}
+
+#[test]
+fn completions_and_man_pages_come_from_the_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    // No configuration or database is needed: an unreadable config file does not matter.
+    let env = vec![("ZOOMSYNC__DATABASE__URL".to_owned(), "postgres://nowhere.invalid/x".to_owned())];
+    for shell in ["bash", "zsh", "fish"] {
+        let script = run_cli(dir.path(), &env, &["completions", shell]);
+        assert!(script.status.success(), "{shell}: {}", String::from_utf8_lossy(&script.stderr));
+        let text = String::from_utf8_lossy(&script.stdout).into_owned();
+        for word in ["zoomsync", "reencrypt", "bot-urls", "config"] {
+            assert!(text.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    let page = run_cli(dir.path(), &env, &["man"]);
+    assert!(page.status.success());
+    let page = String::from_utf8_lossy(&page.stdout).into_owned();
+    assert!(page.starts_with(".ie") && page.contains(".TH zoomsync 1"), "{page}");
+    assert!(page.contains("Exit codes"), "the page says what the exit codes mean");
+    let pages = dir.path().join("man1");
+    std::fs::create_dir(&pages).unwrap();
+    let written = run_cli(dir.path(), &env, &["man", "--dir", pages.to_str().unwrap()]);
+    assert!(written.status.success(), "{}", String::from_utf8_lossy(&written.stderr));
+    for name in ["zoomsync.1", "zoomsync-serve.1", "zoomsync-app-add.1", "zoomsync-credential-remove.1"] {
+        let text = std::fs::read_to_string(pages.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(text.contains(".TH"), "{name}");
+    }
+}
