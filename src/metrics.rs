@@ -10,6 +10,7 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
 use crate::webhooks::event::EventName;
+use crate::webhooks::verify::Refusal;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct TokenLabels {
@@ -57,6 +58,120 @@ pub struct BuildLabels {
     pub version: String,
     pub revision: String,
 }
+
+/// A closed set of label values: the enum the code records with, and `ALL`, from which every
+/// series is created at start (at zero), so a dashboard or an alert on a rate sees the series
+/// before the first event.
+macro_rules! label_set {
+    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
+            pub const fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),+ }
+            }
+        }
+    };
+}
+
+label_set! {
+    /// How a bot's token request ended (`zoomsync_tokens_total{outcome}`).
+    pub enum TokenOutcome {
+        Ok => "ok",
+        Unauthorized => "unauthorized",
+        BadRequest => "bad_request",
+        NotFound => "not_found",
+        Unavailable => "unavailable",
+    }
+}
+
+label_set! {
+    /// The token kinds bots ask for (`zoomsync_tokens_total{kind}`).
+    pub enum TokenKindLabel {
+        Join => "join",
+        Obf => "obf",
+        Zak => "zak",
+    }
+}
+
+label_set! {
+    /// How a refresh (or a server-to-server token request) ended.
+    pub enum RefreshOutcome {
+        Ok => "ok",
+        /// `invalid_grant`: the user must reconnect.
+        Refused => "refused",
+        /// Zoom refused the app's client credentials.
+        ClientRefused => "client_refused",
+        Failed => "failed",
+    }
+}
+
+label_set! {
+    /// What became of a verified webhook event.
+    pub enum WebhookOutcome {
+        /// URL validation answered.
+        Answered => "answered",
+        Applied => "applied",
+        Ignored => "ignored",
+        Duplicate => "duplicate",
+        /// Not recorded (the database is unavailable): Zoom retries.
+        Unavailable => "unavailable",
+    }
+}
+
+label_set! {
+    /// Why a webhook delivery was refused.
+    pub enum WebhookRefusal {
+        UnknownApp => "unknown_app",
+        Body => "body",
+        Headers => "headers",
+        Timestamp => "timestamp",
+        Signature => "signature",
+        Malformed => "malformed",
+    }
+}
+
+impl From<Refusal> for WebhookRefusal {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::MissingHeaders => Self::Headers,
+            Refusal::TimestampNotANumber | Refusal::TimestampAhead | Refusal::TimestampTooOld => Self::Timestamp,
+            Refusal::BadSignature => Self::Signature,
+        }
+    }
+}
+
+label_set! {
+    pub enum SyncOutcome {
+        Completed => "completed",
+        Failed => "failed",
+    }
+}
+
+label_set! {
+    /// The Zoom endpoints zoomsync calls (`zoomsync_zoom_calls_total{endpoint}`).
+    pub enum ZoomEndpoint {
+        OauthToken => "oauth_token",
+        OauthRevoke => "oauth_revoke",
+        GetUser => "get_user",
+        ListUsers => "list_users",
+        ListMeetings => "list_meetings",
+        ListWebinars => "list_webinars",
+        GetMeeting => "get_meeting",
+        GetWebinar => "get_webinar",
+        JoinToken => "join_token",
+        WebinarJoinToken => "webinar_join_token",
+        ObfToken => "obf_token",
+        Zak => "zak",
+    }
+}
+
+/// What a backfill counts (`zoomsync_sync_meetings_total{outcome}`).
+const SYNC_FIGURES: [&str; 3] = ["seen", "added", "removed"];
 
 type Histograms<L> = Family<L, Histogram, fn() -> Histogram>;
 
@@ -141,7 +256,7 @@ impl Default for Metrics {
             "Zoom accounts and rate categories that reached Zoom's daily limit, paused until it lifts",
             daily_limited.clone(),
         );
-        Self {
+        let metrics = Self {
             registry,
             tokens,
             token_seconds,
@@ -157,43 +272,83 @@ impl Default for Metrics {
             credentials,
             replicas,
             daily_limited,
-        }
+        };
+        metrics.create_every_series();
+        metrics
     }
 }
 
 impl Metrics {
-    pub fn token(&self, kind: &str, outcome: &str, seconds: f64) {
-        self.tokens.get_or_create(&TokenLabels { kind: kind.into(), outcome: outcome.into() }).inc();
-        self.token_seconds.get_or_create(&KindLabel { kind: kind.into() }).observe(seconds);
+    /// Every series of a closed label set, at zero. Zoom's answer statuses are Zoom's to choose:
+    /// `zoomsync_zoom_calls_total` starts with each endpoint's `status="200"` and `"error"`
+    /// (no answer), and gains a series for any other status on its first occurrence.
+    fn create_every_series(&self) {
+        // `get_or_create` creates the series; the guard it returns is not needed.
+        for kind in TokenKindLabel::ALL {
+            for outcome in TokenOutcome::ALL {
+                drop(self.tokens.get_or_create(&token_labels(*kind, *outcome)));
+            }
+            drop(self.token_seconds.get_or_create(&KindLabel { kind: kind.as_str().into() }));
+        }
+        for endpoint in ZoomEndpoint::ALL {
+            for status in [Some(200), None] {
+                drop(self.zoom_calls.get_or_create(&zoom_call_labels(*endpoint, status)));
+            }
+            drop(self.zoom_seconds.get_or_create(&EndpointLabel { endpoint: endpoint.as_str().into() }));
+        }
+        for outcome in RefreshOutcome::ALL {
+            drop(self.refreshes.get_or_create(&outcome_label(outcome.as_str())));
+        }
+        for event in EventName::ALL.iter().map(|e| e.as_str()).chain(["other"]) {
+            for outcome in WebhookOutcome::ALL {
+                drop(
+                    self.webhook_events
+                        .get_or_create(&EventLabels { event: event.into(), outcome: outcome.as_str().into() }),
+                );
+            }
+        }
+        for reason in WebhookRefusal::ALL {
+            drop(self.webhook_refusals.get_or_create(&outcome_label(reason.as_str())));
+        }
+        for outcome in SyncOutcome::ALL {
+            drop(self.sync_runs.get_or_create(&outcome_label(outcome.as_str())));
+        }
+        for figure in SYNC_FIGURES {
+            drop(self.sync_meetings.get_or_create(&outcome_label(figure)));
+        }
+    }
+
+    pub fn token(&self, kind: TokenKindLabel, outcome: TokenOutcome, seconds: f64) {
+        self.tokens.get_or_create(&token_labels(kind, outcome)).inc();
+        self.token_seconds.get_or_create(&KindLabel { kind: kind.as_str().into() }).observe(seconds);
     }
 
     /// `status` is the HTTP status Zoom answered, or `None` when it did not answer.
-    pub fn zoom_call(&self, endpoint: &'static str, status: Option<u16>, seconds: f64) {
-        let status = status.map_or_else(|| "error".to_owned(), |s| s.to_string());
-        self.zoom_calls.get_or_create(&ZoomCallLabels { endpoint: endpoint.into(), status }).inc();
-        self.zoom_seconds.get_or_create(&EndpointLabel { endpoint: endpoint.into() }).observe(seconds);
+    pub fn zoom_call(&self, endpoint: ZoomEndpoint, status: Option<u16>, seconds: f64) {
+        self.zoom_calls.get_or_create(&zoom_call_labels(endpoint, status)).inc();
+        self.zoom_seconds.get_or_create(&EndpointLabel { endpoint: endpoint.as_str().into() }).observe(seconds);
     }
 
-    pub fn refresh(&self, outcome: &str) {
-        self.refreshes.get_or_create(&OutcomeLabel { outcome: outcome.into() }).inc();
+    pub fn refresh(&self, outcome: RefreshOutcome) {
+        self.refreshes.get_or_create(&outcome_label(outcome.as_str())).inc();
     }
 
     /// Any name but the events zoomsync knows is counted as `other`, so a sender cannot grow the
     /// label set.
-    pub fn webhook_event(&self, event: &str, outcome: &str) {
+    pub fn webhook_event(&self, event: &str, outcome: WebhookOutcome) {
         let event = EventName::named(event).map_or("other", EventName::as_str);
-        self.webhook_events.get_or_create(&EventLabels { event: event.into(), outcome: outcome.into() }).inc();
+        self.webhook_events.get_or_create(&EventLabels { event: event.into(), outcome: outcome.as_str().into() }).inc();
     }
 
-    pub fn webhook_refusal(&self, reason: &str) {
-        self.webhook_refusals.get_or_create(&OutcomeLabel { outcome: reason.into() }).inc();
+    pub fn webhook_refusal(&self, reason: WebhookRefusal) {
+        self.webhook_refusals.get_or_create(&outcome_label(reason.as_str())).inc();
     }
 
-    pub fn sync_run(&self, outcome: &str, seconds: f64, seen: i64, added: i64, removed: i64) {
-        self.sync_runs.get_or_create(&OutcomeLabel { outcome: outcome.into() }).inc();
+    pub fn sync_run(&self, outcome: SyncOutcome, seconds: f64, seen: i64, added: i64, removed: i64) {
+        self.sync_runs.get_or_create(&outcome_label(outcome.as_str())).inc();
         self.sync_seconds.observe(seconds);
-        for (what, n) in [("seen", seen), ("added", added), ("removed", removed)] {
-            self.sync_meetings.get_or_create(&OutcomeLabel { outcome: what.into() }).inc_by(n.max(0) as u64);
+        for (what, n) in SYNC_FIGURES.into_iter().zip([seen, added, removed]) {
+            self.sync_meetings.get_or_create(&outcome_label(what)).inc_by(n.max(0) as u64);
         }
     }
 
@@ -213,6 +368,19 @@ impl Metrics {
         }
         text
     }
+}
+
+fn token_labels(kind: TokenKindLabel, outcome: TokenOutcome) -> TokenLabels {
+    TokenLabels { kind: kind.as_str().into(), outcome: outcome.as_str().into() }
+}
+
+fn zoom_call_labels(endpoint: ZoomEndpoint, status: Option<u16>) -> ZoomCallLabels {
+    let status = status.map_or_else(|| "error".to_owned(), |s| s.to_string());
+    ZoomCallLabels { endpoint: endpoint.as_str().into(), status }
+}
+
+fn outcome_label(outcome: &str) -> OutcomeLabel {
+    OutcomeLabel { outcome: outcome.into() }
 }
 
 fn classic_text(openmetrics: &str) -> String {
@@ -241,7 +409,7 @@ mod tests {
     #[test]
     fn the_classic_format_names_counter_families_as_their_samples() {
         let metrics = Metrics::default();
-        metrics.webhook_event("meeting.created", "applied");
+        metrics.webhook_event("meeting.created", WebhookOutcome::Applied);
         metrics.replicas.set(2);
         let text = metrics.encode_classic();
         assert!(text.contains("# TYPE zoomsync_webhook_events_total counter\n"), "{text}");
@@ -253,16 +421,32 @@ mod tests {
     }
 
     #[test]
+    fn every_series_of_a_closed_set_is_there_from_the_start() {
+        let text = Metrics::default().encode_classic();
+        for series in [
+            r#"zoomsync_tokens_total{kind="zak",outcome="unavailable"} 0"#,
+            r#"zoomsync_token_refreshes_total{outcome="refused"} 0"#,
+            r#"zoomsync_sync_runs_total{outcome="failed"} 0"#,
+            r#"zoomsync_webhook_refusals_total{outcome="signature"} 0"#,
+            r#"zoomsync_webhook_events_total{event="meeting.deleted",outcome="duplicate"} 0"#,
+            r#"zoomsync_zoom_calls_total{endpoint="oauth_token",status="error"} 0"#,
+            r#"zoomsync_token_request_seconds_count{kind="obf"} 0"#,
+        ] {
+            assert!(text.contains(series), "{series} missing from\n{text}");
+        }
+    }
+
+    #[test]
     fn unknown_event_names_do_not_become_labels() {
         let metrics = Metrics::default();
-        metrics.webhook_event("meeting.created", "applied");
-        metrics.webhook_event("attacker.chosen.name", "ignored");
+        metrics.webhook_event("meeting.created", WebhookOutcome::Applied);
+        metrics.webhook_event("attacker.chosen.name", WebhookOutcome::Ignored);
         let text = metrics.encode();
         assert!(
             text.contains(r#"zoomsync_webhook_events_total{event="meeting.created",outcome="applied"} 1"#),
             "{text}"
         );
-        assert!(text.contains(r#"event="other""#));
+        assert!(text.contains(r#"zoomsync_webhook_events_total{event="other",outcome="ignored"} 1"#), "{text}");
         assert!(!text.contains("attacker"));
     }
 }

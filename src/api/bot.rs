@@ -11,6 +11,7 @@ use secrecy::ExposeSecret;
 
 use crate::crypto::secrets_equal;
 use crate::meeting_ref::{self, MeetingRef};
+use crate::metrics::TokenOutcome;
 use crate::recall::SignedRequest;
 use crate::services::AppState;
 use crate::services::bot_urls;
@@ -123,13 +124,13 @@ async fn handle(
     let started = std::time::Instant::now();
     let response = answer(request, state, query, kind).await;
     let outcome = match response.status() {
-        StatusCode::OK => "ok",
-        StatusCode::UNAUTHORIZED => "unauthorized",
-        StatusCode::BAD_REQUEST => "bad_request",
-        StatusCode::NOT_FOUND => "not_found",
-        _ => "unavailable",
+        StatusCode::OK => TokenOutcome::Ok,
+        StatusCode::UNAUTHORIZED => TokenOutcome::Unauthorized,
+        StatusCode::BAD_REQUEST => TokenOutcome::BadRequest,
+        StatusCode::NOT_FOUND => TokenOutcome::NotFound,
+        _ => TokenOutcome::Unavailable,
     };
-    state.metrics.token(kind.name(), outcome, started.elapsed().as_secs_f64());
+    state.metrics.token(kind.metric(), outcome, started.elapsed().as_secs_f64());
     response
 }
 

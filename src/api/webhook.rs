@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt as _;
 
 use crate::error::{AppError, ErrorBody};
+use crate::metrics::WebhookRefusal;
 use crate::services;
 use crate::services::AppState;
 use crate::webhooks::verify::{Refusal, SignedHeaders, Window, verify};
@@ -31,10 +32,11 @@ pub async fn receive(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let Some(keys) = state.webhook_keys.get(&app_id).await? else {
-        state.metrics.webhook_refusal("unknown_app");
+        state.metrics.webhook_refusal(WebhookRefusal::UnknownApp);
         return Err(AppError::not_found("no such app"));
     };
-    let body = read_limited(&request, payload).await.inspect_err(|_| state.metrics.webhook_refusal("body"))?;
+    let body =
+        read_limited(&request, payload).await.inspect_err(|_| state.metrics.webhook_refusal(WebhookRefusal::Body))?;
     let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
     let headers = SignedHeaders { timestamp: header("x-zm-request-timestamp"), signature: header("x-zm-signature") };
     let now = chrono::Utc::now().timestamp();
@@ -47,7 +49,7 @@ pub async fn receive(
 
 /// A 401, counted by the refusal's reason and logged with what it was.
 fn refuse(state: &AppState, app_id: &str, refusal: Refusal) -> AppError {
-    state.metrics.webhook_refusal(refusal.reason());
+    state.metrics.webhook_refusal(refusal.into());
     let why = refusal.to_string();
     tracing::warn!(app = %app_id, why = why.as_str(), "webhook refused");
     AppError::Unauthorized(why)

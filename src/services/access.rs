@@ -29,6 +29,7 @@ use crate::db::Db;
 use crate::db::models::apps::{self, AppKind, Cloud};
 use crate::db::models::credentials::{self, CredentialRow};
 use crate::error::AppError;
+use crate::metrics::RefreshOutcome;
 use crate::time;
 use crate::zoom::retry::with_retries_if_not_done;
 use crate::zoom::types::TokenResponse;
@@ -415,10 +416,10 @@ impl AccessTokens {
             _ => self.unanswered.lock().remove(&row.id),
         };
         self.metrics.refresh(match &outcome {
-            Ok(_) => "ok",
-            Err(e) if e.needs_reauthorization() => "refused",
-            Err(e) if e.is_client_rejected() => "client_refused",
-            Err(_) => "failed",
+            Ok(_) => RefreshOutcome::Ok,
+            Err(e) if e.needs_reauthorization() => RefreshOutcome::Refused,
+            Err(e) if e.is_client_rejected() => RefreshOutcome::ClientRefused,
+            Err(_) => RefreshOutcome::Failed,
         });
         match outcome {
             Ok(tokens) => {

@@ -18,6 +18,7 @@ use crate::db::models::apps::AppKind;
 use crate::db::models::mappings::MeetingKind;
 use crate::error::AppError;
 use crate::meeting_ref::MeetingRef;
+use crate::metrics::TokenKindLabel;
 use crate::scopes::Capability;
 use crate::services::AppState;
 use crate::zoom::{ZoomClient, ZoomError};
@@ -53,15 +54,19 @@ impl TokenKind {
 
     /// For machines: the `kind` label of the token metrics.
     pub fn name(self) -> &'static str {
+        self.metric().as_str()
+    }
+
+    pub fn metric(self) -> TokenKindLabel {
         self.names().0
     }
 
     /// The one list of the names of each kind.
-    fn names(self) -> (&'static str, &'static str) {
+    fn names(self) -> (TokenKindLabel, &'static str) {
         match self {
-            Self::Join { .. } => ("join", "join token"),
-            Self::Obf => ("obf", "OBF token"),
-            Self::Zak => ("zak", "ZAK"),
+            Self::Join { .. } => (TokenKindLabel::Join, "join token"),
+            Self::Obf => (TokenKindLabel::Obf, "OBF token"),
+            Self::Zak => (TokenKindLabel::Zak, "ZAK"),
         }
     }
 }

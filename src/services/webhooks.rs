@@ -5,7 +5,9 @@ use secrecy::ExposeSecret;
 use serde::Serialize;
 
 use crate::error::AppError;
+use crate::metrics::{WebhookOutcome, WebhookRefusal};
 use crate::services::AppState;
+use crate::webhooks::apply::Outcome;
 use crate::webhooks::event::{self, EventName, Parsed};
 use crate::webhooks::ingest::Receipt;
 use crate::webhooks::keys::AppKeys;
@@ -32,7 +34,7 @@ pub async fn receive(
 ) -> Result<Answer, AppError> {
     let app_id = &keys.app.id;
     let parsed = event::parse(body, verified.timestamp).map_err(|e| {
-        state.metrics.webhook_refusal("malformed");
+        state.metrics.webhook_refusal(WebhookRefusal::Malformed);
         AppError::bad_request("invalid_event", e.to_string())
     })?;
     match parsed {
@@ -40,7 +42,7 @@ pub async fn receive(
             let encrypted_token =
                 signature::url_validation_token(verified.secret.expose_secret().as_bytes(), &plain_token);
             super::apps::record_validation(state, app_id).await?;
-            state.metrics.webhook_event(EventName::UrlValidation.as_str(), "answered");
+            state.metrics.webhook_event(EventName::UrlValidation.as_str(), WebhookOutcome::Answered);
             Ok(Answer::UrlValidation { plain_token, encrypted_token })
         }
         Parsed::Delivery(delivery) => {
@@ -49,9 +51,9 @@ pub async fn receive(
                 .ingest
                 .submit(keys.app.clone(), delivery)
                 .await
-                .inspect_err(|_| state.metrics.webhook_event(&name, "unavailable"))?;
+                .inspect_err(|_| state.metrics.webhook_event(&name, WebhookOutcome::Unavailable))?;
             let status = match &receipt {
-                Receipt::Duplicate => "duplicate",
+                Receipt::Duplicate => WebhookOutcome::Duplicate,
                 Receipt::Recorded { outcome, deleted_credentials, revived_credentials } => {
                     // Cached access tokens of credentials the event deleted must not be minted from.
                     for credential in deleted_credentials {
@@ -67,10 +69,14 @@ pub async fn receive(
                             }
                         });
                     }
-                    outcome.status().as_str()
+                    match outcome {
+                        Outcome::Applied(_) => WebhookOutcome::Applied,
+                        Outcome::Ignored(_) => WebhookOutcome::Ignored,
+                    }
                 }
             };
             state.metrics.webhook_event(&name, status);
+            let status = status.as_str();
             tracing::debug!(app = %app_id, event = %name, status, "webhook event");
             Ok(Answer::Recorded { status })
         }

@@ -26,6 +26,7 @@ use crate::db::models::mappings::{self, MappingRow, MeetingKind, Source};
 use crate::db::models::sync_runs::{self, Figures};
 use crate::db::models::{tombstones, zoom_users};
 use crate::error::AppError;
+use crate::metrics::SyncOutcome;
 use crate::scopes::Capability;
 use crate::services::AppState;
 use crate::services::budget::Category;
@@ -110,7 +111,7 @@ pub async fn run(
     let error = result.as_ref().err().map(ToString::to_string);
     let took = clock.elapsed().as_secs_f64();
     state.metrics.sync_run(
-        if error.is_some() { "failed" } else { "completed" },
+        if error.is_some() { SyncOutcome::Failed } else { SyncOutcome::Completed },
         took,
         figures.meetings_seen,
         figures.added,

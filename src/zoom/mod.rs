@@ -23,7 +23,7 @@ use types::{Meeting, MeetingsPage, MintedToken, TokenResponse, User, UsersPage};
 use crate::config::ZoomSettings;
 use crate::db::models::apps::Cloud;
 use crate::db::models::mappings::MeetingKind;
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, ZoomEndpoint as Endpoint};
 
 /// One Zoom call may take this long before it counts as "Zoom unreachable". A bot's request
 /// makes at most a few calls in sequence, inside its own overall deadline.
@@ -137,7 +137,7 @@ impl ZoomClient {
             .post(format!("{}/oauth/revoke", self.oauth_base))
             .basic_auth(app.client_id, Some(app.client_secret.expose_secret()))
             .form(&[("token", token.expose_secret())]);
-        self.send::<serde_json::Value>("oauth_revoke", request).await.map(drop)
+        self.send::<serde_json::Value>(Endpoint::OauthRevoke, request).await.map(drop)
     }
 
     async fn oauth_token(
@@ -151,7 +151,7 @@ impl ZoomClient {
             .timeout(TOKEN_CALL_TIMEOUT)
             .basic_auth(app.client_id, Some(app.client_secret.expose_secret()))
             .form(form);
-        self.send("oauth_token", request).await
+        self.send(Endpoint::OauthToken, request).await
     }
 
     fn get(&self, access_token: &SecretString, path: &str) -> RequestBuilder {
@@ -163,7 +163,7 @@ impl ZoomClient {
 
     /// `GET /users/me`.
     pub async fn me(&self, access_token: &SecretString) -> Result<User, ZoomError> {
-        self.send("get_user", self.get(access_token, "/users/me")).await
+        self.send(Endpoint::GetUser, self.get(access_token, "/users/me")).await
     }
 
     /// `GET /users?status=active&page_size=300[&next_page_token=]` (account-wide credentials).
@@ -176,7 +176,7 @@ impl ZoomClient {
         if let Some(token) = page_token {
             query.push(("next_page_token", token.to_owned()));
         }
-        self.send("list_users", self.get(access_token, "/users").query(&query)).await
+        self.send(Endpoint::ListUsers, self.get(access_token, "/users").query(&query)).await
     }
 
     /// `GET /users/{user}/meetings?type=<kind>&page_size=300[&next_page_token=]`.
@@ -192,7 +192,7 @@ impl ZoomClient {
             query.push(("next_page_token", token.to_owned()));
         }
         self.send(
-            "list_meetings",
+            Endpoint::ListMeetings,
             self.get(access_token, &format!("/users/{}/meetings", path_segment(user))).query(&query),
         )
         .await
@@ -200,7 +200,7 @@ impl ZoomClient {
 
     /// `GET /meetings/{id}`.
     pub async fn meeting(&self, access_token: &SecretString, meeting_id: i64) -> Result<Meeting, ZoomError> {
-        self.send("get_meeting", self.get(access_token, &format!("/meetings/{meeting_id}"))).await
+        self.send(Endpoint::GetMeeting, self.get(access_token, &format!("/meetings/{meeting_id}"))).await
     }
 
     /// `GET /users/{user}/webinars?page_size=300[&next_page_token=]`.
@@ -215,7 +215,7 @@ impl ZoomClient {
             query.push(("next_page_token", token.to_owned()));
         }
         self.send(
-            "list_webinars",
+            Endpoint::ListWebinars,
             self.get(access_token, &format!("/users/{}/webinars", path_segment(user))).query(&query),
         )
         .await
@@ -230,7 +230,9 @@ impl ZoomClient {
     ) -> Result<Meeting, ZoomError> {
         match kind {
             MeetingKind::Meeting => self.meeting(access_token, id).await,
-            MeetingKind::Webinar => self.send("get_webinar", self.get(access_token, &format!("/webinars/{id}"))).await,
+            MeetingKind::Webinar => {
+                self.send(Endpoint::GetWebinar, self.get(access_token, &format!("/webinars/{id}"))).await
+            }
         }
     }
 
@@ -244,8 +246,10 @@ impl ZoomClient {
         bypass_waiting_room: bool,
     ) -> Result<MintedToken, ZoomError> {
         let (path, endpoint) = match kind {
-            MeetingKind::Meeting => (format!("/meetings/{meeting_id}/jointoken/local_recording"), "join_token"),
-            MeetingKind::Webinar => (format!("/webinars/{meeting_id}/jointoken/local_recording"), "webinar_join_token"),
+            MeetingKind::Meeting => (format!("/meetings/{meeting_id}/jointoken/local_recording"), Endpoint::JoinToken),
+            MeetingKind::Webinar => {
+                (format!("/webinars/{meeting_id}/jointoken/local_recording"), Endpoint::WebinarJoinToken)
+            }
         };
         let mut request = self.get(access_token, &path);
         if bypass_waiting_room {
@@ -264,20 +268,20 @@ impl ZoomClient {
         let request = self
             .get(access_token, &format!("/users/{}/token", path_segment(user)))
             .query(&[("type", "onbehalf".to_owned()), ("meeting_id", meeting_id.to_string())]);
-        self.send("obf_token", request).await
+        self.send(Endpoint::ObfToken, request).await
     }
 
     /// `GET /users/me/zak`: the caller's own ZAK, valid five minutes; for credentials granted only
     /// the ZAK scope.
     pub async fn my_zak(&self, access_token: &SecretString) -> Result<MintedToken, ZoomError> {
         let request = self.get(access_token, "/users/me/zak");
-        self.send("zak", request).await
+        self.send(Endpoint::Zak, request).await
     }
 
     /// `GET /users/{user}/token?type=zak` (a ZAK valid two hours).
     pub async fn zak(&self, access_token: &SecretString, user: &str) -> Result<MintedToken, ZoomError> {
         let request = self.get(access_token, &format!("/users/{}/token", path_segment(user))).query(&[("type", "zak")]);
-        self.send("zak", request).await
+        self.send(Endpoint::Zak, request).await
     }
 }
 
@@ -288,7 +292,7 @@ fn path_segment(value: &str) -> String {
 
 impl ZoomClient {
     /// Sends a request and sorts the answer, counting it under `endpoint` in the metrics.
-    async fn send<T: DeserializeOwned>(&self, endpoint: &'static str, request: RequestBuilder) -> Result<T, ZoomError> {
+    async fn send<T: DeserializeOwned>(&self, endpoint: Endpoint, request: RequestBuilder) -> Result<T, ZoomError> {
         let started = std::time::Instant::now();
         let result = send(request).await;
         let status = match &result {

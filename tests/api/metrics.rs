@@ -50,6 +50,19 @@ both_backends! {
         let world = World::start(backend).await;
         let before = scrape(&world).await;
         assert!(before.contains("# TYPE zoomsync_sync_run_seconds histogram"), "{before}");
+        // Every series of a closed label set is there from the start, at zero: a rate or an
+        // alert over it has a series before the first event.
+        for series in [
+            r#"zoomsync_tokens_total{kind="join",outcome="ok"} 0"#,
+            r#"zoomsync_tokens_total{kind="obf",outcome="unavailable"} 0"#,
+            r#"zoomsync_token_refreshes_total{outcome="refused"} 0"#,
+            r#"zoomsync_webhook_refusals_total{outcome="signature"} 0"#,
+            r#"zoomsync_sync_runs_total{outcome="failed"} 0"#,
+            r#"zoomsync_zoom_calls_total{endpoint="join_token",status="200"} 0"#,
+            r#"zoomsync_credentials{status="unhealthy"} 0"#,
+        ] {
+            assert!(before.lines().any(|line| line == series), "{series} missing at start:\n{before}");
+        }
         let Hosted { app, meeting, .. } = world.hosted_meeting().await;
         let token = world.bot("join-token", &format!("meeting_id={}", meeting.id)).await.text().await.unwrap();
         assert_eq!(world.bot("join-token", "meeting_id=99999999999").await.status(), StatusCode::NOT_FOUND);
