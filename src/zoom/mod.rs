@@ -323,11 +323,15 @@ async fn send<T: DeserializeOwned>(request: RequestBuilder) -> Result<(u16, T), 
     Err(classify(status, &headers, &body, Utc::now()))
 }
 
-/// A transport error with its causes ("error sending request: operation timed out"), never
-/// its URL.
+/// A transport error with where it went and its causes ("https://api.zoom.us/v2/users/me:
+/// error sending request: operation timed out"): the origin and path tell an operator which
+/// address (a mistyped `zoom.api_base_url`, a proxy) could not be reached; the query string is
+/// never named.
 fn describe(error: reqwest::Error) -> String {
+    let place = error.url().map(|url| format!("{}{}", url.origin().ascii_serialization(), url.path()));
     let error = error.without_url();
-    let mut text = error.to_string();
+    let mut text = place.map(|place| format!("{place}: ")).unwrap_or_default();
+    text.push_str(&error.to_string());
     let mut source = std::error::Error::source(&error);
     while let Some(cause) = source {
         text.push_str(": ");

@@ -368,6 +368,15 @@ mod extras {
 
             let nothing = run_cli(dir, &env, &["token", "join", "99999999999"]);
             assert_eq!(nothing.status.code(), Some(3));
+            // Zoom where nothing listens: exit 5, and the message names the address tried.
+            let closed = crate::helpers::process::free_port();
+            let mut unreachable = env.clone();
+            unreachable.push(("ZOOMSYNC__ZOOM__API_BASE_URL".into(), format!("http://127.0.0.1:{closed}/v2")));
+            unreachable.push(("ZOOMSYNC__ZOOM__OAUTH_BASE_URL".into(), format!("http://127.0.0.1:{closed}")));
+            let down = run_cli(dir, &unreachable, &["token", "join", &host.pmi.to_string()]);
+            let said = String::from_utf8_lossy(&down.stderr).into_owned();
+            assert_eq!(down.status.code(), Some(5), "{said}");
+            assert!(said.contains(&format!("http://127.0.0.1:{closed}/")), "the CLI names the Zoom URL it could not reach: {said}");
             let bad = run_cli(dir, &env, &["token", "join", "12ab"]);
             assert_eq!(bad.status.code(), Some(2));
             let table = run_cli(dir, &env, &["explain", &host.pmi.to_string()]);
