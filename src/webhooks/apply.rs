@@ -63,8 +63,10 @@ pub const DEACTIVATED: &str = "the Zoom user was deactivated";
 /// `meeting.created` events, written together (see [`Batch::flush`]).
 #[derive(Default)]
 pub struct Batch {
-    /// (host, account) -> the credentials that can mint for that host.
+    /// (host, account) -> the account's credentials that can mint for that host.
     able: HashMap<(String, String), Vec<String>>,
+    /// (app, account) -> whether the app holds a credential in the account.
+    speaks_for: HashMap<(String, String), bool>,
     /// meeting id -> event time of its newest delete, for every meeting the batch names.
     tombstones: HashMap<i64, i64>,
     /// Mappings `meeting.created` events asked for, not written yet.
@@ -85,6 +87,7 @@ impl Batch {
             .collect();
         Ok(Self {
             able: HashMap::new(),
+            speaks_for: HashMap::new(),
             tombstones: tombstones::for_meetings(conn, &ids)?.into_iter().collect(),
             pending: Vec::new(),
         })
@@ -100,12 +103,25 @@ impl Batch {
         Ok(())
     }
 
+    /// Zoom sends an app events only for accounts that installed it: an app without a
+    /// credential in the account an event names has no say about that account's meetings.
+    fn speaks_for(&mut self, conn: &mut AnyConnection, app: &str, account: &str) -> QueryResult<bool> {
+        let key = (app.to_owned(), account.to_owned());
+        if let Some(known) = self.speaks_for.get(&key) {
+            return Ok(*known);
+        }
+        let known = credentials::app_is_in_account(conn, app, account)?;
+        self.speaks_for.insert(key, known);
+        Ok(known)
+    }
+
+    /// Only credentials in the account the event names: no event speaks for another account.
     fn able(&mut self, conn: &mut AnyConnection, host: &str, account: &str) -> QueryResult<Vec<String>> {
         let key = (host.to_owned(), account.to_owned());
         if let Some(ids) = self.able.get(&key) {
             return Ok(ids.clone());
         }
-        let ids = credentials::able_to_mint_for(conn, host, account)?;
+        let ids = credentials::able_to_mint_in_account(conn, host, account)?;
         self.able.insert(key, ids.clone());
         Ok(ids)
     }
@@ -123,6 +139,11 @@ pub fn apply(
     if !matches!(change, Change::MeetingCreated { .. }) {
         batch.flush(conn)?;
     }
+    if let Some(account) = named_account(change)
+        && !batch.speaks_for(conn, &app.id, account)?
+    {
+        return Ok(Outcome::Ignored("the app has no credential in the Zoom account the event names".into()).into());
+    }
     Ok(match change {
         Change::MeetingCreated { meeting_id, kind, host_id, account_id } => {
             map_to_host(conn, batch, (*meeting_id, *kind), host_id, account_id, event_ts, now, false)?.into()
@@ -130,8 +151,8 @@ pub fn apply(
         Change::MeetingUpdated { meeting_id, kind, host_id: Some(host_id), account_id } => {
             map_to_host(conn, batch, (*meeting_id, *kind), host_id, account_id, event_ts, now, true)?.into()
         }
-        Change::MeetingUpdated { meeting_id, host_id: None, .. } => {
-            let touched = mappings::touch(conn, *meeting_id, event_ts, now)?;
+        Change::MeetingUpdated { meeting_id, host_id: None, account_id, .. } => {
+            let touched = mappings::touch(conn, account_id, *meeting_id, event_ts, now)?;
             if touched == 0 {
                 Outcome::Ignored("no mapping to refresh".into()).into()
             } else {
@@ -149,8 +170,8 @@ pub fn apply(
             }
             map_to_host(conn, batch, (*meeting_id, *kind), host_id, account_id, event_ts, now, false)?.into()
         }
-        Change::MeetingDeleted { meeting_id, .. } => {
-            let removed = mappings::delete_meeting(conn, *meeting_id, Some(event_ts))?;
+        Change::MeetingDeleted { meeting_id, account_id, .. } => {
+            let removed = mappings::delete_meeting(conn, account_id, *meeting_id, event_ts)?;
             tombstones::record(conn, *meeting_id, event_ts, now)?;
             let newest = batch.tombstones.entry(*meeting_id).or_insert(event_ts);
             *newest = (*newest).max(event_ts);
@@ -160,10 +181,10 @@ pub fn apply(
             user_updated(conn, batch, user_id, account_id, *pmi, *old_pmi, vanity_name.as_deref(), event_ts, now)?
                 .into()
         }
-        Change::UserGone { user_id, deleted, .. } => {
-            let removed = mappings::delete_host(conn, user_id)?;
+        Change::UserGone { user_id, deleted, account_id } => {
+            let removed = mappings::delete_host(conn, account_id, user_id)?;
             let detail = if *deleted { "the Zoom user was deleted" } else { DEACTIVATED };
-            let own = credentials::user_level_of(conn, user_id)?;
+            let own = credentials::user_level_of(conn, account_id, user_id)?;
             for id in &own {
                 credentials::mark_unhealthy(conn, id, detail, now)?;
                 crate::db::models::credential_logs::append_at(
@@ -179,9 +200,9 @@ pub fn apply(
             }
             Outcome::Applied(format!("removed {removed} mapping(s); {} credential(s) unhealthy", own.len())).into()
         }
-        Change::UserActivated { user_id, .. } => {
+        Change::UserActivated { user_id, account_id } => {
             let mut revived = Vec::new();
-            for id in credentials::user_level_of(conn, user_id)? {
+            for id in credentials::user_level_of(conn, account_id, user_id)? {
                 if credentials::find(conn, &id)?
                     .is_some_and(|c| !c.is_healthy() && c.status_detail.as_deref() == Some(DEACTIVATED))
                 {
@@ -214,6 +235,7 @@ pub fn apply(
                     credentials::delete(conn, &credential.id)?;
                     // Later events of the batch must not map to the deleted credential.
                     batch.able.clear();
+                    batch.speaks_for.clear();
                     tracing::info!(credential = %credential.id, app = %app.id, "credential deleted: the app was deauthorized at Zoom");
                     Applied {
                         outcome: Outcome::Applied(format!("deleted credential {} (app deauthorized)", credential.id)),
@@ -226,6 +248,22 @@ pub fn apply(
         }
         Change::Ignored => Outcome::Ignored("not an event zoomsync acts on".into()).into(),
     })
+}
+
+/// The Zoom account whose meetings or users an event changes. `app_deauthorized` is not here:
+/// it acts only on the app's own credential for its subject.
+fn named_account(change: &Change) -> Option<&str> {
+    match change {
+        Change::MeetingCreated { account_id, .. }
+        | Change::MeetingUpdated { account_id, .. }
+        | Change::MeetingDeleted { account_id, .. }
+        | Change::MeetingRecovered { account_id, .. }
+        | Change::UserUpdated { account_id, .. }
+        | Change::UserGone { account_id, .. }
+        | Change::UserActivated { account_id, .. }
+        | Change::UserDisassociated { account_id, .. } => Some(account_id),
+        Change::AppDeauthorized { .. } | Change::Ignored => None,
+    }
 }
 
 /// Maps a meeting (or webinar) to every credential that can mint for its host, and (for a host
@@ -245,7 +283,11 @@ fn map_to_host(
         return Ok(Outcome::Ignored("the meeting was deleted by a later event".into()));
     }
     let credential_ids = batch.able(conn, host_id, account_id)?;
-    let moved = if moving { mappings::delete_meeting_except(conn, meeting_id, &credential_ids, event_ts)? } else { 0 };
+    let moved = if moving {
+        mappings::delete_meeting_except(conn, account_id, meeting_id, &credential_ids, event_ts)?
+    } else {
+        0
+    };
     if credential_ids.is_empty() {
         return Ok(if moved > 0 {
             Outcome::Applied(format!("the new host has no credential; removed {moved} mapping(s)"))
@@ -296,7 +338,7 @@ fn user_updated(
         }));
     };
     // Exactly one PMI mapping per user: drop every other, then map the new one.
-    let dropped = mappings::delete_pmis_except(conn, user_id, new_pmi)?;
+    let dropped = mappings::delete_pmis_except(conn, account_id, user_id, new_pmi)?;
     let credential_ids = batch.able(conn, user_id, account_id)?;
     for credential_id in &credential_ids {
         mappings::upsert(

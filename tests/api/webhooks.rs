@@ -28,6 +28,49 @@ fn credentials_of(mappings: &[Value]) -> BTreeSet<String> {
 }
 
 both_backends! {
+    async fn an_app_speaks_only_for_the_accounts_that_installed_it(backend) {
+        let world = World::start(backend).await;
+        let account = world.account().await;
+        let host = world.user(&account, Role::Member).await;
+        let victim = world.app("user_level", None).await;
+        // Another app registered in the same zoomsync (another team's, or a careless one),
+        // connected in its own account: its webhook secret signs whatever it likes.
+        let other = world.app("user_level", None).await;
+        let elsewhere = world.account().await;
+        let stranger = world.user(&elsewhere, Role::Member).await;
+        world.connect(&other, &stranger.id).await;
+        let own = world.connect(&victim, &host.id).await["id"].as_str().unwrap().to_owned();
+        let meeting = world.meeting(&host.id).await;
+        assert_eq!(credentials_of(&world.wait_for_mappings(meeting.id, 1).await), BTreeSet::from([own.clone()]));
+        let (world, other) = (&world, &other);
+        let deliver = |body: String| async move { json(world.deliver(&other.id, &other.webhook_secret, now(), &body).await).await };
+        // Each with its own event time: Zoom's deduplication key includes it.
+        let deleted = |account: &str, ts: i64| json!({"event": "meeting.deleted", "event_ts": ts, "payload": {"account_id": account,
+            "operator": "x", "object": {"uuid": "u", "id": meeting.id, "host_id": host.id, "type": 2}}}).to_string();
+        let deactivated = |account: &str, ts: i64| json!({"event": "user.deactivated", "event_ts": ts, "payload": {"account_id": account,
+            "operator": "x", "object": {"id": host.id, "email": "e@example.com"}}}).to_string();
+
+        // Naming the victim's account, where the other app has no credential: ignored.
+        let forged = 83_333_333_333u64;
+        let ts = now() * 1000;
+        for body in [created(forged, &host.id, &account, ts), deleted(&account, ts), deactivated(&account, ts)] {
+            let answer = deliver(body).await;
+            assert_eq!(answer["status"], "ignored", "{answer}");
+        }
+        // Naming its own account, about the victim's meeting and user: nothing of the victim's
+        // account changes.
+        assert_eq!(deliver(created(forged, &host.id, &elsewhere, ts + 1)).await["status"], "ignored");
+        assert_eq!(deliver(deleted(&elsewhere, ts + 1)).await["status"], "applied", "it removes what its account holds: nothing");
+        assert_eq!(deliver(deactivated(&elsewhere, ts + 1)).await["status"], "applied");
+        assert!(world.mappings(forged).await.is_empty(), "another account's event maps nothing to this one's credentials");
+        assert_eq!(credentials_of(&world.mappings(meeting.id).await), BTreeSet::from([own.clone()]));
+        let credential = json(world.daemon.admin(Method::GET, &format!("/api/v2/zoom-oauth-credentials/{own}/")).send().await.unwrap()).await;
+        assert_eq!(credential["status"], "healthy", "{credential}");
+        // The victim app's own events still act.
+        world.sim.delete_meeting(meeting.id).await.unwrap();
+        assert!(world.wait_for_mappings(meeting.id, 0).await.is_empty());
+    }
+
     async fn each_event_changes_the_mappings_as_stated(backend) {
         let world = World::start(backend).await;
         let account = world.account().await;

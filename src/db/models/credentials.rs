@@ -99,13 +99,30 @@ pub fn set_status_detail(conn: &mut AnyConnection, id: &str, detail: Option<&str
 
 /// Healthy account-level and server-to-server credentials, with their app's kind: the ones that
 /// may look an unmapped meeting up.
+///
+/// A bot asking for an unknown meeting runs this: the apps first (a handful of rows), then their
+/// credentials through the `(app_id, subject)` index, so thousands of user-level credentials are
+/// never read. Without an account-wide app it is one small query.
 pub fn healthy_account_wide(conn: &mut AnyConnection) -> QueryResult<Vec<(CredentialRow, AppKind)>> {
-    credentials::table
-        .inner_join(oauth_apps::table)
-        .filter(credentials::status.eq(Health::Healthy))
+    let apps: Vec<(String, AppKind)> = oauth_apps::table
         .filter(oauth_apps::kind.ne(AppKind::UserLevel))
-        .select((CredentialRow::as_select(), oauth_apps::kind))
-        .load(conn)
+        .select((oauth_apps::id, oauth_apps::kind))
+        .load(conn)?;
+    if apps.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<CredentialRow> = credentials::table
+        .filter(credentials::app_id.eq_any(apps.iter().map(|(id, _)| id.as_str())))
+        .filter(credentials::status.eq(Health::Healthy))
+        .select(CredentialRow::as_select())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let kind = apps.iter().find(|(id, _)| *id == row.app_id).map(|(_, kind)| *kind)?;
+            Some((row, kind))
+        })
+        .collect())
 }
 
 /// The account-level and server-to-server credentials of `account_id`.
@@ -370,6 +387,38 @@ pub fn set_ciphertexts(
 /// The credentials that can mint for a meeting hosted by `host_user_id` of `account_id`: that
 /// user's own user-level credentials, and every account-wide credential of the account.
 pub fn able_to_mint_for(conn: &mut AnyConnection, host_user_id: &str, account_id: &str) -> QueryResult<Vec<String>> {
+    Ok(able_to_mint_with_accounts(conn, host_user_id, account_id)?.into_iter().map(|(id, _)| id).collect())
+}
+
+/// The same, of credentials in `account_id` only (what a webhook naming that account may map).
+pub fn able_to_mint_in_account(
+    conn: &mut AnyConnection,
+    host_user_id: &str,
+    account_id: &str,
+) -> QueryResult<Vec<String>> {
+    // A host has a handful of such credentials: filtering them here keeps one query.
+    Ok(able_to_mint_with_accounts(conn, host_user_id, account_id)?
+        .into_iter()
+        .filter(|(_, account)| account == account_id)
+        .map(|(id, _)| id)
+        .collect())
+}
+
+/// Whether `app_id` holds a credential in `account_id`: Zoom sends an app events only for the
+/// accounts that installed it, so an app without one has no say about that account.
+pub fn app_is_in_account(conn: &mut AnyConnection, app_id: &str, account_id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        credentials::table.filter(credentials::app_id.eq(app_id)).filter(credentials::account_id.eq(account_id)),
+    ))
+    .get_result(conn)
+}
+
+/// (credential id, account id) of the credentials that can mint for the host.
+fn able_to_mint_with_accounts(
+    conn: &mut AnyConnection,
+    host_user_id: &str,
+    account_id: &str,
+) -> QueryResult<Vec<(String, String)>> {
     credentials::table
         .inner_join(oauth_apps::table)
         .filter(
@@ -379,14 +428,15 @@ pub fn able_to_mint_for(conn: &mut AnyConnection, host_user_id: &str, account_id
                     .and(oauth_apps::kind.eq_any([AppKind::AccountLevel, AppKind::ServerToServer])),
             ),
         )
-        .select(credentials::id)
+        .select((credentials::id, credentials::account_id))
         .load(conn)
 }
 
-/// The user-level credentials of a Zoom user, across apps.
-pub fn user_level_of(conn: &mut AnyConnection, zoom_user_id: &str) -> QueryResult<Vec<String>> {
+/// The user-level credentials of a Zoom user in a Zoom account.
+pub fn user_level_of(conn: &mut AnyConnection, account_id: &str, zoom_user_id: &str) -> QueryResult<Vec<String>> {
     credentials::table
         .inner_join(oauth_apps::table)
+        .filter(credentials::account_id.eq(account_id))
         .filter(credentials::zoom_user_id.eq(zoom_user_id))
         .filter(oauth_apps::kind.eq(AppKind::UserLevel))
         .select(credentials::id)

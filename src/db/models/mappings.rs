@@ -1,4 +1,5 @@
 use chrono::NaiveDateTime;
+use diesel::dsl;
 use diesel::prelude::*;
 
 use crate::db::AnyConnection;
@@ -96,22 +97,37 @@ pub fn upsert_many(conn: &mut AnyConnection, rows: &[MappingRow]) -> QueryResult
     Ok(())
 }
 
-/// Removes every mapping of a meeting that no event newer than `event_ts` wrote (all of them
-/// when `event_ts` is `None`). Returns how many went.
-pub fn delete_meeting(conn: &mut AnyConnection, meeting_id: i64, event_ts: Option<i64>) -> QueryResult<usize> {
-    let target = meeting_mappings::table.filter(meeting_mappings::meeting_id.eq(meeting_id));
-    match event_ts {
-        Some(ts) => {
-            diesel::delete(target.filter(meeting_mappings::event_ts.is_null().or(meeting_mappings::event_ts.le(ts))))
-                .execute(conn)
-        }
-        None => diesel::delete(target).execute(conn),
-    }
+/// The credentials in one Zoom account. A webhook event changes only the mappings held by
+/// credentials of the account it names (and only an app with a credential there may name it,
+/// see `webhooks::apply`): no event speaks for another account's meetings or users.
+fn of_account(
+    account_id: &str,
+) -> dsl::Select<dsl::Filter<credentials::table, dsl::Eq<credentials::account_id, String>>, credentials::id> {
+    credentials::table.filter(credentials::account_id.eq(account_id.to_owned())).select(credentials::id)
 }
 
-/// Removes a meeting's mappings to credentials other than `keep` (a host change moves it).
+/// Removes every mapping of a meeting held by `account_id`'s credentials that no event newer than
+/// `event_ts` wrote. Returns how many went.
+pub fn delete_meeting(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    meeting_id: i64,
+    event_ts: i64,
+) -> QueryResult<usize> {
+    diesel::delete(
+        meeting_mappings::table
+            .filter(meeting_mappings::meeting_id.eq(meeting_id))
+            .filter(meeting_mappings::credential_id.eq_any(of_account(account_id)))
+            .filter(meeting_mappings::event_ts.is_null().or(meeting_mappings::event_ts.le(event_ts))),
+    )
+    .execute(conn)
+}
+
+/// Removes a meeting's mappings to `account_id`'s credentials other than `keep` (a host change
+/// moves it).
 pub fn delete_meeting_except(
     conn: &mut AnyConnection,
+    account_id: &str,
     meeting_id: i64,
     keep: &[String],
     event_ts: i64,
@@ -120,37 +136,58 @@ pub fn delete_meeting_except(
         meeting_mappings::table
             .filter(meeting_mappings::meeting_id.eq(meeting_id))
             .filter(meeting_mappings::credential_id.ne_all(keep))
+            .filter(meeting_mappings::credential_id.eq_any(of_account(account_id)))
             .filter(meeting_mappings::event_ts.is_null().or(meeting_mappings::event_ts.le(event_ts))),
     )
     .execute(conn)
 }
 
-/// Removes `host_user_id`'s PMI mappings other than `keep` (after a PMI change exactly one
-/// remains).
-pub fn delete_pmis_except(conn: &mut AnyConnection, host_user_id: &str, keep: i64) -> QueryResult<usize> {
+/// Removes `host_user_id`'s PMI mappings held by `account_id`'s credentials other than `keep`
+/// (after a PMI change exactly one remains).
+pub fn delete_pmis_except(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    host_user_id: &str,
+    keep: i64,
+) -> QueryResult<usize> {
     diesel::delete(
         meeting_mappings::table
             .filter(meeting_mappings::host_user_id.eq(host_user_id))
+            .filter(meeting_mappings::credential_id.eq_any(of_account(account_id)))
             .filter(meeting_mappings::source.eq(Source::Pmi))
             .filter(meeting_mappings::meeting_id.ne(keep)),
     )
     .execute(conn)
 }
 
-/// Marks a meeting's mappings as just confirmed by an event, unless a newer event wrote them.
-pub fn touch(conn: &mut AnyConnection, meeting_id: i64, event_ts: i64, now: NaiveDateTime) -> QueryResult<usize> {
+/// Marks a meeting's mappings held by `account_id`'s credentials as just confirmed by an event,
+/// unless a newer event wrote them.
+pub fn touch(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    meeting_id: i64,
+    event_ts: i64,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(
         meeting_mappings::table
             .filter(meeting_mappings::meeting_id.eq(meeting_id))
+            .filter(meeting_mappings::credential_id.eq_any(of_account(account_id)))
             .filter(meeting_mappings::event_ts.is_null().or(meeting_mappings::event_ts.le(event_ts))),
     )
     .set((meeting_mappings::synced_at.eq(now), meeting_mappings::event_ts.eq(event_ts)))
     .execute(conn)
 }
 
-/// Removes every mapping of meetings hosted by `host_user_id` (the user left Zoom).
-pub fn delete_host(conn: &mut AnyConnection, host_user_id: &str) -> QueryResult<usize> {
-    diesel::delete(meeting_mappings::table.filter(meeting_mappings::host_user_id.eq(host_user_id))).execute(conn)
+/// Removes every mapping of meetings hosted by `host_user_id` held by `account_id`'s credentials
+/// (the user left Zoom).
+pub fn delete_host(conn: &mut AnyConnection, account_id: &str, host_user_id: &str) -> QueryResult<usize> {
+    diesel::delete(
+        meeting_mappings::table
+            .filter(meeting_mappings::host_user_id.eq(host_user_id))
+            .filter(meeting_mappings::credential_id.eq_any(of_account(account_id))),
+    )
+    .execute(conn)
 }
 
 /// Removes `host_user_id`'s mappings held by `credential_ids` (a user who left an account keeps
