@@ -6,9 +6,9 @@ use maud::{Markup, html};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::layout::{badge, copyable, csrf_field, page};
+use super::layout::{badge, copyable, csrf_field, page, when};
 use super::session::{CarriesCsrf, Posted, Session};
-use super::{Notice, after, back_to};
+use super::{Notice, after, back_to, back_with_error};
 use crate::db::models::apps::{AppKind, Cloud};
 use crate::error::AppError;
 use crate::pagination::MAX_PAGE_SIZE;
@@ -25,6 +25,7 @@ pub async fn list(
 ) -> Result<Markup, AppError> {
     let (apps, _) = apps::list(&state, None, MAX_PAGE_SIZE).await?;
     Ok(page(
+        &state.settings,
         "Apps",
         Some(&session.csrf),
         html! {
@@ -108,7 +109,7 @@ pub async fn create(state: web::Data<AppState>, Posted(form): Posted<NewAppForm>
     };
     match apps::create(&state, input).await {
         Ok(app) => back_to(&format!("/console/apps/{}", app.id), None),
-        Err(e) => back_to("/console/apps", Some(&e.to_string())),
+        Err(e) => back_with_error("/console/apps", &e.to_string()),
     }
 }
 
@@ -122,13 +123,14 @@ pub async fn show(
     let credentials = super::credentials::cards(&state, &session, &app).await?;
     let public = &state.settings.public_url;
     Ok(page(
+        &state.settings,
         "App",
         Some(&session.csrf),
         html! {
             (notice.render())
             @if let Some(at) = app.client_secret_refused_at {
                 section.bad id="client-secret-refused" {
-                    p { "Zoom refused this app's client secret at " (at.format("%Y-%m-%d %H:%M UTC")) ". "
+                    p { "Zoom refused this app's client secret at " (when(at)) ". "
                         "Rotate it below to the one Zoom's Marketplace shows: the credentials keep their refresh tokens and nobody needs to reconnect." }
                 }
             }
@@ -267,7 +269,7 @@ fn kind_label(kind: AppKind) -> &'static str {
 
 fn validation_text(app: &AppView) -> String {
     match app.webhook_last_validation {
-        Some(at) => format!("Validated by Zoom at {}", at.format("%Y-%m-%d %H:%M:%S UTC")),
+        Some(at) => format!("Validated by Zoom at {}", when(at)),
         None => "Waiting for Zoom to validate the URL".into(),
     }
 }
