@@ -5,6 +5,7 @@
 //! meeting would (not) get a token. Every form is CSRF-protected; no page shows a secret or a
 //! token. Pages call the same services as the admin API.
 
+mod app_form;
 mod apps;
 mod credentials;
 mod layout;
