@@ -15,3 +15,9 @@ pub fn oauth_start_url(public_url: &str, app_id: &str) -> String {
 pub fn oauth_redirect_uri(public_url: &str) -> String {
     format!("{public_url}/zoom/oauth/callback")
 }
+
+/// True when `public_url` is https: Zoom takes no other scheme for webhook and redirect URLs,
+/// and the console's cookies are Secure only then.
+pub fn is_https(public_url: &str) -> bool {
+    url::Url::parse(public_url).is_ok_and(|url| url.scheme() == "https")
+}

@@ -1,4 +1,4 @@
-//! `/api/v2/zoom-oauth-apps/`: register, list, read, rotate secrets, delete.
+//! `/api/v2/zoom-oauth-apps/`: register, list, read, rename and rotate secrets, delete.
 
 use actix_web::{HttpResponse, web};
 
@@ -6,7 +6,7 @@ use super::Admin;
 use crate::error::{AppError, ErrorBody};
 use crate::pagination::{Page, PageParams};
 use crate::services::AppState;
-use crate::services::apps::{self, AppView, CreateApp, RotateSecrets};
+use crate::services::apps::{self, AppView, CreateApp, UpdateApp};
 
 /// Register a Zoom OAuth app.
 #[utoipa::path(post, path = "/api/v2/zoom-oauth-apps/", operation_id = "create_app", tag = "apps", request_body = CreateApp,
@@ -42,17 +42,19 @@ pub async fn get(_: Admin, state: web::Data<AppState>, id: web::Path<String>) ->
     Ok(HttpResponse::Ok().json(apps::get(&state, &id).await?))
 }
 
-/// Rotate the client secret and/or the webhook secret (the old webhook secret stays valid for
+/// Rename the app (`name`, an extension; `null` removes it) and/or rotate the client secret and/or
+/// the webhook secret (the old webhook secret stays valid for
 /// `webhook.previous_secret_grace_seconds`).
-#[utoipa::path(patch, path = "/api/v2/zoom-oauth-apps/{id}/", operation_id = "rotate_app_secrets", tag = "apps", params(("id" = String, Path)), request_body = RotateSecrets,
+// The operation id predates renaming; it stays, for the clients generated from it.
+#[utoipa::path(patch, path = "/api/v2/zoom-oauth-apps/{id}/", operation_id = "rotate_app_secrets", tag = "apps", params(("id" = String, Path)), request_body = UpdateApp,
     responses((status = 200, description = "OK", body = AppView), (status = 400, description = "Invalid input", body = ErrorBody<'static>), (status = 404, description = "Not found", body = ErrorBody<'static>), (status = 401, description = "No or wrong admin token", body = ErrorBody<'static>)))]
 pub async fn update(
     _: Admin,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    body: web::Json<RotateSecrets>,
+    body: web::Json<UpdateApp>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(apps::rotate_secrets(&state, &id, body.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(apps::update(&state, &id, body.into_inner()).await?))
 }
 
 /// Delete an app that has no credentials left.

@@ -65,28 +65,9 @@ fn error_page(error: &AppError) -> HttpResponse {
     page(status, "Not connected", &detail)
 }
 
+/// The page the Zoom user lands on, in the console's look (maud escapes the email and Zoom's
+/// error text).
 fn page(status: StatusCode, title: &str, message: &str) -> HttpResponse {
-    let body = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>zoomsync: {title}</title></head>\
-         <body><main><h1>{title}</h1><p>{message}</p></main></body></html>",
-        title = escape(title),
-        message = escape(message),
-    );
-    HttpResponse::build(status).content_type(ContentType::html()).body(body)
-}
-
-/// Minimal HTML escaping for text we place in a page (a user's email, Zoom's error text).
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    let body = crate::console::flow_page(title, message);
+    HttpResponse::build(status).content_type(ContentType::html()).body(body.into_string())
 }

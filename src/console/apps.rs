@@ -6,15 +6,16 @@ use maud::{Markup, html};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::layout::{badge, copyable, csrf_field, page};
+use super::app_form::{self, NewAppForm, Problem};
+use super::layout::{badge, copyable, csrf_field, page, when};
 use super::session::{CarriesCsrf, Posted, Session};
-use super::{Notice, after, back_to};
+use super::{Notice, after, back_to, back_with_error};
 use crate::db::models::apps::{AppKind, Cloud};
 use crate::error::AppError;
 use crate::pagination::MAX_PAGE_SIZE;
 use crate::scopes::Capability;
 use crate::services::AppState;
-use crate::services::apps::{self, AppView, CreateApp, RotateSecrets};
+use crate::services::apps::{self, AppView, UpdateApp};
 use crate::urls;
 use crate::webhooks::event::EventName;
 
@@ -23,22 +24,34 @@ pub async fn list(
     state: web::Data<AppState>,
     notice: web::Query<Notice>,
 ) -> Result<Markup, AppError> {
-    let (apps, _) = apps::list(&state, None, MAX_PAGE_SIZE).await?;
+    list_page(&state, &session, notice.render(), &NewAppForm::default(), None).await
+}
+
+/// The list and the "Add an app" form, filled in with `form` and its `problem` if it has one.
+async fn list_page(
+    state: &AppState,
+    session: &Session,
+    notice: Markup,
+    form: &NewAppForm,
+    problem: Option<&Problem>,
+) -> Result<Markup, AppError> {
+    let (apps, _) = apps::list(state, None, MAX_PAGE_SIZE).await?;
     Ok(page(
+        &state.settings,
         "Apps",
         Some(&session.csrf),
         html! {
-            (notice.render())
+            (notice)
             section {
                 h1 { "Zoom OAuth apps" }
                 @if apps.is_empty() {
                     p.muted { "No app yet. Add the one you created in Zoom's Marketplace below." }
                 } @else {
-                    table {
+                    table id="apps" {
                         tr { th { "App" } th { "Kind" } th { "Client ID" } th { "Webhook validation" } }
                         @for app in &apps {
                             tr {
-                                td { a href=(format!("/console/apps/{}", app.id)) { (short(&app.id)) } }
+                                td.app-title { a href=(format!("/console/apps/{}", app.id)) { (app.title()) } }
                                 td { (kind_label(app.kind)) }
                                 td.mono { (app.client_id) }
                                 td { (validation_badge(app)) }
@@ -47,68 +60,37 @@ pub async fn list(
                     }
                 }
             }
-            section {
+            section id="add" {
                 h2 { "Add an app" }
                 p.muted { "Create a General App (user-managed or admin-managed) or a Server-to-Server OAuth app in Zoom's Marketplace, then enter its credentials here. The next page tells you what to enter back in Zoom." }
-                form method="post" action="/console/apps" {
-                    (csrf_field(&session.csrf))
-                    label for="kind" { "Kind" }
-                    select id="kind" name="kind" {
-                        option value="user_level" { "User-managed (each user connects their own account)" }
-                        option value="account_level" { "Admin-managed (an admin connects the whole account)" }
-                        option value="server_to_server" { "Server-to-Server OAuth (no user flow)" }
-                    }
-                    label for="client_id" { "Client ID" }
-                    input id="client_id" name="client_id" required autocomplete="off";
-                    label for="client_secret" { "Client secret" }
-                    input id="client_secret" name="client_secret" type="password" required autocomplete="off";
-                    label for="webhook_secret" { "Webhook secret token" }
-                    input id="webhook_secret" name="webhook_secret" type="password" required autocomplete="off";
-                    label for="account_id" { "Account ID (server-to-server apps only)" }
-                    input id="account_id" name="account_id" autocomplete="off";
-                    label for="cloud" { "Cloud" }
-                    select id="cloud" name="cloud" {
-                        option value="zoom" { "Zoom (zoom.us)" }
-                        option value="zoomgov" { "ZoomGov (zoomgov.com, government accounts)" }
-                    }
-                    p { button.primary type="submit" id="add-app" { "Add app" } }
-                }
+                (app_form::render(&session.csrf, form, problem))
             }
         },
     ))
 }
 
-#[derive(Deserialize)]
-pub struct NewAppForm {
-    csrf: String,
-    kind: String,
-    client_id: String,
-    client_secret: String,
-    webhook_secret: String,
-    #[serde(default)]
-    account_id: String,
-    #[serde(default)]
-    cloud: String,
-}
-
-impl CarriesCsrf for NewAppForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
-
-pub async fn create(state: web::Data<AppState>, Posted(form): Posted<NewAppForm>) -> HttpResponse {
-    let input = CreateApp {
-        kind: Some(form.kind),
-        client_id: Some(form.client_id),
-        client_secret: Some(SecretString::from(form.client_secret)),
-        webhook_secret: Some(SecretString::from(form.webhook_secret)),
-        account_id: Some(form.account_id).filter(|a| !a.trim().is_empty()),
-        cloud: Some(form.cloud),
+/// Adds the app and opens its page; a form with a problem comes back filled in, saying what to
+/// fix (answered with the problem's status, 400 or 409, not a redirect: nothing was done).
+pub async fn create(session: Session, state: web::Data<AppState>, Posted(form): Posted<NewAppForm>) -> HttpResponse {
+    let kept = form.kept();
+    let problem = match form.problem() {
+        Some(problem) => problem,
+        None => match apps::create(&state, form.into_input()).await {
+            Ok(app) => return back_to(&format!("/console/apps/{}", app.id), None),
+            Err(e) => app_form::refused(&e),
+        },
     };
-    match apps::create(&state, input).await {
-        Ok(app) => back_to(&format!("/console/apps/{}", app.id), None),
-        Err(e) => back_to("/console/apps", Some(&e.to_string())),
+    match list_page(&state, &session, html! {}, &kept, Some(&problem)).await {
+        Ok(markup) => HttpResponse::build(problem.status)
+            .content_type("text/html; charset=utf-8")
+            .insert_header(("cache-control", "no-store"))
+            .body(markup.into_string()),
+        // The list could not be drawn again (the database went away): the problem still
+        // reaches the admin, on the next page.
+        Err(e) => {
+            tracing::warn!(error = %e, "console: the app list could not be drawn again");
+            back_with_error("/console/apps", &problem.message)
+        }
     }
 }
 
@@ -122,18 +104,22 @@ pub async fn show(
     let credentials = super::credentials::cards(&state, &session, &app).await?;
     let public = &state.settings.public_url;
     Ok(page(
-        "App",
+        &state.settings,
+        app.title(),
         Some(&session.csrf),
         html! {
             (notice.render())
             @if let Some(at) = app.client_secret_refused_at {
                 section.bad id="client-secret-refused" {
-                    p { "Zoom refused this app's client secret at " (at.format("%Y-%m-%d %H:%M UTC")) ". "
+                    p { "Zoom refused this app's client secret at " (when(at)) ". "
                         "Rotate it below to the one Zoom's Marketplace shows: the credentials keep their refresh tokens and nobody needs to reconnect." }
                 }
             }
             section {
-                h1 { (kind_label(app.kind)) " app " span.mono { (app.client_id) } }
+                h1 id="app-title" { (app.title()) }
+                p.muted {
+                    (kind_label(app.kind)) " app · client ID " span.mono id="client-id" { (app.client_id) }
+                }
                 @if app.cloud == Cloud::Zoomgov {
                     p { span.badge.wait id="cloud" { "ZoomGov" } " Its OAuth and API calls go to ZoomGov's hosts." }
                 }
@@ -241,11 +227,14 @@ pub async fn rotate(
     id: web::Path<String>,
     Posted(form): Posted<RotateForm>,
 ) -> HttpResponse {
-    let secret = |s: String| Some(s).filter(|s| !s.is_empty()).map(SecretString::from);
-    let input =
-        RotateSecrets { client_secret: secret(form.client_secret), webhook_secret: secret(form.webhook_secret) };
     let here = format!("/console/apps/{id}");
-    after(apps::rotate_secrets(&state, &id, input).await, &here, "Secrets rotated.", &here)
+    let secret = |s: String| Some(s).filter(|s| !s.trim().is_empty()).map(SecretString::from);
+    let (client_secret, webhook_secret) = (secret(form.client_secret), secret(form.webhook_secret));
+    if client_secret.is_none() && webhook_secret.is_none() {
+        return back_with_error(&here, "Enter a new client secret, a new webhook secret token, or both, to rotate.");
+    }
+    let input = UpdateApp { client_secret, webhook_secret, ..UpdateApp::default() };
+    after(apps::update(&state, &id, input).await, &here, "Secrets rotated.", &here)
 }
 
 pub async fn delete(state: web::Data<AppState>, id: web::Path<String>, _: Posted<super::CsrfForm>) -> HttpResponse {
@@ -267,7 +256,7 @@ fn kind_label(kind: AppKind) -> &'static str {
 
 fn validation_text(app: &AppView) -> String {
     match app.webhook_last_validation {
-        Some(at) => format!("Validated by Zoom at {}", at.format("%Y-%m-%d %H:%M:%S UTC")),
+        Some(at) => format!("Validated by Zoom at {}", when(at)),
         None => "Waiting for Zoom to validate the URL".into(),
     }
 }
@@ -278,8 +267,4 @@ fn validation_class(app: &AppView) -> &'static str {
 
 fn validation_badge(app: &AppView) -> Markup {
     badge(validation_class(app), &validation_text(app))
-}
-
-fn short(id: &str) -> &str {
-    id.get(..8).unwrap_or(id)
 }

@@ -4,9 +4,9 @@
 use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
 
-use super::layout::{badge, csrf_field};
+use super::layout::{badge, csrf_field, when};
 use super::session::{Posted, Session};
-use super::{CsrfForm, after, back_to};
+use super::{CsrfForm, after, back_to, back_with_error};
 use crate::db::models::credentials::{Health, ListFilter};
 use crate::error::AppError;
 use crate::pagination::MAX_PAGE_SIZE;
@@ -39,7 +39,7 @@ pub async fn cards(state: &AppState, session: &Session, app: &AppView) -> Result
                     p.bad { (detail) }
                 }
                 @if let Some(until) = c.daily_limited_until {
-                    p.bad.daily-limit { "Zoom's daily limit for this account is reached: no calls (bots get 503) until " (until.format("%Y-%m-%d %H:%M UTC")) "." }
+                    p.bad.daily-limit { "Zoom's daily limit for this account is reached: no calls (bots get 503) until " (when(until)) "." }
                 }
                 @if !c.missing_scopes.is_empty() {
                     p { "Missing scopes: "
@@ -49,7 +49,7 @@ pub async fn cards(state: &AppState, session: &Session, app: &AppView) -> Result
                 p {
                     "Backfill: " span.sync-status { (c.meeting_sync_status) }
                     @if let Some(run) = &d.last_run {
-                        " · last run " (run.started_at.format("%Y-%m-%d %H:%M:%S UTC")) ": "
+                        " · last run " (when(run.started_at)) ": "
                         span.figures { (run.figures.meetings_seen) " meetings seen, " (run.figures.added) " added, " (run.figures.removed) " removed" }
                         @if let Some(error) = &run.error { " · " span.bad { (error) } }
                     }
@@ -59,7 +59,7 @@ pub async fn cards(state: &AppState, session: &Session, app: &AppView) -> Result
                     summary { "Credential log" }
                     table {
                         @for line in &d.logs {
-                            tr { td.muted.mono { (line.created_at.format("%H:%M:%S")) } td { (line.level) } td { (line.message) } }
+                            tr { td.muted.mono.when { (when(line.created_at)) } td { (line.level) } td { (line.message) } }
                         }
                     }
                 }
@@ -85,7 +85,7 @@ pub async fn sync(state: web::Data<AppState>, id: web::Path<String>, _: Posted<C
             state.backfills.request(&credential.id);
             back_to(&format!("/console/apps/{}", credential.app_id), Some("Backfill started."))
         }
-        Err(e) => back_to("/console/apps", Some(&e.to_string())),
+        Err(e) => back_with_error("/console/apps", &e.to_string()),
     }
 }
 

@@ -1,7 +1,12 @@
 //! The page shell every console page shares: head, navigation, styles and the little script
-//! (copy buttons, live refresh). Embedded in the binary; no build step.
+//! (copy buttons, live refresh), and the same look for the pages a Zoom user sees at the end of
+//! the OAuth flow. Embedded in the binary; no build step.
 
+use chrono::{DateTime, Utc};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+use crate::config::Settings;
+use crate::urls;
 
 const STYLE: &str = r#"
 :root { --fg:#1d2330; --muted:#5b6475; --line:#d9dde5; --bg:#f6f7f9; --ok:#137333; --bad:#b3261e; --wait:#8a6d00; --accent:#0b57d0; }
@@ -28,15 +33,41 @@ label { display:block; font-weight:600; margin:.6rem 0 .2rem; } input, select { 
 .muted { color:var(--muted); } .flash { border-left:4px solid var(--accent); background:#fff; padding:.6rem 1rem; margin-bottom:1rem; }
 .actions { display:flex; gap:.5rem; flex-wrap:wrap; } .actions form { margin:0; }
 ul.tight { margin:.2rem 0; padding-left:1.2rem; }
+.banner { border:1px solid var(--bad); border-radius:8px; padding:.7rem 1rem; margin-bottom:1.25rem; }
+.offscreen { position:fixed; top:0; left:-9999px; opacity:0; }
+.flash.bad { border-left-color:var(--bad); } td.when { white-space:nowrap; }
 "#;
 
 /// Copy buttons, and polling of `[data-poll]` badges (the webhook validation state).
+///
+/// `navigator.clipboard` exists only in secure contexts (https, or http on localhost): a console
+/// reached over plain http on any other host name copies the old way, from a selected
+/// off-screen textarea. When neither works the value is left selected for Ctrl+C.
 const SCRIPT: &str = r#"
+const fallbackCopy = (text) => {
+  const area = document.createElement('textarea');
+  area.value = text; area.readOnly = true; area.className = 'offscreen';
+  document.body.appendChild(area); area.select();
+  let copied = false;
+  try { copied = document.execCommand('copy'); } catch (_) {}
+  area.remove();
+  return copied;
+};
+const copyText = (text) => {
+  if (window.isSecureContext && navigator.clipboard) {
+    return navigator.clipboard.writeText(text).then(() => true, () => fallbackCopy(text));
+  }
+  return Promise.resolve(fallbackCopy(text));
+};
 document.addEventListener('click', (e) => {
   const b = e.target.closest('[data-copy]'); if (!b) return;
-  const text = document.getElementById(b.dataset.copy).textContent;
-  navigator.clipboard && navigator.clipboard.writeText(text);
-  b.textContent = 'Copied'; setTimeout(() => { b.textContent = 'Copy'; }, 1200);
+  const source = document.getElementById(b.dataset.copy);
+  copyText(source.textContent).then((copied) => {
+    if (!copied) window.getSelection().selectAllChildren(source);
+    b.textContent = copied ? 'Copied' : 'Press Ctrl+C';
+    b.focus();
+    setTimeout(() => { b.textContent = 'Copy'; }, copied ? 1200 : 4000);
+  });
 });
 document.querySelectorAll('[data-poll]').forEach((el) => {
   const tick = async () => {
@@ -68,8 +99,20 @@ pub fn content_security_policy() -> &'static str {
     })
 }
 
-/// A whole page. `signed_in` adds the navigation and the sign-out form (which needs `csrf`).
-pub fn page(title: &str, csrf: Option<&str>, body: Markup) -> Markup {
+/// A whole console page, with the warning banner while `server.public_url` is not https.
+/// `csrf` (signed in) adds the navigation and the sign-out form.
+pub fn page(settings: &Settings, title: &str, csrf: Option<&str>, body: Markup) -> Markup {
+    let banner = (!urls::is_https(&settings.public_url)).then(|| insecure_banner(&settings.public_url));
+    shell(title, csrf, banner, body, true)
+}
+
+/// A page for a Zoom user rather than the admin (the OAuth flow's answers): the console's look,
+/// without its navigation, its script or the admin's warnings.
+pub fn public_page(title: &str, body: Markup) -> Markup {
+    shell(title, None, None, body, false)
+}
+
+fn shell(title: &str, csrf: Option<&str>, banner: Option<Markup>, body: Markup, script: bool) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -93,11 +136,34 @@ pub fn page(title: &str, csrf: Option<&str>, body: Markup) -> Markup {
                         }
                     }
                 }
-                main { (body) }
-                script { (PreEscaped(SCRIPT)) }
+                main {
+                    @if let Some(banner) = banner { (banner) }
+                    (body)
+                }
+                @if script { script { (PreEscaped(SCRIPT)) } }
             }
         }
     }
+}
+
+/// Zoom takes only https URLs for event notifications and OAuth redirects, so every URL this
+/// console hands out is useless to Zoom until `server.public_url` is https: say so on every page.
+fn insecure_banner(public_url: &str) -> Markup {
+    html! {
+        div.banner.bad id="insecure-public-url" {
+            strong { "server.public_url is not https." }
+            " It is " code { (public_url) } ", but Zoom accepts only https URLs for the event "
+            "notification endpoint and the OAuth redirect, so Zoom's Marketplace will refuse the URLs "
+            "below (and the session cookie is not marked Secure). Serve zoomsync behind TLS and set "
+            code { "server.public_url" } " to its https address (docs/operations.md, TLS)."
+        }
+    }
+}
+
+/// A moment as every console page shows it: the full date and time, in UTC
+/// (`2026-12-02 04:10:33 UTC`), so log lines from different days can be told apart.
+pub fn when(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
 /// A value with a copy button.

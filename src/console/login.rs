@@ -13,6 +13,7 @@ use crate::services::AppState;
 pub async fn form(state: web::Data<AppState>, notice: web::Query<Notice>) -> HttpResponse {
     let (nonce, cookie) = session::login_nonce(&state);
     let body = page(
+        &state.settings,
         "Sign in",
         None,
         html! {
@@ -25,7 +26,8 @@ pub async fn form(state: web::Data<AppState>, notice: web::Query<Notice>) -> Htt
                     input id="token" name="token" type="password" required autocomplete="current-password";
                     p { button.primary type="submit" id="sign-in" { "Sign in" } }
                 }
-                p.muted { "The admin token is `security.admin_token`; zoomsync printed it on its first start." }
+                // Markup, not markdown: backticks would reach the page as they are.
+                p.muted { "The admin token is " code { "security.admin_token" } "; zoomsync printed it on its first start (on SQLite, a generated one is kept in the " code { ".secrets.toml" } " file beside the database)." }
             }
         },
     );

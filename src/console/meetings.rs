@@ -46,6 +46,7 @@ pub async fn explain(
         },
     };
     Ok(page(
+        &state.settings,
         "Meetings",
         Some(&session.csrf),
         html! {

@@ -5,6 +5,7 @@
 //! meeting would (not) get a token. Every form is CSRF-protected; no page shows a secret or a
 //! token. Pages call the same services as the admin API.
 
+mod app_form;
 mod apps;
 mod credentials;
 mod layout;
@@ -31,14 +32,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/console/meetings").get(meetings::explain));
 }
 
-/// Headers every console page carries: its Content-Security-Policy, no framing, no MIME
-/// sniffing, no referrer (console URLs name apps and credentials).
+/// Headers every console page (and the OAuth flow's pages) carries: its Content-Security-Policy,
+/// no framing, no MIME sniffing, no referrer (console URLs name apps and credentials; the
+/// callback's carries Zoom's code).
 pub async fn security_headers(
     request: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
 ) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
     use actix_web::http::header::{self, HeaderValue};
-    let console = request.path().starts_with("/console");
+    // The OAuth flow's pages share the console's inline style, so they take its policy too.
+    let path = request.path();
+    let console = path.starts_with("/console") || path.starts_with("/zoom/oauth/");
     let mut response = next.call(request).await?;
     if console {
         let headers = response.headers_mut();
@@ -50,6 +54,20 @@ pub async fn security_headers(
         headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     }
     Ok(response)
+}
+
+/// The page a Zoom user sees at the end of the OAuth flow (connected, or why not): the console's
+/// look, so the person connecting sees the same product the admin set up.
+pub fn flow_page(title: &str, message: &str) -> Markup {
+    layout::public_page(
+        title,
+        html! {
+            section id="flow" {
+                h1 { (title) }
+                p { (message) }
+            }
+        },
+    )
 }
 
 async fn home(_: session::Session) -> HttpResponse {
@@ -100,11 +118,17 @@ fn back_to(path: &str, message: Option<&str>) -> HttpResponse {
     HttpResponse::SeeOther().insert_header(("location", location)).finish()
 }
 
+/// A 303 back to `path`, whose page shows `text` as an error (an alert, not a notice).
+fn back_with_error(path: &str, text: &str) -> HttpResponse {
+    let query: String = url::form_urlencoded::Serializer::new(String::new()).append_pair("error", text).finish();
+    HttpResponse::SeeOther().insert_header(("location", format!("{path}?{query}"))).finish()
+}
+
 /// After a form's action: to `success` with `message`, or back to `failure` with the error.
 fn after<T>(result: Result<T, crate::error::AppError>, success: &str, message: &str, failure: &str) -> HttpResponse {
     match result {
         Ok(_) => back_to(success, Some(message)),
-        Err(e) => back_to(failure, Some(&e.to_string())),
+        Err(e) => back_with_error(failure, &e.to_string()),
     }
 }
 

@@ -48,7 +48,7 @@ fn random() -> String {
 }
 
 fn secure(state: &AppState) -> bool {
-    state.settings.public_url.starts_with("https://")
+    crate::urls::is_https(&state.settings.public_url)
 }
 
 /// A signed-in admin, with the CSRF token for the forms of the page.

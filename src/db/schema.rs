@@ -18,6 +18,7 @@ diesel::table! {
         updated_at -> Timestamp,
         client_secret_refused_at -> Nullable<Timestamp>,
         cloud -> Text,
+        name -> Nullable<Text>,
     }
 }
 

@@ -1,4 +1,4 @@
-//! Registering Zoom OAuth apps: create, list, read, rotate secrets, delete. The admin API and
+//! Registering Zoom OAuth apps: create, list, read, rename and rotate secrets, delete. The admin API and
 //! `zoomsync app ...` both call these, so validation and storage happen in one place.
 
 use chrono::{DateTime, Utc};
@@ -17,6 +17,8 @@ use crate::urls;
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct AppView {
     pub id: String,
+    /// The admin's name for the app, or `null` (an extension: shown instead of the client id).
+    pub name: Option<String>,
     pub kind: AppKind,
     /// `zoom`, or `zoomgov` for an app of a government account on ZoomGov.
     pub cloud: Cloud,
@@ -41,10 +43,16 @@ impl AppView {
         self.kind.as_str()
     }
 
+    /// What a person calls the app: its name, else its client id.
+    pub fn title(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.client_id)
+    }
+
     pub fn new(row: &AppRow, public_url: &str) -> Self {
         let kind = row.kind;
         Self {
             id: row.id.clone(),
+            name: row.name.clone(),
             kind,
             cloud: row.cloud,
             client_id: row.client_id.clone(),
@@ -66,6 +74,10 @@ impl AppView {
 pub struct CreateApp {
     #[schema(value_type = AppKind)]
     pub kind: Option<String>,
+    /// A name for people (an extension): 1 to 100 characters once trimmed; omit it or send
+    /// `null` for none.
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100, pattern = r"\S")]
+    pub name: Option<String>,
     #[schema(value_type = String, min_length = 1, pattern = r"\S")]
     pub client_id: Option<String>,
     #[schema(value_type = String, format = Password, min_length = 1, pattern = r"\S")]
@@ -81,13 +93,46 @@ pub struct CreateApp {
     pub cloud: Option<String>,
 }
 
+/// A PATCH: rename the app and/or rotate its secrets. Absent fields stay as they are.
 #[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RotateSecrets {
+pub struct UpdateApp {
+    /// A new name (an extension), or `null` to remove it; absent: unchanged.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100, pattern = r"\S")]
+    pub name: Option<Option<String>>,
     #[schema(value_type = Option<String>, format = Password, min_length = 1, pattern = r"\S")]
     pub client_secret: Option<SecretString>,
     #[schema(value_type = Option<String>, format = Password, min_length = 1, pattern = r"\S")]
     pub webhook_secret: Option<SecretString>,
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from one left out (`None`, by `default`).
+fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Option<String>>, D::Error> {
+    <Option<String> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}
+
+/// The longest app name, in characters: room for "Recording bots (EU, production)", short
+/// enough for a table cell.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// An app's name as it is stored: trimmed, 1 to [`MAX_NAME_CHARS`] characters, no control
+/// characters (a NUL would not even fit PostgreSQL's TEXT).
+pub fn app_name(value: &str) -> Result<String, AppError> {
+    let name = value.trim();
+    let length = name.chars().count();
+    if length == 0 || length > MAX_NAME_CHARS {
+        return Err(AppError::bad_request(
+            "invalid_field",
+            format!(
+                "`name` must be 1 to {MAX_NAME_CHARS} characters once trimmed, not {length}; leave it out for none"
+            ),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(AppError::bad_request("invalid_field", "`name` must not contain control characters"));
+    }
+    Ok(name.to_owned())
 }
 
 fn required_text(name: &str, value: Option<&str>) -> Result<String, AppError> {
@@ -116,6 +161,7 @@ pub async fn create(state: &AppState, input: CreateApp) -> Result<AppView, AppEr
         })?,
     };
     let client_id = required_text("client_id", input.client_id.as_deref())?;
+    let name = input.name.as_deref().map(app_name).transpose()?;
     let client_secret = required_secret("client_secret", input.client_secret.as_ref())?;
     let webhook_secret = required_secret("webhook_secret", input.webhook_secret.as_ref())?;
     let account_id = match (kind, input.account_id.as_deref().map(str::trim)) {
@@ -149,6 +195,7 @@ pub async fn create(state: &AppState, input: CreateApp) -> Result<AppView, AppEr
                     created_at: now,
                     updated_at: now,
                     cloud,
+                    name: name.as_deref(),
                 },
             )
             .map_err(|e| match e {
@@ -185,16 +232,22 @@ pub async fn list(
     }))
 }
 
-/// Replaces the client secret and/or the webhook secret. The webhook secret being replaced is
-/// still accepted for `webhook.previous_secret_grace_seconds`, so Zoom deliveries signed before
-/// the admin updated Zoom's side are not lost.
-pub async fn rotate_secrets(state: &AppState, id: &str, input: RotateSecrets) -> Result<AppView, AppError> {
+/// Renames the app and/or replaces its client secret and/or webhook secret, in one transaction.
+/// The webhook secret being replaced is still accepted for
+/// `webhook.previous_secret_grace_seconds`, so Zoom deliveries signed before the admin updated
+/// Zoom's side are not lost.
+pub async fn update(state: &AppState, id: &str, input: UpdateApp) -> Result<AppView, AppError> {
+    let name = input.name.map(|name| name.as_deref().map(app_name).transpose()).transpose()?;
     let client_secret = input.client_secret.as_ref().map(|s| required_secret("client_secret", Some(s))).transpose()?;
     let webhook_secret =
         input.webhook_secret.as_ref().map(|s| required_secret("webhook_secret", Some(s))).transpose()?;
-    if client_secret.is_none() && webhook_secret.is_none() {
-        return Err(AppError::bad_request("invalid_field", "give `client_secret` and/or `webhook_secret` to rotate"));
+    if name.is_none() && client_secret.is_none() && webhook_secret.is_none() {
+        return Err(AppError::bad_request(
+            "invalid_field",
+            "give `name`, `client_secret` and/or `webhook_secret` to change",
+        ));
     }
+    let rotates = client_secret.is_some() || webhook_secret.is_some();
     let id = id.to_owned();
     let cipher = state.settings.secrets.cipher.clone();
     let grace = chrono::Duration::from_std(state.settings.webhook_secret_grace).unwrap_or(chrono::Duration::zero());
@@ -203,6 +256,12 @@ pub async fn rotate_secrets(state: &AppState, id: &str, input: RotateSecrets) ->
         .write_with(move |conn| {
             let row = apps::find(conn, &id)?.ok_or_else(|| AppError::not_found("no such app"))?;
             let now = time::now();
+            if let Some(name) = &name {
+                apps::set_name(conn, &id, name.as_deref(), now)?;
+            }
+            if !rotates {
+                return apps::find(conn, &id)?.ok_or_else(|| AppError::not_found("no such app"));
+            }
             let mut change = SecretsChange { updated_at: Some(now), ..SecretsChange::default() };
             if let Some(secret) = client_secret {
                 change.client_secret = Some(cipher.seal(Field::AppClientSecret, &id, secret.expose_secret())?);
@@ -219,8 +278,12 @@ pub async fn rotate_secrets(state: &AppState, id: &str, input: RotateSecrets) ->
             apps::find(conn, &id)?.ok_or_else(|| AppError::not_found("no such app"))
         })
         .await?;
-    state.webhook_keys.invalidate(&row.id);
-    tracing::info!(app = %row.id, "app secrets rotated");
+    if rotates {
+        state.webhook_keys.invalidate(&row.id);
+        tracing::info!(app = %row.id, "app secrets rotated");
+    } else {
+        tracing::info!(app = %row.id, "app renamed");
+    }
     Ok(AppView::new(&row, &state.settings.public_url))
 }
 

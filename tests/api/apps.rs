@@ -108,6 +108,55 @@ both_backends! {
         assert_eq!(list(&app).await["results"], json!([]));
     }
 
+    // `name` is an extension: optional, trimmed, 1 to 100 characters, renamed or removed by PATCH.
+    async fn apps_have_optional_names_set_and_changed_by_patch(backend) {
+        let app = TestApp::spawn(backend).await;
+        let named = |name: Value| {
+            let mut body = user_level(&format!("named-{}", rand::random::<u32>()));
+            body["name"] = name;
+            body
+        };
+        let unnamed = json(app.create_app(user_level("unnamed")).await).await;
+        assert_eq!(unnamed["name"], Value::Null);
+        let response = app.create_app(named(json!("  Recording bots (EU)  "))).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let created = json(response).await;
+        assert_eq!(created["name"], "Recording bots (EU)", "trimmed");
+        let id = created["id"].as_str().unwrap().to_owned();
+        let longest = "é".repeat(100);
+        assert_eq!(json(app.create_app(named(json!(longest))).await).await["name"], longest.as_str(), "100 characters, not bytes");
+
+        for bad in [json!(""), json!("   "), json!("x".repeat(101)), json!("tab\tbed"), json!("nul\u{0}"), json!(5)] {
+            let response = app.create_app(named(bad.clone())).await;
+            assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{bad}");
+            let error = json(response).await;
+            let named = error["detail"].as_str().unwrap().contains("name");
+            assert!(named || (bad.is_number() && error["error"] == "invalid_json"), "{bad}: {error}");
+        }
+        assert_eq!(list(&app).await["results"].as_array().unwrap().len(), 3, "no bad name stored anything");
+
+        let path = format!("/api/v2/zoom-oauth-apps/{id}/");
+        let patch = |body: Value| app.admin(Method::PATCH, &path).json(&body).send();
+        let renamed = patch(json!({"name": " Recording bots (US) "})).await.unwrap();
+        assert_eq!(renamed.status(), StatusCode::OK);
+        assert_eq!(json(renamed).await["name"], "Recording bots (US)");
+        let got = json(app.admin(Method::GET, &path).send().await.unwrap()).await;
+        assert_eq!(got["name"], "Recording bots (US)");
+        assert_eq!(list(&app).await["results"][1]["name"], "Recording bots (US)");
+        // A rotation leaves the name alone.
+        let rotated = json(patch(json!({"client_secret": "cs-secret-value-9"})).await.unwrap()).await;
+        assert_eq!(rotated["name"], "Recording bots (US)");
+        for bad in [json!({"name": ""}), json!({"name": "y".repeat(101)}), json!({}), json!({"name": 7})] {
+            let response = patch(bad.clone()).await.unwrap();
+            assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{bad}");
+        }
+        assert_eq!(json(app.admin(Method::GET, &path).send().await.unwrap()).await["name"], "Recording bots (US)");
+        let removed = json(patch(json!({"name": null})).await.unwrap()).await;
+        assert_eq!(removed["name"], Value::Null, "null removes the name");
+        let missing = app.admin(Method::PATCH, "/api/v2/zoom-oauth-apps/nope/").json(&json!({"name": "x"})).send().await.unwrap();
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    }
+
     async fn duplicate_client_id_conflicts(backend) {
         let app = TestApp::spawn(backend).await;
         assert_eq!(app.create_app(user_level("same")).await.status(), StatusCode::CREATED);

@@ -1,4 +1,4 @@
-//! `zoomsync app add|list|remove` against the same database the API uses.
+//! `zoomsync app add|list|update|remove` against the same database the API uses.
 
 use serde_json::Value;
 
@@ -15,11 +15,12 @@ both_backends! {
         env.push(("ZOOMSYNC_APP_WEBHOOK_SECRET".into(), "cli-webhook-secret-8c2d".into()));
         env.push(("ZOOMSYNC__SERVER__PUBLIC_URL".into(), "https://zoomsync.example.com".into()));
 
-        let added = run_cli(&dir, &env, &["app", "add", "--kind", "account_level", "--client-id", "cli-app", "--json"]);
+        let added = run_cli(&dir, &env, &["app", "add", "--kind", "account_level", "--client-id", "cli-app", "--name", "CLI bots", "--json"]);
         assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
         let app: Value = serde_json::from_slice(&added.stdout).unwrap();
         let id = app["id"].as_str().unwrap().to_owned();
         assert_eq!(app["kind"], "account_level");
+        assert_eq!(app["name"], "CLI bots");
         assert_eq!(app["webhook_url"], format!("https://zoomsync.example.com/api/v2/zoom-oauth-apps/{id}/webhook"));
 
         let duplicate = run_cli(&dir, &env, &["app", "add", "--kind", "account_level", "--client-id", "cli-app"]);
@@ -42,7 +43,24 @@ both_backends! {
         assert_eq!(apps[0]["id"], id.as_str());
         let table = run_cli(&dir, &env, &["app", "list"]);
         let table = String::from_utf8_lossy(&table.stdout).into_owned();
-        assert!(table.starts_with("ID") && table.contains(&id), "{table}");
+        assert!(table.starts_with("ID") && table.contains(&id) && table.contains("CLI bots"), "{table}");
+
+        // Renamed, and the name removed again; a bad name or no change at all is invalid input.
+        let renamed = run_cli(&dir, &env, &["app", "update", &id, "--name", "Renamed bots", "--json"]);
+        assert!(renamed.status.success(), "{}", String::from_utf8_lossy(&renamed.stderr));
+        assert_eq!(serde_json::from_slice::<Value>(&renamed.stdout).unwrap()["name"], "Renamed bots");
+        let listed_again = run_cli(&dir, &env, &["app", "list", "--json"]);
+        assert_eq!(serde_json::from_slice::<Value>(&listed_again.stdout).unwrap()[0]["name"], "Renamed bots");
+        let too_long = "n".repeat(101);
+        for args in [vec!["app", "update", &id, "--name", "  "], vec!["app", "update", &id, "--name", &too_long], vec!["app", "update", &id]] {
+            let refused = run_cli(&dir, &env, &args);
+            assert_eq!(refused.status.code(), Some(2), "{args:?}: {}", String::from_utf8_lossy(&refused.stderr));
+        }
+        let unnamed = run_cli(&dir, &env, &["app", "update", &id, "--no-name", "--json"]);
+        assert!(unnamed.status.success(), "{}", String::from_utf8_lossy(&unnamed.stderr));
+        assert_eq!(serde_json::from_slice::<Value>(&unnamed.stdout).unwrap()["name"], Value::Null);
+        let nope = run_cli(&dir, &env, &["app", "update", "nope", "--name", "x"]);
+        assert_eq!(nope.status.code(), Some(3), "an unknown app exits 3");
 
         for output in [&added, &listed, &duplicate] {
             for stream in [&output.stdout, &output.stderr] {

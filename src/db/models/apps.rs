@@ -56,6 +56,8 @@ pub struct AppRow {
     /// When Zoom last refused the client secret (`invalid_client`); `None` once it works.
     pub client_secret_refused_at: Option<NaiveDateTime>,
     pub cloud: Cloud,
+    /// The admin's name for the app; `None`: shown by its client id.
+    pub name: Option<String>,
 }
 
 #[derive(Insertable)]
@@ -70,6 +72,7 @@ pub struct NewApp<'a> {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub cloud: Cloud,
+    pub name: Option<&'a str>,
 }
 
 /// The secret columns a PATCH may replace.
@@ -105,6 +108,13 @@ pub fn list(conn: &mut AnyConnection, after: Option<(NaiveDateTime, String)>, li
 
 pub fn update_secrets(conn: &mut AnyConnection, id: &str, change: &SecretsChange) -> QueryResult<usize> {
     diesel::update(oauth_apps::table.find(id)).set(change).execute(conn)
+}
+
+/// Names the app (`None`: no name, shown by its client id).
+pub fn set_name(conn: &mut AnyConnection, id: &str, name: Option<&str>, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(oauth_apps::table.find(id))
+        .set((oauth_apps::name.eq(name), oauth_apps::updated_at.eq(at)))
+        .execute(conn)
 }
 
 pub fn set_webhook_last_validation(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> QueryResult<usize> {

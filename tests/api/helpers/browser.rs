@@ -23,6 +23,11 @@ pub struct Browser {
 
 impl Browser {
     pub async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    /// The same with more Chromium flags (`--host-resolver-rules=...`, say).
+    pub async fn start_with(extra_args: &[&str]) -> Self {
         assert!(
             Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
             "the console test needs Debian's chromium and chromium-driver: apt-get install chromium chromium-driver (scripts/test does)"
@@ -30,13 +35,26 @@ impl Browser {
         let (driver, base) = start_driver().await;
         let client = reqwest::Client::new();
         let profile = tempfile::tempdir().expect("profile dir");
+        let mut args: Vec<String> = [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=1280,1100",
+        ]
+        .iter()
+        .map(|a| (*a).to_owned())
+        .collect();
+        args.push(format!("--user-data-dir={}", profile.path().display()));
+        args.extend(extra_args.iter().map(|a| (*a).to_owned()));
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
-            "goog:chromeOptions": {"binary": CHROMIUM, "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--window-size=1280,1100", format!("--user-data-dir={}", profile.path().display()),
-            ]},
+            "goog:chromeOptions": {"binary": CHROMIUM, "args": args},
         }}});
         let created: Value =
             client.post(format!("{base}/session")).json(&capabilities).send().await.unwrap().json().await.unwrap();
@@ -112,6 +130,31 @@ impl Browser {
             assert!(Instant::now() < deadline, "{css} never said {wanted:?}; it says {text:?}");
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
+    }
+
+    /// A DOM property of the element matching `css` (an input's `value`, say).
+    pub async fn property(&self, css: &str, name: &str) -> Value {
+        let id = self.element(css).await;
+        self.call(reqwest::Method::GET, &format!("/element/{id}/property/{name}"), None).await["value"].clone()
+    }
+
+    /// What `script` (a function body) returns in the page.
+    pub async fn eval(&self, script: &str) -> Value {
+        self.call(reqwest::Method::POST, "/execute/sync", Some(json!({"script": script, "args": []}))).await["value"]
+            .clone()
+    }
+
+    /// What `script` passes to its last argument, the callback (for promises).
+    pub async fn eval_async(&self, script: &str) -> Value {
+        self.call(reqwest::Method::POST, "/execute/async", Some(json!({"script": script, "args": []}))).await["value"]
+            .clone()
+    }
+
+    /// Grants the page's origin a permission (`clipboard-read`, say) without a prompt.
+    pub async fn grant(&self, permission: &str) {
+        let body = json!({"descriptor": {"name": permission}, "state": "granted"});
+        let answer = self.call(reqwest::Method::POST, "/permissions", Some(body)).await;
+        assert!(answer["value"].is_null(), "{permission} not granted: {answer}");
     }
 
     /// Scrolls the element matching `css` to the top of the window.
