@@ -201,6 +201,7 @@ pub struct Metrics {
     pub credentials: Family<StatusLabel, Gauge>,
     pub replicas: Gauge,
     pub daily_limited: Gauge,
+    pub refreshes_in_flight: Gauge,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -250,6 +251,12 @@ impl Default for Metrics {
             })
             .set(1);
         registry.register("build_info", "The running build: always 1, labelled with version and revision", build_info);
+        let refreshes_in_flight = Gauge::default();
+        registry.register(
+            "token_refreshes_in_flight",
+            "Refreshes between asking Zoom and storing its answer (what a kill -9 now would lose)",
+            refreshes_in_flight.clone(),
+        );
         let daily_limited = Gauge::default();
         registry.register(
             "zoom_daily_limited",
@@ -272,6 +279,7 @@ impl Default for Metrics {
             credentials,
             replicas,
             daily_limited,
+            refreshes_in_flight,
         };
         metrics.create_every_series();
         metrics

@@ -51,6 +51,7 @@ pub async fn metrics(request: HttpRequest, state: web::Data<AppState>) -> HttpRe
         }
     }
     state.metrics.daily_limited.set(state.budget.daily_limited_count() as i64);
+    state.metrics.refreshes_in_flight.set(state.tokens.refreshes_in_flight() as i64);
     // OpenMetrics for a scraper that asks for it; the classic text format for everyone else
     // (older Prometheus versions and most other scrapers parse only that).
     let accept = request.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or_default();

@@ -2,6 +2,9 @@
 //! the URL scheme (vaultwarden's `from_url`; diesel's own `establish` would try every variant).
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{self, R2D2Connection};
@@ -65,11 +68,39 @@ PRAGMA foreign_keys = ON;";
 
 pub struct Manager {
     target: DbTarget,
+    reachability: Arc<Reachability>,
+}
+
+/// Whether the database could be reached at the last attempt to open a connection. While it
+/// could not, a caller waits only [`Reachability::WAIT_WHILE_UNREACHABLE`] for a connection
+/// rather than the pool's whole timeout: with the database down, a bot's 503 and `/readyz`'s
+/// come at once, and a returning database is found by the next attempt (every checkout still
+/// asks the pool, which keeps trying to connect).
+#[derive(Debug, Default)]
+pub struct Reachability {
+    unreachable: AtomicBool,
+}
+
+impl Reachability {
+    pub const WAIT_WHILE_UNREACHABLE: Duration = Duration::from_millis(250);
+
+    pub fn is_unreachable(&self) -> bool {
+        self.unreachable.load(Ordering::Relaxed)
+    }
+
+    fn record(&self, reached: bool) {
+        let was = self.unreachable.swap(!reached, Ordering::Relaxed);
+        match (was, reached) {
+            (false, false) => tracing::warn!("the database cannot be reached; requests that need it get 503 at once"),
+            (true, true) => tracing::info!("the database can be reached again"),
+            _ => {}
+        }
+    }
 }
 
 impl Manager {
-    pub fn new(target: DbTarget) -> Self {
-        Self { target }
+    pub fn new(target: DbTarget, reachability: Arc<Reachability>) -> Self {
+        Self { target, reachability }
     }
 
     pub fn establish(target: &DbTarget) -> diesel::ConnectionResult<AnyConnection> {
@@ -92,7 +123,9 @@ impl r2d2::ManageConnection for Manager {
     type Error = r2d2::Error;
 
     fn connect(&self) -> Result<AnyConnection, r2d2::Error> {
-        Self::establish(&self.target).map_err(r2d2::Error::ConnectionError)
+        let connected = Self::establish(&self.target);
+        self.reachability.record(connected.is_ok());
+        connected.map_err(r2d2::Error::ConnectionError)
     }
 
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {

@@ -90,6 +90,8 @@ impl Default for PoolOptions {
 #[derive(Clone)]
 pub struct Db {
     pool: Pool<conn::Manager>,
+    reachability: Arc<conn::Reachability>,
+    connection_timeout: Duration,
     /// SQLite has one writer at a time. Queueing this process's writers on a mutex is fairer and
     /// faster than letting them poll SQLite's busy handler; `busy_timeout` still covers other
     /// processes. PostgreSQL needs no such lock.
@@ -102,6 +104,7 @@ impl Db {
         if let DbTarget::Sqlite(path) = target {
             private_sqlite_file(path)?;
         }
+        let reachability = Arc::new(conn::Reachability::default());
         let pool = Pool::builder()
             .max_size(options.max_size)
             // Connections are opened on demand only. r2d2 opens them on its own threads, and a
@@ -113,10 +116,10 @@ impl Db {
             // `has_broken`.
             .test_on_check_out(false)
             .connection_timeout(options.connection_timeout)
-            .build(conn::Manager::new(target.clone()))
+            .build(conn::Manager::new(target.clone(), reachability.clone()))
             .map_err(|e| DbError::Unavailable(e.to_string()))?;
         let sqlite_writer = (target.backend() == Backend::Sqlite).then(|| Arc::new(parking_lot::Mutex::new(())));
-        Ok(Self { pool, sqlite_writer })
+        Ok(Self { pool, reachability, connection_timeout: options.connection_timeout, sqlite_writer })
     }
 
     /// Runs `f` on a pooled connection on the blocking pool, outside any transaction.
@@ -146,9 +149,9 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        let pool = self.pool.clone();
+        let checkout = self.checkout_fn();
         blocking(move || {
-            let mut conn = checkout(&pool)?;
+            let mut conn = checkout()?;
             f(&mut conn)
         })
         .await
@@ -162,10 +165,10 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        let pool = self.pool.clone();
+        let checkout = self.checkout_fn();
         let writer = self.sqlite_writer.clone();
         blocking(move || {
-            let mut conn = checkout(&pool)?;
+            let mut conn = checkout()?;
             let _turn = writer.as_ref().map(|w| w.lock());
             transaction(&mut conn, f)
         })
@@ -199,14 +202,44 @@ impl Db {
     where
         F: FnOnce(&mut AnyConnection) -> QueryResult<T>,
     {
-        let mut conn = checkout(&self.pool)?;
+        let mut conn = self.checkout()?;
         let _turn = self.sqlite_writer.as_ref().map(|w| w.lock());
         transaction(&mut conn, |conn| f(conn).map_err(DbError::from))
     }
 
     /// A connection for synchronous callers (migrations at start-up, tests).
     pub fn get(&self) -> Result<PooledConnection<conn::Manager>, DbError> {
-        checkout(&self.pool)
+        self.checkout()
+    }
+
+    /// A connection from the pool, waiting the pool's timeout for one, or only briefly while
+    /// the database cannot be reached (see [`conn::Reachability`]).
+    fn checkout(&self) -> Result<PooledConnection<conn::Manager>, DbError> {
+        (self.checkout_fn())()
+    }
+
+    fn checkout_fn(&self) -> impl Fn() -> Result<PooledConnection<conn::Manager>, DbError> + Send + 'static {
+        let (pool, reachability, timeout) = (self.pool.clone(), self.reachability.clone(), self.connection_timeout);
+        move || {
+            // In slices, so that a caller already waiting when the database goes away learns
+            // it from the pool's first failed connection attempt, not at the timeout.
+            let deadline = std::time::Instant::now() + timeout;
+            loop {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                let wait = if reachability.is_unreachable() {
+                    conn::Reachability::WAIT_WHILE_UNREACHABLE
+                } else {
+                    left.min(conn::Reachability::WAIT_WHILE_UNREACHABLE)
+                };
+                match pool.get_timeout(wait) {
+                    Ok(conn) => return Ok(conn),
+                    Err(e) if reachability.is_unreachable() || left <= wait => {
+                        return Err(DbError::Unavailable(e.to_string()));
+                    }
+                    Err(_) => {}
+                }
+            }
+        }
     }
 }
 
@@ -231,10 +264,6 @@ fn private_sqlite_file(path: &std::path::Path) -> Result<(), DbError> {
             .map_err(|e| unavailable(path, e))?;
     }
     Ok(())
-}
-
-fn checkout(pool: &Pool<conn::Manager>) -> Result<PooledConnection<conn::Manager>, DbError> {
-    pool.get().map_err(|e| DbError::Unavailable(e.to_string()))
 }
 
 /// Diesel's `Connection::transaction`, except that SQLite begins with `BEGIN IMMEDIATE`.

@@ -205,6 +205,11 @@ impl AccessTokens {
         left
     }
 
+    /// Refreshes between asking Zoom and storing its answer: what a kill -9 now would lose.
+    pub fn refreshes_in_flight(&self) -> usize {
+        *self.in_flight.borrow()
+    }
+
     /// A token with at least [`REFRESH_BEFORE`] to live, refreshing if needed.
     pub async fn get(self: &Arc<Self>, credential_id: &str) -> Result<AccessToken, AccessError> {
         if let Some(token) = self.cached(credential_id) {

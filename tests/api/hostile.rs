@@ -258,3 +258,42 @@ async fn the_sqlite_database_is_readable_by_its_owner_only() {
     }
     assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
 }
+
+/// With PostgreSQL gone, every request that needs it gets its 503 at once (not after the pool's
+/// 5 s connection timeout), `/readyz` included; when it is back, the daemon is ready again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_database_gone_503s_come_at_once_and_readiness_returns_with_it() {
+    use crate::helpers::tcp_proxy::TcpProxy;
+    let proxy = TcpProxy::start("127.0.0.1:5432".parse().unwrap()).await;
+    let mut db = crate::helpers::TestDb::new(Backend::Postgres);
+    let direct = db.url.clone();
+    db.url = direct.replacen("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port), 1);
+    assert_ne!(db.url, direct, "the test database is reached through the proxy");
+    let app = crate::helpers::TestApp::spawn_on(db, |_| {}).await;
+    let ready = || async { app.client.get(app.url("/readyz")).send().await.unwrap().status() };
+    assert_eq!(ready().await, StatusCode::OK);
+
+    proxy.cut();
+    // More requests than the pool has connections: the broken ones fail fast by themselves;
+    // after them, each request would wait for a new connection.
+    for i in 0..12 {
+        let started = std::time::Instant::now();
+        let status = if i % 2 == 0 {
+            ready().await
+        } else {
+            app.admin(reqwest::Method::GET, "/api/v2/zoom-oauth-apps/").send().await.unwrap().status()
+        };
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "request {i}");
+        // The bound is the pool's connection timeout (5 s), which every request used to wait.
+        assert!(started.elapsed() < std::time::Duration::from_secs(2), "request {i} waited {:?}", started.elapsed());
+    }
+
+    proxy.restore().await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while ready().await != StatusCode::OK {
+        assert!(std::time::Instant::now() < deadline, "ready again once the database is back");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let apps = app.admin(reqwest::Method::GET, "/api/v2/zoom-oauth-apps/").send().await.unwrap();
+    assert_eq!(apps.status(), StatusCode::OK);
+}

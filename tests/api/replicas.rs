@@ -8,7 +8,7 @@ use std::time::Duration;
 use rand::Rng as _;
 use reqwest::StatusCode;
 use secrecy::ExposeSecret as _;
-use zoom_sim::control::types::{RefreshState, Role};
+use zoom_sim::control::types::{NewFault, RefreshState, Role};
 
 use crate::both_backends;
 use crate::helpers::app::{BOT_SECRET, ENCRYPTION_KEY};
@@ -206,12 +206,18 @@ both_backends! {
 
     async fn kill_9_during_refresh_storms_loses_only_in_flight_tokens(backend) {
         let kills: usize = std::env::var("ZOOMSYNC_STORM_KILLS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
+        // Zoom's latency, put where it hurts: after the rotation, before the answer.
+        let latency_ms: u64 = std::env::var("ZOOMSYNC_STORM_LATENCY_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
         let world = World::start_with(backend, sim_options(), |c| c.zoom.plan_limits = "none".into()).await;
+        if latency_ms > 0 {
+            let slow = NewFault { path: "/oauth/token".into(), count: Some(1_000_000), delay_ms: Some(latency_ms), after_work: Some(true), ..Default::default() };
+            world.sim.add_fault(&slow).await.unwrap();
+        }
         let hosts = connected_hosts(&world, 8).await;
         let env = replica_env(&world);
         let cipher = zoomsync::crypto::Cipher::new(&zoomsync::crypto::EncryptionKey::from_base64(ENCRYPTION_KEY).unwrap(), &[]);
         let client = reqwest::Client::new();
-        let (mut in_window, mut outside) = (0, Vec::new());
+        let (mut in_window, mut outside, mut in_flight) = (0, Vec::new(), Vec::new());
 
         for round in 0..kills {
             let mut daemon = Daemon::start(world.daemon.db.dir.path(), &format!("storm-{round}"), &env);
@@ -225,7 +231,9 @@ both_backends! {
                     storm.push(tokio::spawn(async move { join_token(&client, &base, meeting_id).await.ok() }));
                 }
             }
-            tokio::time::sleep(Duration::from_millis(rand::rng().random_range(0..60))).await;
+            tokio::time::sleep(Duration::from_millis(rand::rng().random_range(0..60 + latency_ms))).await;
+            // What the daemon itself says it has in flight, read just before the kill.
+            in_flight.push(refreshes_in_flight(&client, &daemon.address).await);
             daemon.kill9();
             let killed_at = chrono::Utc::now();
             for request in storm {
@@ -266,12 +274,27 @@ both_backends! {
         }
         let report: BTreeMap<&str, String> = BTreeMap::from([
             ("kills", kills.to_string()),
+            ("zoom latency after the rotation (ms)", latency_ms.to_string()),
+            ("refreshes in flight at each kill", format!("{in_flight:?}")),
+            ("refreshes in flight, total", in_flight.iter().sum::<u64>().to_string()),
             ("losses in the issue-to-commit window", in_window.to_string()),
             ("losses outside it", outside.len().to_string()),
         ]);
         println!("refresh storm report ({backend:?}): {report:?}");
         assert!(outside.is_empty(), "refresh tokens lost outside the unavoidable window: {outside:#?}");
     }
+}
+
+/// `zoomsync_token_refreshes_in_flight` from the daemon's `/metrics` (0 when it cannot say).
+async fn refreshes_in_flight(client: &reqwest::Client, base: &str) -> u64 {
+    let Ok(response) = client.get(format!("{base}/metrics")).timeout(Duration::from_millis(500)).send().await else {
+        return 0;
+    };
+    let text = response.text().await.unwrap_or_default();
+    text.lines()
+        .find_map(|line| line.strip_prefix("zoomsync_token_refreshes_in_flight "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
 }
 
 /// The test's handle on an app zoomsync knows (its client id is what zoom-sim needs).

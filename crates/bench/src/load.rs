@@ -44,7 +44,8 @@ pub async fn closed_loop(client: &reqwest::Client, get: &Get, concurrency: usize
                 let sent = Instant::now();
                 match get.send(&client, index).await {
                     Ok((200, _)) => samples.latencies.push(sent.elapsed()),
-                    _ => samples.failed += 1,
+                    Ok((status, _)) => samples.fail(status.to_string()),
+                    Err(e) => samples.fail(transport_failure(&e).into()),
                 }
             }
             samples
@@ -53,11 +54,21 @@ pub async fn closed_loop(client: &reqwest::Client, get: &Get, concurrency: usize
     let mut all = Samples::default();
     // A worker cannot panic short of a bug; one that did simply contributes nothing.
     for samples in futures_util::future::join_all(workers).await.into_iter().flatten() {
-        all.latencies.extend(samples.latencies);
-        all.failed += samples.failed;
+        all.merge(samples);
     }
     all.elapsed = started.elapsed();
     all
+}
+
+/// What kind of transport failure `error` was, in a word for the tables.
+pub fn transport_failure(error: &anyhow::Error) -> &'static str {
+    match error.downcast_ref::<reqwest::Error>() {
+        Some(e) if e.is_timeout() => "timeout",
+        Some(e) if e.is_connect() => "connect",
+        Some(e) if e.is_body() || e.is_decode() => "body",
+        Some(e) if e.is_request() => "reset",
+        _ => "error",
+    }
 }
 
 /// What happened to one scheduled request.

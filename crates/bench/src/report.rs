@@ -79,7 +79,7 @@ fn join_table(out: &mut String, sizes: &Sizes, r: &join::JoinResult, checks: &mu
     let _ = writeln!(
         out,
         "| concurrency | direct tokens/s | direct p50 ms | direct p99 ms | zoomsync tokens/s | zoomsync p50 ms | \
-         zoomsync p99 ms | throughput ratio | p50 overhead ms | failed |\n|---|---|---|---|---|---|---|---|---|---|"
+         zoomsync p99 ms | throughput ratio | p50 overhead ms | failed (direct / zoomsync) |\n|---|---|---|---|---|---|---|---|---|---|"
     );
     for level in &r.levels {
         let (d, z) = (&level.direct, &level.daemon);
@@ -95,8 +95,8 @@ fn join_table(out: &mut String, sizes: &Sizes, r: &join::JoinResult, checks: &mu
             ms2(z.p99),
             z.per_second / d.per_second,
             ms(z.p50) - ms(d.p50),
-            d.failed,
-            z.failed,
+            level.direct_failures,
+            level.daemon_failures,
         );
     }
     let _ = writeln!(
@@ -141,6 +141,22 @@ fn join_table(out: &mut String, sizes: &Sizes, r: &join::JoinResult, checks: &mu
         goal: "1.00".into(),
         measured: format!("{:.3}", r.calls_per_token()),
         met: r.calls_per_token() < 1.005,
+    });
+    let failed: u64 = r.levels.iter().map(|level| level.daemon.failed).sum();
+    let widest = r.levels.iter().map(|level| level.concurrency).max().unwrap_or(0);
+    checks.push(Check {
+        what: "failed requests through zoomsync, every concurrency",
+        goal: format!("0 (up to concurrency {widest})"),
+        measured: if failed == 0 {
+            "0".into()
+        } else {
+            let failing = r.levels.iter().filter(|level| level.daemon.failed > 0);
+            failing
+                .map(|level| format!("c{}: {}", level.concurrency, level.daemon_failures))
+                .collect::<Vec<_>>()
+                .join("; ")
+        },
+        met: failed == 0,
     });
     if let Some(level) = r.level(1) {
         let overhead = ms(level.daemon.p50) - ms(level.direct.p50);

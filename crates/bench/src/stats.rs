@@ -1,5 +1,6 @@
 //! Latency percentiles and throughput from raw per-request durations.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Requests of one kind over a stretch of time.
@@ -9,6 +10,9 @@ pub struct Samples {
     pub latencies: Vec<Duration>,
     /// Requests that did not succeed.
     pub failed: u64,
+    /// The failures by what they were: an HTTP status (`503`) or a transport error (`timeout`,
+    /// `connect`, `reset`), so a table says with what requests failed, not only how many.
+    pub failures: BTreeMap<String, u64>,
     /// Wall time they were measured over.
     pub elapsed: Duration,
 }
@@ -17,7 +21,25 @@ impl Samples {
     pub fn merge(&mut self, other: Samples) {
         self.latencies.extend(other.latencies);
         self.failed += other.failed;
+        for (what, n) in other.failures {
+            *self.failures.entry(what).or_default() += n;
+        }
         self.elapsed += other.elapsed;
+    }
+
+    /// Counts one failed request under `what`.
+    pub fn fail(&mut self, what: String) {
+        self.failed += 1;
+        *self.failures.entry(what).or_default() += 1;
+    }
+
+    /// `0`, or `3 (503: 2, timeout: 1)`.
+    pub fn failures_text(&self) -> String {
+        if self.failed == 0 {
+            return "0".into();
+        }
+        let parts: Vec<String> = self.failures.iter().map(|(what, n)| format!("{what}: {n}")).collect();
+        format!("{} ({})", self.failed, parts.join(", "))
     }
 
     pub fn ok(&self) -> u64 {

@@ -19,6 +19,9 @@ pub struct Level {
     pub concurrency: usize,
     pub direct: Summary,
     pub daemon: Summary,
+    /// What failed, as `Samples::failures_text` says it.
+    pub direct_failures: String,
+    pub daemon_failures: String,
     /// CPU used by each process during the direct segments, and during the daemon's.
     pub direct_cpu: Cpu,
     pub daemon_cpu: Cpu,
@@ -91,6 +94,8 @@ pub async fn run(ctx: &Context<'_>, sizes: &JoinSizes) -> Result<JoinResult> {
             concurrency,
             direct: on_direct.summary(),
             daemon: on_daemon.summary(),
+            direct_failures: on_direct.failures_text(),
+            daemon_failures: on_daemon.failures_text(),
             direct_cpu,
             daemon_cpu,
         });
