@@ -17,6 +17,10 @@ pub async fn healthz() -> HttpResponse {
 #[utoipa::path(get, path = "/readyz", operation_id = "readyz", tag = "operations", security(()),
     responses((status = 200, description = "Ready"), (status = 503, description = "Database unreachable or migrations pending")))]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    if let Err(e) = state.db.check_storage() {
+        tracing::error!(error = %e, "not ready");
+        return HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": "database unavailable"}));
+    }
     let pending =
         state.db.read_with(|conn| migrate::has_pending(conn).map_err(|e| DbError::Unavailable(e.to_string()))).await;
     match pending {

@@ -92,6 +92,8 @@ pub struct Db {
     pool: Pool<conn::Manager>,
     reachability: Arc<conn::Reachability>,
     connection_timeout: Duration,
+    /// SQLite: the database file as it was opened, to notice it deleted or replaced.
+    sqlite_file: Option<Arc<SqliteFile>>,
     /// SQLite has one writer at a time. Queueing this process's writers on a mutex is fairer and
     /// faster than letting them poll SQLite's busy handler; `busy_timeout` still covers other
     /// processes. PostgreSQL needs no such lock.
@@ -101,9 +103,13 @@ pub struct Db {
 impl Db {
     /// Opens a pool on `target`. For SQLite the file and its directory are created if missing.
     pub fn connect(target: &DbTarget, options: &PoolOptions) -> Result<Self, DbError> {
-        if let DbTarget::Sqlite(path) = target {
-            private_sqlite_file(path)?;
-        }
+        let sqlite_file = match target {
+            DbTarget::Sqlite(path) => {
+                private_sqlite_file(path)?;
+                Some(Arc::new(SqliteFile::opened(path)?))
+            }
+            DbTarget::Postgres(_) => None,
+        };
         let reachability = Arc::new(conn::Reachability::default());
         let pool = Pool::builder()
             .max_size(options.max_size)
@@ -119,7 +125,7 @@ impl Db {
             .build(conn::Manager::new(target.clone(), reachability.clone()))
             .map_err(|e| DbError::Unavailable(e.to_string()))?;
         let sqlite_writer = (target.backend() == Backend::Sqlite).then(|| Arc::new(parking_lot::Mutex::new(())));
-        Ok(Self { pool, reachability, connection_timeout: options.connection_timeout, sqlite_writer })
+        Ok(Self { pool, reachability, connection_timeout: options.connection_timeout, sqlite_file, sqlite_writer })
     }
 
     /// Runs `f` on a pooled connection on the blocking pool, outside any transaction.
@@ -167,7 +173,12 @@ impl Db {
     {
         let checkout = self.checkout_fn();
         let writer = self.sqlite_writer.clone();
+        let file = self.sqlite_file.clone();
         blocking(move || {
+            // A write to a file nobody will open again would be acknowledged and then lost.
+            if let Some(file) = &file {
+                file.check()?;
+            }
             let mut conn = checkout()?;
             let _turn = writer.as_ref().map(|w| w.lock());
             transaction(&mut conn, f)
@@ -202,9 +213,16 @@ impl Db {
     where
         F: FnOnce(&mut AnyConnection) -> QueryResult<T>,
     {
+        self.check_storage()?;
         let mut conn = self.checkout()?;
         let _turn = self.sqlite_writer.as_ref().map(|w| w.lock());
         transaction(&mut conn, |conn| f(conn).map_err(DbError::from))
+    }
+
+    /// Whether the storage is still the one opened: on SQLite, that the database file is still
+    /// at its path (not deleted, not replaced). `/readyz` asks.
+    pub fn check_storage(&self) -> Result<(), DbError> {
+        self.sqlite_file.as_ref().map_or(Ok(()), |file| file.check())
     }
 
     /// A connection for synchronous callers (migrations at start-up, tests).
@@ -240,6 +258,39 @@ impl Db {
                 }
             }
         }
+    }
+}
+
+/// The SQLite file's identity (device and inode) when the pool was made. SQLite keeps writing
+/// to a file deleted under it (its open descriptors still reach the inode), so without this
+/// check a deleted database answers ready and acknowledges writes that a restart will not find.
+struct SqliteFile {
+    path: std::path::PathBuf,
+    identity: (u64, u64),
+}
+
+impl SqliteFile {
+    fn opened(path: &std::path::Path) -> Result<Self, DbError> {
+        Ok(Self { path: path.to_owned(), identity: Self::identity_of(path)? })
+    }
+
+    fn identity_of(path: &std::path::Path) -> Result<(u64, u64), DbError> {
+        use std::os::unix::fs::MetadataExt as _;
+        let metadata = std::fs::metadata(path).map_err(|e| {
+            DbError::Unavailable(format!("the SQLite database {} is gone ({e}); restart zoomsync", path.display()))
+        })?;
+        Ok((metadata.dev(), metadata.ino()))
+    }
+
+    fn check(&self) -> Result<(), DbError> {
+        let now = Self::identity_of(&self.path)?;
+        if now != self.identity {
+            return Err(DbError::Unavailable(format!(
+                "the SQLite database {} was replaced since zoomsync opened it; restart zoomsync",
+                self.path.display()
+            )));
+        }
+        Ok(())
     }
 }
 

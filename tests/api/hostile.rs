@@ -297,3 +297,33 @@ async fn with_the_database_gone_503s_come_at_once_and_readiness_returns_with_it(
     let apps = app.admin(reqwest::Method::GET, "/api/v2/zoom-oauth-apps/").send().await.unwrap();
     assert_eq!(apps.status(), StatusCode::OK);
 }
+
+/// SQLite keeps writing to a database file deleted under it: without a check, `/readyz` stays
+/// 200 and writes are acknowledged that a restart will not find. Deleted or replaced, the file
+/// makes the daemon unready and its writes 503.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_or_replaced_sqlite_file_is_noticed() {
+    for replace in [false, true] {
+        let app = crate::helpers::TestApp::spawn(Backend::Sqlite).await;
+        let ready = || async { app.client.get(app.url("/readyz")).send().await.unwrap().status() };
+        assert_eq!(ready().await, StatusCode::OK);
+        let path = app.db.url.strip_prefix("sqlite://").unwrap().to_owned();
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{path}{suffix}"));
+        }
+        if replace {
+            std::fs::write(&path, b"").unwrap();
+        }
+        assert_eq!(ready().await, StatusCode::SERVICE_UNAVAILABLE, "replaced: {replace}");
+        let created = app
+            .create_app(json!({"kind": "user_level", "client_id": format!("after-{replace}"), "client_secret": "s", "webhook_secret": "w"}))
+            .await;
+        assert_eq!(
+            created.status(),
+            StatusCode::SERVICE_UNAVAILABLE,
+            "a write is refused, not acknowledged into a deleted file"
+        );
+        let logs = String::from_utf8_lossy(&crate::helpers::logs::captured()).into_owned();
+        assert!(logs.contains("restart zoomsync"), "the log says what happened and what to do");
+    }
+}
