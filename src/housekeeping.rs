@@ -7,13 +7,14 @@
 //! | `webhook_events` | 7 days | dedupe needs only Zoom's retry window (about 85 minutes) |
 //! | `sync_runs` | 30 days | the console shows the latest run |
 //! | `meeting_tombstones` | 90 days | a deleted meeting's late retries and stale backfills come within hours |
+//! | `console_signouts` | until the session expires | after that the cookie's own expiry refuses it |
 
 use std::time::Duration;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::{credential_logs, meeting_tombstones, sync_runs, webhook_events};
+use crate::db::schema::{console_signouts, credential_logs, meeting_tombstones, sync_runs, webhook_events};
 use crate::db::{AnyConnection, Db, DbError};
 use crate::time;
 
@@ -38,7 +39,11 @@ pub async fn run(db: Db) {
 pub async fn prune(db: &Db) -> Result<usize, DbError> {
     let now = time::now();
     let mut removed = 0;
-    for (table, keep_days) in [(Table::Logs, 14), (Table::Events, 7), (Table::Runs, 30), (Table::Tombstones, 90)] {
+    // Sign-outs are aged by when their session expires, not when they were written: kept 0 days
+    // past that.
+    let tables =
+        [(Table::Logs, 14), (Table::Events, 7), (Table::Runs, 30), (Table::Tombstones, 90), (Table::Signouts, 0)];
+    for (table, keep_days) in tables {
         let before = now - chrono::Duration::days(keep_days);
         loop {
             let gone = db.write(move |conn| table.prune(conn, before, BATCH)).await?;
@@ -57,6 +62,7 @@ enum Table {
     Events,
     Runs,
     Tombstones,
+    Signouts,
 }
 
 impl Table {
@@ -65,17 +71,18 @@ impl Table {
     fn prune(self, conn: &mut AnyConnection, before: NaiveDateTime, limit: i64) -> QueryResult<usize> {
         // The same two statements for each table; diesel's table types differ, hence a macro.
         macro_rules! prune {
-            ($table:ident, $age:ident, $key:ident) => {{
-                let keys: Vec<i64> =
+            ($table:ident, $age:ident, $key:ident: $key_type:ty) => {{
+                let keys: Vec<$key_type> =
                     $table::table.filter($table::$age.lt(before)).select($table::$key).limit(limit).load(conn)?;
                 diesel::delete($table::table.filter($table::$key.eq_any(keys))).execute(conn)
             }};
         }
         match self {
-            Self::Logs => prune!(credential_logs, created_at, id),
-            Self::Events => prune!(webhook_events, received_at, id),
-            Self::Runs => prune!(sync_runs, started_at, id),
-            Self::Tombstones => prune!(meeting_tombstones, deleted_at, meeting_id),
+            Self::Logs => prune!(credential_logs, created_at, id: i64),
+            Self::Events => prune!(webhook_events, received_at, id: i64),
+            Self::Runs => prune!(sync_runs, started_at, id: i64),
+            Self::Tombstones => prune!(meeting_tombstones, deleted_at, meeting_id: i64),
+            Self::Signouts => prune!(console_signouts, expires_at, nonce: String),
         }
     }
 }

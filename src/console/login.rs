@@ -6,8 +6,8 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 
 use super::layout::page;
-use super::session::{self, Posted};
-use super::{CsrfForm, Notice, forbidden};
+use super::session::{self, Posted, Session};
+use super::{CsrfForm, Notice, forbidden, unavailable};
 use crate::services::AppState;
 
 pub async fn form(state: web::Data<AppState>, notice: web::Query<Notice>) -> HttpResponse {
@@ -64,6 +64,14 @@ pub async fn submit(request: HttpRequest, state: web::Data<AppState>, form: web:
     HttpResponse::SeeOther().cookie(session::start(&state)).insert_header(("location", "/console/apps")).finish()
 }
 
-pub async fn logout(state: web::Data<AppState>, _: Posted<CsrfForm>) -> HttpResponse {
+pub async fn logout(state: web::Data<AppState>, session: Session, _: Posted<CsrfForm>) -> HttpResponse {
+    // Signed out only once every replica will refuse the cookie: if that cannot be recorded, the
+    // admin is told so and keeps the cookie to try again.
+    if let Err(e) = session::sign_out(&state, &session).await {
+        tracing::warn!(error = %e, "console sign-out could not be recorded");
+        return unavailable(
+            "The database is unavailable, so zoomsync could not sign you out. Try again in a few seconds.",
+        );
+    }
     HttpResponse::SeeOther().cookie(session::end(&state)).insert_header(("location", "/console/login")).finish()
 }

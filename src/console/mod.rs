@@ -138,3 +138,21 @@ pub(super) fn forbidden() -> HttpResponse {
         .content_type("text/plain; charset=utf-8")
         .body("the form's CSRF token is missing or wrong")
 }
+
+/// The database could not answer for something the console must not guess (whether a session
+/// was signed out of, recording a sign-out): a 503 page saying so, with `Retry-After`.
+pub(super) fn unavailable(message: &str) -> HttpResponse {
+    let body = layout::public_page(
+        "Try again shortly",
+        html! {
+            section id="unavailable" {
+                h1 { "Try again shortly" }
+                p { (message) }
+            }
+        },
+    );
+    HttpResponse::ServiceUnavailable()
+        .insert_header(("retry-after", crate::error::RETRY_AFTER_SECONDS.to_string()))
+        .content_type("text/html; charset=utf-8")
+        .body(body.into_string())
+}

@@ -2,15 +2,20 @@
 //! bound to that session.
 //!
 //! The session is a signed, expiring cookie (`v1.<expiry>.<nonce>.<mac>`), keyed by a key derived
-//! from the admin token: no server-side store, so any replica accepts it, and changing the admin
+//! from the admin token: any replica accepts it with no session store, and changing the admin
 //! token signs everyone out. The cookie is HttpOnly, SameSite=Strict, scoped to `/console`, and
 //! Secure when `server.public_url` is https. The CSRF token is a MAC of the session's nonce: a
 //! form posted without it, or with another session's, is refused.
-
-use std::future::{Ready, ready};
+//!
+//! A signed cookie cannot be taken back, so signing out also records the session's nonce (with
+//! its expiry) in the shared `console_signouts` table, and every replica refuses a session listed
+//! there: a copy of the cookie made before signing out stops working at once, not 8 hours later.
+//! That is the only lookup a session costs, one row by primary key; housekeeping deletes a row
+//! once its session would have expired anyway. When the database cannot answer, the session is
+//! refused with a 503 (fail closed), never let through unchecked.
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage as _, HttpRequest, dev::Payload, web};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
@@ -18,6 +23,8 @@ use rand::RngCore as _;
 use secrecy::ExposeSecret;
 use sha2::Sha256;
 
+use crate::db::DbError;
+use crate::db::models::console_signouts;
 use crate::services::AppState;
 
 pub const SESSION_COOKIE: &str = "zoomsync_session";
@@ -52,8 +59,12 @@ fn secure(state: &AppState) -> bool {
 }
 
 /// A signed-in admin, with the CSRF token for the forms of the page.
+#[derive(Clone)]
 pub struct Session {
     pub csrf: String,
+    /// The cookie's nonce and expiry: what signing out records.
+    nonce: String,
+    expires_at: chrono::NaiveDateTime,
 }
 
 impl Session {
@@ -75,6 +86,13 @@ pub fn start(state: &AppState) -> Cookie<'static> {
         .secure(secure(state))
         .max_age(CookieDuration::seconds(LIFETIME_SECONDS))
         .finish()
+}
+
+/// Ends `session` on every replica: its nonce is recorded as signed out until the cookie would
+/// have expired. Clearing the browser's cookie alone would leave any copy of it working.
+pub async fn sign_out(state: &AppState, session: &Session) -> Result<(), DbError> {
+    let (nonce, expires_at) = (session.nonce.clone(), session.expires_at);
+    state.db.write(move |conn| console_signouts::record(conn, &nonce, expires_at, crate::time::now())).await
 }
 
 /// A cookie that clears the session.
@@ -103,6 +121,8 @@ pub fn login_nonce_ok(request: &HttpRequest, presented: &str) -> bool {
         .is_some_and(|c| !presented.is_empty() && crate::crypto::secrets_equal(c.value(), presented))
 }
 
+/// The session a cookie carries, if it is signed with this admin token and not expired (whether
+/// it was signed out of is the database's to say).
 fn parse(state: &AppState, value: &str) -> Option<Session> {
     let mut parts = value.rsplitn(2, '.');
     let mac = URL_SAFE_NO_PAD.decode(parts.next()?).ok()?;
@@ -113,30 +133,52 @@ fn parse(state: &AppState, value: &str) -> Option<Session> {
     }
     let mut fields = payload.split('.');
     let (Some("v1"), Some(expires), Some(nonce)) = (fields.next(), fields.next(), fields.next()) else { return None };
-    if expires.parse::<i64>().ok()? < chrono::Utc::now().timestamp() {
+    let expires = expires.parse::<i64>().ok()?;
+    if expires < chrono::Utc::now().timestamp() {
         return None;
     }
+    let expires_at = chrono::DateTime::from_timestamp(expires, 0)?.naive_utc();
     let csrf = URL_SAFE_NO_PAD.encode(mac_bytes(&key, format!("csrf.{nonce}").as_bytes()));
-    Some(Session { csrf })
+    Some(Session { csrf, nonce: nonce.to_owned(), expires_at })
 }
 
-/// Not signed in: the console redirects to its sign-in page.
+/// Why a request has no session.
 #[derive(Debug)]
-pub struct SignInFirst;
+pub enum NoSession {
+    /// No cookie, or one forged, expired or signed out of: the console redirects to its sign-in
+    /// page.
+    SignInFirst,
+    /// The database could not say whether the session was signed out of. Refused (a 503), since
+    /// letting it through would let a signed-out cookie in whenever the database falters.
+    Unchecked,
+}
 
-impl std::fmt::Display for SignInFirst {
+impl std::fmt::Display for NoSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("sign in first")
+        f.write_str(match self {
+            Self::SignInFirst => "sign in first",
+            Self::Unchecked => "the session could not be checked: the database is unavailable",
+        })
     }
 }
 
-impl actix_web::ResponseError for SignInFirst {
+impl actix_web::ResponseError for NoSession {
     fn status_code(&self) -> actix_web::http::StatusCode {
-        actix_web::http::StatusCode::SEE_OTHER
+        match self {
+            Self::SignInFirst => actix_web::http::StatusCode::SEE_OTHER,
+            Self::Unchecked => actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+        }
     }
 
     fn error_response(&self) -> actix_web::HttpResponse {
-        actix_web::HttpResponse::SeeOther().insert_header(("location", "/console/login")).finish()
+        match self {
+            Self::SignInFirst => {
+                actix_web::HttpResponse::SeeOther().insert_header(("location", "/console/login")).finish()
+            }
+            Self::Unchecked => super::unavailable(
+                "The database is unavailable, so zoomsync cannot check that this session is still signed in. Try again in a few seconds.",
+            ),
+        }
     }
 }
 
@@ -174,10 +216,10 @@ impl<T: serde::de::DeserializeOwned + CarriesCsrf + 'static> FromRequest for Pos
     type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
 
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let session = Session::from_request(request, payload).into_inner();
+        let session = Session::from_request(request, payload);
         let form = web::Form::<T>::from_request(request, payload);
         Box::pin(async move {
-            let session = session?;
+            let session = session.await?;
             let form = form.await?.into_inner();
             if !session.csrf_ok(form.csrf()) {
                 return Err(CsrfRefused.into());
@@ -188,14 +230,30 @@ impl<T: serde::de::DeserializeOwned + CarriesCsrf + 'static> FromRequest for Pos
 }
 
 impl FromRequest for Session {
-    type Error = SignInFirst;
-    type Future = Ready<Result<Self, SignInFirst>>;
+    type Error = NoSession;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, NoSession>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let session = request
-            .app_data::<web::Data<AppState>>()
-            .zip(request.cookie(SESSION_COOKIE))
-            .and_then(|(state, cookie)| parse(state, cookie.value()));
-        ready(session.ok_or(SignInFirst))
+        let request = request.clone();
+        Box::pin(async move {
+            // A handler that takes the session and a posted form extracts it twice: one lookup.
+            if let Some(session) = request.extensions().get::<Session>() {
+                return Ok(session.clone());
+            }
+            let state = request.app_data::<web::Data<AppState>>().ok_or(NoSession::SignInFirst)?.clone();
+            let cookie = request.cookie(SESSION_COOKIE).ok_or(NoSession::SignInFirst)?;
+            let session = parse(&state, cookie.value()).ok_or(NoSession::SignInFirst)?;
+            let nonce = session.nonce.clone();
+            match state.db.read(move |conn| console_signouts::signed_out(conn, &nonce)).await {
+                Ok(false) => {}
+                Ok(true) => return Err(NoSession::SignInFirst),
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not check whether a console session was signed out; refusing it");
+                    return Err(NoSession::Unchecked);
+                }
+            }
+            request.extensions_mut().insert(session.clone());
+            Ok(session)
+        })
     }
 }

@@ -146,6 +146,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    console_signouts (nonce) {
+        nonce -> Text,
+        expires_at -> Timestamp,
+        signed_out_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(credentials -> oauth_apps (app_id));
 diesel::joinable!(sync_runs -> credentials (credential_id));
 diesel::joinable!(oauth_states -> oauth_apps (app_id));
@@ -163,4 +171,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     meeting_tombstones,
     sync_runs,
     replicas,
+    console_signouts,
 );

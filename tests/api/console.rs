@@ -1,7 +1,8 @@
 //! The console (issue 9): an admin onboards an app in a real headless Chromium, end to end,
 //! and the console's guards hold (sign-in, CSRF, no secrets on any page); the first hour's
 //! papercuts stay fixed (the http warning, copying over plain http, app names, dates on log
-//! lines, form errors in an admin's words, the OAuth flow's pages in the console's look).
+//! lines, form errors in an admin's words, the OAuth flow's pages in the console's look); signing
+//! out ends the session on every replica, and a session the database cannot check is refused.
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -205,6 +206,69 @@ both_backends! {
         assert_eq!(after.status(), StatusCode::SEE_OTHER, "signed out");
     }
 
+    // Signing out ends the session on the server, not only in the browser: a copy of the cookie
+    // taken before (a shared machine, a proxy log) is refused afterwards by every replica, while
+    // before it any replica with the same admin token accepts it, and a new sign-in still works.
+    async fn a_copied_session_cookie_stops_working_at_sign_out(backend) {
+        let first = TestApp::spawn(backend).await;
+        let second = TestApp::spawn_on(first.db.shared(), |_| {}).await;
+        let rekeyed = TestApp::spawn_on(first.db.shared(), |c| c.security.admin_token = Some("another-admin-token-0123456789abcdef".into())).await;
+        let (client, csrf, copy) = signed_in_with_cookie(&first).await;
+        let stranger = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let with_copy = |daemon: &TestApp, path: &str| stranger.get(daemon.url(path)).header("cookie", copy.as_str()).send();
+
+        for daemon in [&first, &second] {
+            assert_eq!(with_copy(daemon, "/console/apps").await.unwrap().status(), StatusCode::OK, "any replica accepts the session");
+        }
+        let other_token = with_copy(&rekeyed, "/console/apps").await.unwrap();
+        assert_eq!(other_token.status(), StatusCode::SEE_OTHER, "a changed admin token signs everyone out");
+
+        let out = client.post(first.url("/console/logout")).form(&[("csrf", &csrf)]).send().await.unwrap();
+        assert_eq!(out.status(), StatusCode::SEE_OTHER);
+        assert_eq!(out.headers()["location"], "/console/login");
+
+        for daemon in [&first, &second] {
+            for path in ["/console/apps", "/console/", "/console/meetings?meeting=85746065123"] {
+                let refused = with_copy(daemon, path).await.unwrap();
+                assert_eq!(refused.status(), StatusCode::SEE_OTHER, "{path} after signing out");
+                assert_eq!(refused.headers()["location"], "/console/login", "{path}");
+            }
+        }
+        // Nor can the copy post a form, though it carries the CSRF token its session was given.
+        let app = [("kind", "user_level"), ("client_id", "after-sign-out"), ("client_secret", "s3cr3t-value"), ("webhook_secret", "w3bh00k-value"), ("csrf", csrf.as_str())];
+        let posted = stranger.post(second.url("/console/apps")).header("cookie", copy.as_str()).form(&app).send().await.unwrap();
+        assert_eq!(posted.status(), StatusCode::SEE_OTHER);
+        assert_eq!(posted.headers()["location"], "/console/login");
+        let again = stranger.post(second.url("/console/logout")).header("cookie", copy.as_str()).form(&[("csrf", &csrf)]).send().await.unwrap();
+        assert_eq!(again.headers()["location"], "/console/login", "signing out twice is not an error");
+        let apps = json(first.admin(Method::GET, "/api/v2/zoom-oauth-apps/").send().await.unwrap()).await;
+        assert_eq!(apps["results"].as_array().unwrap().len(), 0, "the signed-out copy did nothing");
+
+        // A fresh sign-in is a new session, untouched by the old one's sign-out.
+        let (fresh, fresh_csrf, _) = signed_in_with_cookie(&second).await;
+        assert_ne!(fresh_csrf, csrf, "a new session, a new CSRF token");
+        assert_eq!(fresh.get(first.url("/console/apps")).send().await.unwrap().status(), StatusCode::OK);
+        assert_eq!(add_app(&fresh, &second, &fresh_csrf, app[..4].to_vec()).await.status(), StatusCode::SEE_OTHER);
+    }
+
+    // Whether a session was signed out of is the database's to say: when it cannot answer, the
+    // console refuses the session with a 503 rather than let a signed-out cookie through.
+    async fn a_session_the_database_cannot_check_is_refused(backend) {
+        use diesel::RunQueryDsl as _;
+        let daemon = TestApp::spawn(backend).await;
+        let (client, _, _) = signed_in_with_cookie(&daemon).await;
+        diesel::sql_query("DROP TABLE console_signouts").execute(&mut *daemon.db.handle().get().unwrap()).unwrap();
+
+        let refused = client.get(daemon.url("/console/apps")).send().await.unwrap();
+        assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(refused.headers().contains_key("retry-after"));
+        let page = refused.text().await.unwrap();
+        assert!(page.contains("cannot check that this session is still signed in"), "{page}");
+        let anonymous = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let without = anonymous.get(daemon.url("/console/apps")).send().await.unwrap();
+        assert_eq!(without.status(), StatusCode::SEE_OTHER, "no cookie, nothing to check: the sign-in page");
+    }
+
     // Over plain http on a host name that is not localhost the page is not a secure context,
     // so `navigator.clipboard` does not exist: the copy buttons must still copy.
     async fn copy_buttons_work_over_plain_http_on_any_host(backend) {
@@ -378,6 +442,13 @@ fn cookie_pairs(response: &reqwest::Response) -> Vec<String> {
 
 /// A client signed in to the console, and the CSRF token of its session.
 async fn signed_in(daemon: &TestApp) -> (reqwest::Client, String) {
+    let (client, csrf, _) = signed_in_with_cookie(daemon).await;
+    (client, csrf)
+}
+
+/// [`signed_in`], and a copy of the session cookie (`zoomsync_session=...`) as anyone who saw it
+/// could send it.
+async fn signed_in_with_cookie(daemon: &TestApp) -> (reqwest::Client, String, String) {
     let client =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_store(true).build().unwrap();
     let form = client.get(daemon.url("/console/login")).send().await.unwrap().text().await.unwrap();
@@ -389,9 +460,10 @@ async fn signed_in(daemon: &TestApp) -> (reqwest::Client, String) {
         .await
         .unwrap();
     assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    let cookie = cookie_pairs(&answer).into_iter().find(|c| c.starts_with("zoomsync_session=")).unwrap();
     let page = client.get(daemon.url("/console/apps")).send().await.unwrap().text().await.unwrap();
     let csrf = between(&page, "name=\"csrf\" value=\"", "\"");
-    (client, csrf)
+    (client, csrf, cookie)
 }
 
 /// Posts the "Add an app" form with `fields` and the session's CSRF token.

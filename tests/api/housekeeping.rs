@@ -1,11 +1,11 @@
 //! Housekeeping prunes what grows with use, by age, and nothing recent.
 
 use diesel::prelude::*;
-use zoomsync::db::schema::{credential_logs, meeting_tombstones, sync_runs, webhook_events};
+use zoomsync::db::schema::{console_signouts, credential_logs, meeting_tombstones, sync_runs, webhook_events};
 
 use crate::both_backends;
-use crate::helpers::World;
 use crate::helpers::world::Hosted;
+use crate::helpers::{TestDb, World};
 
 both_backends! {
     async fn old_rows_go_and_recent_ones_stay(backend) {
@@ -56,6 +56,30 @@ both_backends! {
         assert_eq!(left[0].1, 0, "{left:?}");
         assert!(left[1].1 >= 1, "{left:?}");
         assert_eq!((left[2].1, left[3].1, left[4].1), (0, 0, 1), "{left:?}");
+        assert_eq!(zoomsync::housekeeping::prune(&db).await.unwrap(), 0, "a second pass finds nothing");
+    }
+
+    // A console sign-out is needed only while its session could still be used: once the
+    // session's own expiry has passed, the cookie is refused without it.
+    async fn sign_outs_go_once_their_session_has_expired(backend) {
+        // A bare database, no daemon: its own housekeeping would race this test's pass.
+        let test_db = TestDb::new(backend);
+        let db = test_db.handle();
+        zoomsync::db::migrate::run_pending(&mut db.get().unwrap()).unwrap();
+        let now = chrono::Utc::now().naive_utc();
+        let minutes = |n: i64| zoomsync::time::truncate(now + chrono::Duration::minutes(n));
+        {
+            let mut conn = db.get().unwrap();
+            for (nonce, expires_at) in [("expired", minutes(-1)), ("long-expired", minutes(-600)), ("live", minutes(60))] {
+                zoomsync::db::models::console_signouts::record(&mut conn, nonce, expires_at, minutes(-2)).unwrap();
+            }
+        }
+
+        assert_eq!(zoomsync::housekeeping::prune(&db).await.unwrap(), 2);
+        let mut conn = db.get().unwrap();
+        let left: Vec<String> = console_signouts::table.select(console_signouts::nonce).load(&mut *conn).unwrap();
+        assert_eq!(left, ["live"]);
+        assert!(zoomsync::db::models::console_signouts::signed_out(&mut conn, "live").unwrap());
         assert_eq!(zoomsync::housekeeping::prune(&db).await.unwrap(), 0, "a second pass finds nothing");
     }
 }

@@ -2,6 +2,7 @@
 //! return `QueryResult`; callers choose the transaction (`Db::read` / `Db::write`).
 
 pub mod apps;
+pub mod console_signouts;
 pub mod credential_logs;
 pub mod credentials;
 pub mod mappings;

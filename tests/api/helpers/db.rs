@@ -69,6 +69,18 @@ impl TestDb {
         .expect("database")
     }
 
+    /// The same database for another replica: owns nothing to clean up, so this one still
+    /// drops the PostgreSQL schema (the replica must stop first).
+    pub fn shared(&self) -> Self {
+        Self {
+            backend: self.backend,
+            url: self.url.clone(),
+            sqlite_path: self.sqlite_path.clone(),
+            schema: None,
+            dir: tempfile::tempdir().expect("temporary directory"),
+        }
+    }
+
     /// An inert value to move out of a struct with (owns nothing to clean up).
     pub fn placeholder() -> Self {
         Self {

@@ -1,0 +1,2 @@
+DROP INDEX console_signouts_expires_at;
+DROP TABLE console_signouts;
