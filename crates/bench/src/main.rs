@@ -107,10 +107,22 @@ fn build(bin_dir: &Path) -> Result<()> {
     let target_dir = bin_dir.parent().ok_or_else(|| anyhow!("{} has no parent", bin_dir.display()))?;
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    eprintln!("building zoomsync and zoom-sim (release) ...");
+    eprintln!("building zoomsync, zoom-sim and the forwarder (release) ...");
     let status = Command::new(cargo)
         .current_dir(&workspace)
-        .args(["build", "--release", "--quiet", "-p", "zoomsync", "-p", "zoom-sim", "--bins", "--target-dir"])
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "zoomsync",
+            "-p",
+            "zoom-sim",
+            "-p",
+            "bench",
+            "--bins",
+            "--target-dir",
+        ])
         .arg(target_dir)
         .status()
         .context("running cargo build")?;

@@ -81,7 +81,8 @@ fn binary(bin_dir: &Path, name: &str) -> Result<PathBuf> {
     let path = bin_dir.join(name);
     if !path.is_file() {
         bail!(
-            "{} not found: build it with `cargo build --release -p zoomsync -p zoom-sim --bins`, or pass --bin-dir",
+            "{} not found: build it with `cargo build --release -p zoomsync -p zoom-sim -p bench --bins`, or pass \
+             --bin-dir",
             path.display()
         );
     }
@@ -138,6 +139,43 @@ impl SimProcess {
 
     pub fn api_base_url(&self) -> String {
         format!("{}/v2", self.base_url)
+    }
+}
+
+/// The forwarder baseline (`src/bin/forwarder.rs`) as a process, sending to `api_base_url` with
+/// one access token.
+pub struct ForwarderProcess {
+    child: Guarded,
+    pub base_url: String,
+    _stdout: BufReader<ChildStdout>,
+}
+
+impl ForwarderProcess {
+    pub fn start(bin_dir: &Path, dir: &Path, api_base_url: &str, access_token: &str) -> Result<Self> {
+        let log = dir.join("forwarder.log");
+        let mut child = Command::new(binary(bin_dir, "forwarder")?)
+            .arg(api_base_url)
+            .env("FORWARDER_ACCESS_TOKEN", access_token)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log)?)
+            .spawn()
+            .context("starting the forwarder")?;
+        let stdout = child.stdout.take().ok_or_else(|| anyhow!("the forwarder has no stdout"))?;
+        let child = Guarded(child);
+        let mut stdout = BufReader::new(stdout);
+        let mut line = String::new();
+        stdout.read_line(&mut line).context("reading the forwarder's first line")?;
+        let base_url = line
+            .trim()
+            .strip_prefix("forwarder listening on ")
+            .ok_or_else(|| anyhow!("the forwarder did not start: {line:?}\n{}", tail(&log, 20)))?
+            .to_owned();
+        Ok(Self { child, base_url, _stdout: stdout })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.pid()
     }
 }
 

@@ -353,6 +353,16 @@ impl World {
         Ok(tokens["access_token"].as_str().ok_or_else(|| anyhow!("no access token: {tokens}"))?.to_owned())
     }
 
+    /// The forwarder baseline, sending to this world's zoom-sim with `access_token`.
+    pub fn start_forwarder(&self, access_token: &str) -> Result<crate::processes::ForwarderProcess> {
+        crate::processes::ForwarderProcess::start(&self.bin_dir, &self.dir.path, &self.sim.api_base_url(), access_token)
+    }
+
+    /// CPU time of the bench, zoom-sim and `pid` (the forwarder), in the `daemon` field.
+    pub fn cpu_with(&self, pid: u32) -> Result<Cpu> {
+        Ok(Cpu { bench: cpu_time(std::process::id())?, sim: cpu_time(self.sim.pid())?, daemon: cpu_time(pid)? })
+    }
+
     pub fn direct_join_token_url(&self, meeting_id: u64) -> String {
         format!("{}/v2/meetings/{meeting_id}/jointoken/local_recording?bypass_waiting_room=true", self.sim.base_url)
     }

@@ -18,12 +18,18 @@ use crate::stats::{Samples, Summary};
 pub struct Level {
     pub concurrency: usize,
     pub direct: Summary,
+    /// The forwarder baseline (`src/bin/forwarder.rs`): the floor of any process between a bot
+    /// and Zoom on this machine.
+    pub forwarder: Summary,
     pub daemon: Summary,
     /// What failed, as `Samples::failures_text` says it.
     pub direct_failures: String,
+    pub forwarder_failures: String,
     pub daemon_failures: String,
-    /// CPU used by each process during the direct segments, and during the daemon's.
+    /// CPU used by each process during the direct segments, the forwarder's (its own in
+    /// `daemon`) and the daemon's.
     pub direct_cpu: Cpu,
+    pub forwarder_cpu: Cpu,
     pub daemon_cpu: Cpu,
 }
 
@@ -62,26 +68,39 @@ pub async fn run(ctx: &Context<'_>, sizes: &JoinSizes) -> Result<JoinResult> {
         bail!("the backfills mapped {mapped} meetings, expected {}", meetings.len());
     }
 
+    let access_token = world.direct_access_token(&owner).await?;
+    let forwarder = world.start_forwarder(&access_token)?;
+    let via_forwarder = Get {
+        urls: Arc::new(
+            meetings.iter().map(|m| format!("{}/zoom/join-token?meeting_id={m}", forwarder.base_url)).collect(),
+        ),
+        bearer: None,
+    };
     let direct = Get {
         urls: Arc::new(meetings.iter().map(|m| world.direct_join_token_url(*m)).collect()),
-        bearer: Some(world.direct_access_token(&owner).await?),
+        bearer: Some(access_token),
     };
     let daemon = Get { urls: Arc::new(meetings.iter().map(|m| world.join_token_url(*m)).collect()), bearer: None };
     warm_up(&world, &daemon, &meetings).await?;
     // Connections for the highest level, both ways, before anything is measured.
     let widest = sizes.concurrency.iter().copied().max().unwrap_or(1);
     load::closed_loop(&world.http, &direct, widest, std::time::Duration::from_millis(300)).await;
+    load::closed_loop(&world.http, &via_forwarder, widest, std::time::Duration::from_millis(300)).await;
     load::closed_loop(&world.http, &daemon, widest, std::time::Duration::from_millis(300)).await;
 
     let mut levels = Vec::new();
     let (mut zoom_calls, mut tokens) = (0, 0);
     for &concurrency in &sizes.concurrency {
-        let (mut on_direct, mut on_daemon) = (Samples::default(), Samples::default());
-        let (mut direct_cpu, mut daemon_cpu) = (Cpu::default(), Cpu::default());
+        let (mut on_direct, mut on_forwarder, mut on_daemon) =
+            (Samples::default(), Samples::default(), Samples::default());
+        let (mut direct_cpu, mut forwarder_cpu, mut daemon_cpu) = (Cpu::default(), Cpu::default(), Cpu::default());
         for _ in 0..sizes.rounds {
             let cpu = world.cpu()?;
             on_direct.merge(load::closed_loop(&world.http, &direct, concurrency, sizes.segment).await);
             direct_cpu.add(world.cpu()?.since(cpu));
+            let cpu = world.cpu_with(forwarder.pid())?;
+            on_forwarder.merge(load::closed_loop(&world.http, &via_forwarder, concurrency, sizes.segment).await);
+            forwarder_cpu.add(world.cpu_with(forwarder.pid())?.since(cpu));
             let before = world.zoom_calls().await?;
             let cpu = world.cpu()?;
             let segment = load::closed_loop(&world.http, &daemon, concurrency, sizes.segment).await;
@@ -93,10 +112,13 @@ pub async fn run(ctx: &Context<'_>, sizes: &JoinSizes) -> Result<JoinResult> {
         levels.push(Level {
             concurrency,
             direct: on_direct.summary(),
+            forwarder: on_forwarder.summary(),
             daemon: on_daemon.summary(),
             direct_failures: on_direct.failures_text(),
+            forwarder_failures: on_forwarder.failures_text(),
             daemon_failures: on_daemon.failures_text(),
             direct_cpu,
+            forwarder_cpu,
             daemon_cpu,
         });
     }
