@@ -1,7 +1,8 @@
-//! `/api/v2/zoom-oauth-credentials/`: connect (Recall's code exchange), list, read, delete,
-//! access token.
+//! `/api/v2/zoom-oauth-credentials/`: connect (Recall's code exchange, or an imported refresh
+//! token), list, read, delete, access token.
 
 use actix_web::{HttpResponse, web};
+use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::Admin;
@@ -10,9 +11,10 @@ use crate::error::{AppError, ErrorBody};
 use crate::pagination::{Page, PageParams};
 use crate::services::AppState;
 use crate::services::credentials::{AccessTokenView, CredentialView, Deletion, LogView};
-use crate::services::{connect, credentials};
+use crate::services::{connect, credentials, import};
 
-/// Connect a Zoom user (or account) with an authorization code the caller obtained, or, for a
+/// Connect a Zoom user (or account) with an authorization code the caller obtained, or with a
+/// refresh token it already holds (an extension: see `refresh_token`), or, for a
 /// server-to-server app, with `oauth_app` alone.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -20,6 +22,12 @@ pub struct CreateBody {
     #[schema(value_type = String)]
     oauth_app: Option<String>,
     authorization_code: Option<AuthorizationCode>,
+    /// An extension: a refresh token issued to this app before zoomsync, to import instead of
+    /// an `authorization_code` (not both). zoomsync refreshes with it at once, which proves it
+    /// and takes over its rotation: the token sent is spent afterwards, whatever the answer.
+    /// Not for server-to-server apps.
+    #[schema(value_type = Option<String>)]
+    refresh_token: Option<SecretString>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -32,11 +40,15 @@ pub struct AuthorizationCode {
     code_verifier: Option<String>,
 }
 
-/// Connect a Zoom user or account (Recall's code exchange).
+/// Connect a Zoom user or account (Recall's code exchange), or import a refresh token.
+///
+/// With `refresh_token` (an extension) zoomsync refreshes at once and stores the rotated token
+/// before it answers; a token Zoom refuses is a 400 `zoom_refused` and nothing is stored. A 503
+/// says in its detail whether Zoom may have rotated the token anyway.
 #[utoipa::path(post, path = "/api/v2/zoom-oauth-credentials/", operation_id = "connect_credential", tag = "credentials", request_body = CreateBody,
-    responses((status = 201, description = "Connected", body = CredentialView),
+    responses((status = 201, description = "Connected (or imported)", body = CredentialView),
         (status = 200, description = "The same user (account) reconnected; the credential keeps its id", body = CredentialView),
-        (status = 400, description = "Invalid input, or Zoom refused the code", body = ErrorBody<'static>),
+        (status = 400, description = "Invalid input, or Zoom refused the code or refresh token (`zoom_refused`)", body = ErrorBody<'static>),
         (status = 404, description = "Not found", body = ErrorBody<'static>), (status = 503, description = "Unavailable; retry later", body = ErrorBody<'static>), (status = 401, description = "No or wrong admin token", body = ErrorBody<'static>)))]
 pub async fn create(
     _: Admin,
@@ -48,14 +60,21 @@ pub async fn create(
         .oauth_app
         .filter(|a| !a.is_empty())
         .ok_or_else(|| AppError::bad_request("invalid_field", "`oauth_app` is required"))?;
-    let connected = match body.authorization_code {
-        None => connect::server_to_server(&state, &app).await?,
-        Some(AuthorizationCode { code: Some(code), redirect_uri: Some(redirect_uri), code_verifier })
+    let connected = match (body.authorization_code, body.refresh_token) {
+        (Some(_), Some(_)) => {
+            return Err(AppError::bad_request(
+                "invalid_field",
+                "give either `authorization_code` or `refresh_token`, not both",
+            ));
+        }
+        (None, Some(token)) => import::from_refresh_token(&state, &app, token).await?,
+        (None, None) => connect::server_to_server(&state, &app).await?,
+        (Some(AuthorizationCode { code: Some(code), redirect_uri: Some(redirect_uri), code_verifier }), None)
             if !code.is_empty() && !redirect_uri.is_empty() =>
         {
             connect::from_code(&state, &app, &code, &redirect_uri, code_verifier.as_deref()).await?
         }
-        Some(_) => {
+        (Some(_), None) => {
             return Err(AppError::bad_request(
                 "invalid_field",
                 "`authorization_code` needs `code` and `redirect_uri` (and `code_verifier` with PKCE)",

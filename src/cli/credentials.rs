@@ -1,10 +1,10 @@
-//! `zoomsync credential list|remove`.
+//! `zoomsync credential list|remove|import`.
 
 use std::process::ExitCode;
 
 use clap::Subcommand;
 
-use super::output;
+use super::{import, output};
 use crate::db::models::credentials::ListFilter;
 use crate::pagination::{MAX_PAGE_SIZE, all_pages};
 use crate::services::AppState;
@@ -25,6 +25,21 @@ pub enum CredentialCommand {
     },
     /// Revoke a credential at Zoom and delete it with its meeting mappings.
     Remove { id: String },
+    /// Import refresh tokens issued to APP before zoomsync, so their users need not connect
+    /// again. Each is refreshed at once (zoomsync takes over its rotation: the token given is
+    /// spent afterwards). Reads FILE (or standard input, or `-`): one token a line, blank lines
+    /// and `#` comments skipped, or JSON: `["...", ...]` or `[{"refresh_token": "..."}, ...]`.
+    /// Prints one outcome per token, never the token. Exits 0 when every token was imported,
+    /// 1 when any was refused, else 5 when any met Zoom or the database unavailable.
+    Import {
+        /// The zoomsync app the tokens were issued to (not server-to-server).
+        #[arg(long)]
+        app: String,
+        file: Option<std::path::PathBuf>,
+        /// Print an array of outcomes as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub async fn run(state: &AppState, command: CredentialCommand) -> ExitCode {
@@ -63,6 +78,7 @@ pub async fn run(state: &AppState, command: CredentialCommand) -> ExitCode {
             }
             Err(e) => output::failure(&e),
         },
+        CredentialCommand::Import { app, file, json } => import::run(state, &app, file.as_deref(), json).await,
     }
 }
 

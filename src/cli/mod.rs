@@ -8,6 +8,7 @@ mod apps;
 mod bot_urls;
 mod credentials;
 mod docs;
+mod import;
 mod output;
 mod serve;
 mod sync;
@@ -57,7 +58,7 @@ enum Command {
     /// Register, list and remove Zoom OAuth apps.
     #[command(subcommand)]
     App(apps::AppCommand),
-    /// List and remove connected Zoom users and accounts.
+    /// List, remove and import connected Zoom users and accounts.
     #[command(subcommand)]
     Credential(credentials::CredentialCommand),
     /// Backfill meetings now: every healthy credential, or one.

@@ -1,6 +1,7 @@
 //! Connecting a Zoom user or account: the OAuth flow (state and PKCE kept in the database, so
 //! any replica can finish what another started), the code exchange for apps that run their own
-//! OAuth front end, and server-to-server apps, which connect without a user.
+//! OAuth front end, and server-to-server apps, which connect without a user. Every way in ends
+//! in [`store`], which also serves an imported refresh token (`services::import`).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -21,8 +22,12 @@ use crate::scopes;
 use crate::services::AppState;
 use crate::time;
 use crate::urls;
+use crate::zoom::retry::with_retries;
 use crate::zoom::types::{TokenResponse, User};
 use crate::zoom::{ClientCredentials, ZoomError};
+
+/// How long reading the connected user may take, retries included.
+const ME_BUDGET: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// How long a user has to finish Zoom's consent screen.
 const STATE_LIFETIME_MINUTES: i64 = 10;
@@ -39,7 +44,7 @@ fn random_url_safe(bytes: usize) -> String {
     URL_SAFE_NO_PAD.encode(buf)
 }
 
-async fn find_app(state: &AppState, app_id: &str) -> Result<AppRow, AppError> {
+pub(super) async fn find_app(state: &AppState, app_id: &str) -> Result<AppRow, AppError> {
     let id = app_id.to_owned();
     state.db.read(move |conn| apps::find(conn, &id)).await?.ok_or_else(|| AppError::not_found("no such app"))
 }
@@ -140,7 +145,7 @@ async fn exchange(
         .exchange_code(&client, code, redirect_uri, code_verifier)
         .await
         .map_err(|e| zoom_refusal("Zoom refused the authorization code", e))?;
-    store(state, app, tokens).await
+    store(state, app, tokens, Via::Connect).await
 }
 
 /// Connects a server-to-server app's account: an `account_credentials` token, no user flow.
@@ -160,7 +165,7 @@ pub async fn server_to_server(state: &AppState, app_id: &str) -> Result<Connecte
         .account_credentials(&client, &account_id)
         .await
         .map_err(|e| zoom_refusal("Zoom refused the app's client credentials", e))?;
-    store(state, &app, tokens).await
+    store(state, &app, tokens, Via::Connect).await
 }
 
 fn zoom_refusal(what: &str, error: ZoomError) -> AppError {
@@ -171,10 +176,75 @@ fn zoom_refusal(what: &str, error: ZoomError) -> AppError {
     }
 }
 
-/// Reads who the tokens belong to and stores (or updates) the credential.
-async fn store(state: &AppState, app: &AppRow, tokens: TokenResponse) -> Result<Connected, AppError> {
+/// How the tokens [`store`] is given were obtained: it words the credential log, and what a
+/// failure before the commit means for the caller.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Via {
+    /// A code exchange or server-to-server grant: the caller may simply try again.
+    Connect,
+    /// A refresh with an imported refresh token: Zoom has rotated it, so the token the caller
+    /// gave us is spent, and a failure before the commit loses the grant.
+    Import,
+}
+
+impl Via {
+    fn before_commit(self, error: AppError) -> AppError {
+        const SPENT: &str = "; Zoom had already rotated the imported refresh token, so it no longer works and the \
+                             Zoom user must connect again";
+        match (self, error) {
+            (Self::Connect, error) => error,
+            (Self::Import, AppError::BadRequest { code, detail }) => {
+                AppError::BadRequest { code, detail: detail + SPENT }
+            }
+            (Self::Import, AppError::Unavailable(detail)) => AppError::Unavailable(detail + SPENT),
+            (Self::Import, AppError::Conflict(detail)) => AppError::Conflict(detail + SPENT),
+            (Self::Import, other) => other,
+        }
+    }
+}
+
+/// Reads who the tokens belong to and stores (or updates) the credential: the one way a token
+/// response becomes a credential, whether from a code, a server-to-server grant or an import.
+pub(super) async fn store(
+    state: &AppState,
+    app: &AppRow,
+    tokens: TokenResponse,
+    via: Via,
+) -> Result<Connected, AppError> {
+    let (row, created) = commit(state, app, tokens).await.map_err(|e| via.before_commit(e))?;
+
+    state.tokens.forget(&row.id);
+    let who = row.email.clone().unwrap_or_else(|| row.zoom_user_id.clone());
+    state.log.info(
+        &row.id,
+        match (via, created) {
+            (Via::Connect, true) => format!("connected {who}"),
+            (Via::Connect, false) => format!("reconnected {who}"),
+            (Via::Import, true) => format!("imported {who} from a refresh token (zoomsync now rotates it)"),
+            (Via::Import, false) => format!("reconnected {who} by importing a refresh token"),
+        },
+    );
+    for (capability, scope) in scopes::missing_for_minting(app.kind, &row.scopes) {
+        state
+            .log
+            .warning(&row.id, format!("missing scope {scope}: cannot mint {capability:?} tokens until it is added"));
+    }
+    tracing::info!(credential = %row.id, app = %row.app_id, created, imported = via == Via::Import, "credential connected");
+    // A new or reconnected credential is backfilled at once.
+    state.backfills.request(&row.id);
+    Ok(Connected { credential: view(state, &row).await?, created })
+}
+
+/// Everything up to and including the commit of the tokens: whatever fails here, they are lost.
+async fn commit(
+    state: &AppState,
+    app: &AppRow,
+    tokens: TokenResponse,
+) -> Result<(credentials::CredentialRow, bool), AppError> {
     let kind = app.kind;
-    let user = match state.zoom.on(app.cloud).me(&tokens.access_token).await {
+    // A GET, safe to repeat: a blip here must not cost tokens that exist nowhere else yet.
+    let me = with_retries(ME_BUDGET, || state.zoom.on(app.cloud).me(&tokens.access_token)).await;
+    let user = match me {
         Ok(user) => Some(user),
         // A server-to-server token need not have a `me`; it acts for its account.
         Err(e) if kind == AppKind::ServerToServer && !e.is_transient() => None,
@@ -200,8 +270,9 @@ async fn store(state: &AppState, app: &AppRow, tokens: TokenResponse) -> Result<
     let access = tokens.access_token;
     let refresh: Option<SecretString> = tokens.refresh_token;
 
-    // The code is spent at Zoom: these tokens exist only here now. A busy database (a lock, a
-    // deadlock with the backfill of a connection a moment ago) is waited for, bounded.
+    // The code (or the imported refresh token) is spent at Zoom: these tokens exist only here
+    // now. A busy database (a lock, a deadlock with the backfill of a connection a moment ago)
+    // is waited for, bounded.
     let write = move |conn: &mut crate::db::AnyConnection| {
         let now = time::now();
         let existing = credentials::find_by_subject(conn, &app_id, &subject)?;
@@ -292,18 +363,5 @@ async fn store(state: &AppState, app: &AppRow, tokens: TokenResponse) -> Result<
             credentials::find(conn, &id)?.ok_or_else(|| AppError::Internal(anyhow::anyhow!("credential vanished")))?;
         Ok::<_, AppError>((row, existing.is_none()))
     };
-    let (row, created) = state.db.write_patiently(|e: &AppError| matches!(e, AppError::Unavailable(_)), write).await?;
-
-    state.tokens.forget(&row.id);
-    let who = row.email.clone().unwrap_or_else(|| row.zoom_user_id.clone());
-    state.log.info(&row.id, if created { format!("connected {who}") } else { format!("reconnected {who}") });
-    for (capability, scope) in scopes::missing_for_minting(kind, &row.scopes) {
-        state
-            .log
-            .warning(&row.id, format!("missing scope {scope}: cannot mint {capability:?} tokens until it is added"));
-    }
-    tracing::info!(credential = %row.id, app = %row.app_id, created, "credential connected");
-    // A new or reconnected credential is backfilled at once.
-    state.backfills.request(&row.id);
-    Ok(Connected { credential: view(state, &row).await?, created })
+    state.db.write_patiently(|e: &AppError| matches!(e, AppError::Unavailable(_)), write).await
 }

@@ -14,6 +14,7 @@ pub mod budget;
 pub mod connect;
 pub mod credential_log;
 pub mod credentials;
+pub mod import;
 pub mod keys;
 pub mod lookup;
 pub mod lookup_cache;

@@ -16,6 +16,7 @@ mod console;
 mod fidelity;
 mod hostile;
 mod housekeeping;
+mod import;
 mod keys;
 mod layers;
 mod listeners;
