@@ -3,8 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{self, R2D2Connection};
@@ -71,28 +70,41 @@ pub struct Manager {
     reachability: Arc<Reachability>,
 }
 
-/// Whether the database could be reached at the last attempt to open a connection. While it
-/// could not, a caller waits only [`Reachability::WAIT_WHILE_UNREACHABLE`] for a connection
-/// rather than the pool's whole timeout: with the database down, a bot's 503 and `/readyz`'s
-/// come at once, and a returning database is found by the next attempt (every checkout still
-/// asks the pool, which keeps trying to connect).
+/// Whether the database has been failing every attempt to connect for a while. While it has, a
+/// caller waits only [`Reachability::WAIT_WHILE_UNREACHABLE`] for a connection rather than the
+/// pool's whole timeout: with the database down, a bot's 503 and `/readyz`'s come at once, and a
+/// returning database is found by the next attempt (every checkout still asks the pool, which
+/// keeps trying to connect). A blip shorter than [`Reachability::GRACE`] (a refused connection
+/// while the server restarts, too many clients for a moment) trips nothing: those callers wait
+/// for the pool's retry as before.
 #[derive(Debug, Default)]
 pub struct Reachability {
-    unreachable: AtomicBool,
+    /// When the current run of failed attempts began, and whether it has been logged.
+    failing: parking_lot::Mutex<Option<(Instant, bool)>>,
 }
 
 impl Reachability {
     pub const WAIT_WHILE_UNREACHABLE: Duration = Duration::from_millis(250);
+    const GRACE: Duration = Duration::from_secs(1);
 
     pub fn is_unreachable(&self) -> bool {
-        self.unreachable.load(Ordering::Relaxed)
+        self.failing.lock().is_some_and(|(since, _)| since.elapsed() >= Self::GRACE)
     }
 
     fn record(&self, reached: bool) {
-        let was = self.unreachable.swap(!reached, Ordering::Relaxed);
-        match (was, reached) {
-            (false, false) => tracing::warn!("the database cannot be reached; requests that need it get 503 at once"),
-            (true, true) => tracing::info!("the database can be reached again"),
+        let mut failing = self.failing.lock();
+        match (*failing, reached) {
+            (None, false) => *failing = Some((Instant::now(), false)),
+            (Some((_, logged)), true) => {
+                *failing = None;
+                if logged {
+                    tracing::info!("the database can be reached again");
+                }
+            }
+            (Some((since, false)), false) if since.elapsed() >= Self::GRACE => {
+                *failing = Some((since, true));
+                tracing::warn!("the database cannot be reached; requests that need it get 503 at once");
+            }
             _ => {}
         }
     }
@@ -124,7 +136,12 @@ impl r2d2::ManageConnection for Manager {
 
     fn connect(&self) -> Result<AnyConnection, r2d2::Error> {
         let connected = Self::establish(&self.target);
-        self.reachability.record(connected.is_ok());
+        // Only a server can be unreachable. SQLite's connect fails for a moment while another
+        // connection holds the lock its set-up needs ("database is locked"): r2d2's own retry
+        // is the cure there, not a fast 503.
+        if let DbTarget::Postgres(_) = self.target {
+            self.reachability.record(connected.is_ok());
+        }
         connected.map_err(r2d2::Error::ConnectionError)
     }
 
