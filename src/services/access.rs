@@ -144,12 +144,16 @@ pub struct AccessTokens {
     unanswered: parking_lot::Mutex<HashMap<String, DateTime<Utc>>>,
     /// Refreshes between asking Zoom and storing its answer; a graceful stop waits for them.
     in_flight: tokio::sync::watch::Sender<usize>,
+    /// The runtime the process serves from. Work that must outlive its caller runs here, not
+    /// on the HTTP worker that asked: actix drops a worker's runtime, and every task spawned on
+    /// it, when its graceful stop times out, while this one lives until the drain is done.
+    runtime: tokio::runtime::Handle,
     /// Set by a graceful stop: no new refresh starts.
     stopping: std::sync::atomic::AtomicBool,
 }
 
 /// Counts one refresh in flight while it lives.
-struct InFlight<'a>(&'a tokio::sync::watch::Sender<usize>);
+pub struct InFlight<'a>(&'a tokio::sync::watch::Sender<usize>);
 
 impl<'a> InFlight<'a> {
     fn enter(counter: &'a tokio::sync::watch::Sender<usize>) -> Self {
@@ -183,6 +187,7 @@ impl AccessTokens {
             flights: parking_lot::Mutex::new(HashMap::new()),
             unanswered: parking_lot::Mutex::new(HashMap::new()),
             in_flight: tokio::sync::watch::Sender::new(0),
+            runtime: tokio::runtime::Handle::current(),
             stopping: std::sync::atomic::AtomicBool::new(false),
         }
     }
@@ -203,6 +208,15 @@ impl AccessTokens {
             tracing::error!(refreshes = left, "stopping with token refreshes still in flight");
         }
         left
+    }
+
+    /// For other calls whose answer holds a refresh token that exists nowhere else (a code
+    /// exchange, an import's first refresh): held from asking Zoom until the answer is stored,
+    /// so that a graceful stop waits for it as for a refresh. `None` once a stop has begun:
+    /// start nothing then.
+    pub fn rotation(&self) -> Option<InFlight<'_>> {
+        let in_flight = InFlight::enter(&self.in_flight);
+        (!self.stopping.load(std::sync::atomic::Ordering::SeqCst)).then_some(in_flight)
     }
 
     /// Refreshes between asking Zoom and storing its answer: what a kill -9 now would lose.
@@ -254,9 +268,20 @@ impl AccessTokens {
     async fn obtain_detached(self: &Arc<Self>, credential_id: &str, want: Want) -> Result<AccessToken, AccessError> {
         let this = Arc::clone(self);
         let id = credential_id.to_owned();
-        tokio::spawn(async move { this.obtain(&id, want).await })
+        self.detached(async move { this.obtain(&id, want).await })
             .await
             .map_err(|e| AccessError::Internal(anyhow::anyhow!("token task failed: {e}")))?
+    }
+
+    /// Runs `work` on the process's own runtime (see `runtime`): for work between Zoom issuing
+    /// tokens and our storing them, which neither a caller giving up nor a stopping HTTP worker
+    /// may cancel.
+    pub fn detached<F>(&self, work: F) -> tokio::task::JoinHandle<F::Output>
+    where
+        F: std::future::Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.runtime.spawn(work)
     }
 
     /// Refreshes now, whatever the stored token's age (keep-alive of long-idle credentials).

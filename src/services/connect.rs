@@ -130,6 +130,8 @@ pub async fn from_code(
     exchange(state, &app, code, redirect_uri, code_verifier).await
 }
 
+/// Exchanges the code on its own task: a browser or client that goes away must not cancel it
+/// between Zoom's answer and our storing the refresh token only that answer holds.
 async fn exchange(
     state: &AppState,
     app: &AppRow,
@@ -137,6 +139,27 @@ async fn exchange(
     redirect_uri: &str,
     code_verifier: Option<&str>,
 ) -> Result<Connected, AppError> {
+    let (state, app) = (state.clone(), app.clone());
+    let (code, redirect_uri, code_verifier) =
+        (code.to_owned(), redirect_uri.to_owned(), code_verifier.map(str::to_owned));
+    let tokens = state.tokens.clone();
+    tokens
+        .detached(async move { exchange_now(&state, &app, &code, &redirect_uri, code_verifier.as_deref()).await })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("code exchange task failed: {e}")))?
+}
+
+async fn exchange_now(
+    state: &AppState,
+    app: &AppRow,
+    code: &str,
+    redirect_uri: &str,
+    code_verifier: Option<&str>,
+) -> Result<Connected, AppError> {
+    // A graceful stop waits for the exchange to store the tokens only its answer holds.
+    let Some(_rotation) = state.tokens.rotation() else {
+        return Err(AppError::Unavailable("zoomsync is stopping; connect again shortly".into()));
+    };
     let client_secret = state.settings.secrets.cipher.open(Field::AppClientSecret, &app.id, &app.client_secret)?;
     let client = ClientCredentials { client_id: &app.client_id, client_secret: &client_secret };
     let tokens = state

@@ -34,7 +34,9 @@ pub async fn from_refresh_token(
     }
     let refresh_token = SecretString::from(trimmed);
     let (state, app_id) = (state.clone(), app_id.to_owned());
-    tokio::spawn(async move { import(&state, &app_id, &refresh_token).await })
+    let tokens = state.tokens.clone();
+    tokens
+        .detached(async move { import(&state, &app_id, &refresh_token).await })
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("import task failed: {e}")))?
 }
@@ -47,6 +49,11 @@ async fn import(state: &AppState, app_id: &str, refresh_token: &SecretString) ->
             "server-to-server apps have no refresh tokens; post {\"oauth_app\": id} alone to connect one",
         ));
     }
+    let Some(_rotation) = state.tokens.rotation() else {
+        return Err(AppError::Unavailable(
+            "zoomsync is stopping; import again shortly (the token was not used)".into(),
+        ));
+    };
     let client_secret = state.settings.secrets.cipher.open(Field::AppClientSecret, &app.id, &app.client_secret)?;
     let client = ClientCredentials { client_id: &app.client_id, client_secret: &client_secret };
     // Sent again only when Zoom surely did not act on it: a second try after a rotation whose

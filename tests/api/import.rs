@@ -11,7 +11,7 @@ use zoom_sim::control::types::{NewCode, NewFault, RefreshState, Role};
 
 use crate::both_backends;
 use crate::helpers::app::ENCRYPTION_KEY;
-use crate::helpers::process::{command, db_env, run_cli, zoom_env};
+use crate::helpers::process::{Daemon, command, db_env, run_cli, zoom_env};
 use crate::helpers::world::RegisteredApp;
 use crate::helpers::{World, contains_secret, json};
 
@@ -80,6 +80,42 @@ fn stored_refresh_token(world: &World, credential_id: &str) -> String {
 }
 
 both_backends! {
+    // SIGTERM while an import waits for Zoom's answer, held back after the rotation for longer
+    // than the HTTP server's own 10 s graceful stop: the import still stores the rotated token
+    // before the process exits.
+    async fn a_graceful_stop_waits_for_an_import_in_flight(backend) {
+        let world = World::start(backend).await;
+        let account = world.account().await;
+        let host = world.user(&account, Role::Member).await;
+        let app = world.app("user_level", None).await;
+        let token = live_refresh_token(&world, &app, &host.id).await;
+        let mut env = db_env(&world.daemon.db);
+        env.extend(zoom_env(&world.zoom));
+        let mut process = Daemon::start(world.daemon.db.dir.path(), "import-stop", &env);
+        assert!(process.wait_ready(std::time::Duration::from_secs(30)).await, "{}", process.stderr());
+        let slow = NewFault {
+            path: "/oauth/token".into(),
+            count: Some(1),
+            delay_ms: Some(12_000),
+            after_work: Some(true),
+            ..Default::default()
+        };
+        world.sim.add_fault(&slow).await.unwrap();
+        let request = reqwest::Client::new()
+            .post(format!("{}{CREDENTIALS}", process.address))
+            .bearer_auth(crate::helpers::ADMIN_TOKEN)
+            .json(&json!({"oauth_app": app.id, "refresh_token": token}));
+        let pending = tokio::spawn(async move { request.send().await.ok() });
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        assert!(process.terminate().success(), "{}", process.stderr());
+        let _ = pending.await;
+
+        let listed = json(world.daemon.admin(Method::GET, CREDENTIALS).send().await.unwrap()).await;
+        let id = listed["results"][0]["id"].as_str().expect("the import was stored before the process exited").to_owned();
+        let stored = world.sim.check_refresh_token(&stored_refresh_token(&world, &id)).await.unwrap();
+        assert_eq!(stored.state, RefreshState::Current, "zoomsync holds the token Zoom rotated to");
+    }
+
     async fn an_imported_refresh_token_becomes_a_healthy_credential_that_mints(backend) {
         let world = World::start(backend).await;
         let account = world.account().await;

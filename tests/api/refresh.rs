@@ -136,4 +136,40 @@ both_backends! {
         assert!(lost.is_empty(), "refresh tokens lost: {lost:?}\n{}", told.join("\n"));
         assert_eq!(sim.counters().await.unwrap().oauth.invalid_grant, 0);
     }
+
+    // A refresh a bot started, whose answer comes 12 s after Zoom rotated: longer than the HTTP
+    // server's own 10 s graceful stop, after which actix drops its workers' runtimes and every
+    // task spawned there. The refresh runs on the process's runtime, so the drain waits for it.
+    async fn a_refresh_slower_than_the_http_servers_stop_is_still_stored(backend) {
+        let world = World::start(backend).await;
+        let Hosted { meeting, credential, .. } = world.hosted_meeting().await;
+        let id = credential["id"].as_str().unwrap().to_owned();
+        let World { daemon, sim, zoom } = world;
+        let db = daemon.into_db();
+        let mut env = db_env(&db);
+        env.extend(zoom_env(&zoom));
+        expire_stored_access_tokens(&db.handle());
+        let mut process = Daemon::start(db.dir.path(), "slow-stop", &env);
+        assert!(process.wait_ready(Duration::from_secs(30)).await, "{}", process.stderr());
+        sim.add_fault(&after_rotation(12_000, false, 1)).await.unwrap();
+        let bot = reqwest::Client::new()
+            .get(format!("{}/zoom/join-token?secret={}&meeting_id={}", process.address, crate::helpers::app::BOT_SECRET, meeting.id));
+        let pending = tokio::spawn(async move { bot.send().await.ok() });
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert!(process.terminate().success(), "{}", process.stderr());
+        let _ = pending.await;
+        sim.clear_faults().await.unwrap();
+        // The rotated token was stored: the credential refreshes again with it.
+        expire_stored_access_tokens(&db.handle());
+        let base = zoom.base_url().to_owned();
+        let api = zoom.api_base_url();
+        let daemon = TestApp::spawn_on(db, |config| {
+            config.zoom.oauth_base_url = base;
+            config.zoom.api_base_url = api;
+        })
+        .await;
+        let response = daemon.admin(Method::GET, &format!("/api/v2/zoom-oauth-credentials/{id}/access-token/")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{}", response.text().await.unwrap());
+        assert_eq!(sim.counters().await.unwrap().oauth.invalid_grant, 0);
+    }
 }
