@@ -139,7 +139,7 @@ pub fn apply(
     if !matches!(change, Change::MeetingCreated { .. }) {
         batch.flush(conn)?;
     }
-    if let Some(account) = named_account(change)
+    if let Some(account) = change.named_account()
         && !batch.speaks_for(conn, &app.id, account)?
     {
         return Ok(Outcome::Ignored("the app has no credential in the Zoom account the event names".into()).into());
@@ -248,22 +248,6 @@ pub fn apply(
         }
         Change::Ignored => Outcome::Ignored("not an event zoomsync acts on".into()).into(),
     })
-}
-
-/// The Zoom account whose meetings or users an event changes. `app_deauthorized` is not here:
-/// it acts only on the app's own credential for its subject.
-fn named_account(change: &Change) -> Option<&str> {
-    match change {
-        Change::MeetingCreated { account_id, .. }
-        | Change::MeetingUpdated { account_id, .. }
-        | Change::MeetingDeleted { account_id, .. }
-        | Change::MeetingRecovered { account_id, .. }
-        | Change::UserUpdated { account_id, .. }
-        | Change::UserGone { account_id, .. }
-        | Change::UserActivated { account_id, .. }
-        | Change::UserDisassociated { account_id, .. } => Some(account_id),
-        Change::AppDeauthorized { .. } | Change::Ignored => None,
-    }
 }
 
 /// Maps a meeting (or webinar) to every credential that can mint for its host, and (for a host

@@ -198,6 +198,24 @@ pub enum Change {
     Ignored,
 }
 
+impl Change {
+    /// The Zoom account whose meetings or users the event changes. `app_deauthorized` has
+    /// none: it acts only on its app's own credential for its subject.
+    pub fn named_account(&self) -> Option<&str> {
+        match self {
+            Self::MeetingCreated { account_id, .. }
+            | Self::MeetingUpdated { account_id, .. }
+            | Self::MeetingDeleted { account_id, .. }
+            | Self::MeetingRecovered { account_id, .. }
+            | Self::UserUpdated { account_id, .. }
+            | Self::UserGone { account_id, .. }
+            | Self::UserActivated { account_id, .. }
+            | Self::UserDisassociated { account_id, .. } => Some(account_id),
+            Self::AppDeauthorized { .. } | Self::Ignored => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Delivery {
     pub event: String,

@@ -35,6 +35,16 @@ fn expire_stored_access_tokens(db: &zoomsync::db::Db) {
     diesel::update(credentials::table).set(credentials::access_token_expires_at.eq(past)).execute(&mut *conn).unwrap();
 }
 
+/// An in-process daemon on `db`, talking to `zoom`: the check after a process has stopped.
+async fn daemon_on(db: crate::helpers::TestDb, zoom: &zoom_sim::SimServer) -> TestApp {
+    let (base, api) = (zoom.base_url().to_owned(), zoom.api_base_url());
+    TestApp::spawn_on(db, |config| {
+        config.zoom.oauth_base_url = base;
+        config.zoom.api_base_url = api;
+    })
+    .await
+}
+
 async fn credential(world: &World, id: &str) -> serde_json::Value {
     json(world.daemon.admin(Method::GET, &format!("/api/v2/zoom-oauth-credentials/{id}/")).send().await.unwrap()).await
 }
@@ -116,13 +126,7 @@ both_backends! {
         // Every credential still holds the refresh token Zoom holds: each refreshes once more.
         expire_stored_access_tokens(&db.handle());
         sim.reset_counters().await.unwrap();
-        let base = zoom.base_url().to_owned();
-        let api = zoom.api_base_url();
-        let daemon = TestApp::spawn_on(db, |config| {
-            config.zoom.oauth_base_url = base;
-            config.zoom.api_base_url = api;
-        })
-        .await;
+        let daemon = daemon_on(db, &zoom).await;
         let mut lost = Vec::new();
         for id in &ids {
             let response =
@@ -161,13 +165,7 @@ both_backends! {
         sim.clear_faults().await.unwrap();
         // The rotated token was stored: the credential refreshes again with it.
         expire_stored_access_tokens(&db.handle());
-        let base = zoom.base_url().to_owned();
-        let api = zoom.api_base_url();
-        let daemon = TestApp::spawn_on(db, |config| {
-            config.zoom.oauth_base_url = base;
-            config.zoom.api_base_url = api;
-        })
-        .await;
+        let daemon = daemon_on(db, &zoom).await;
         let response = daemon.admin(Method::GET, &format!("/api/v2/zoom-oauth-credentials/{id}/access-token/")).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{}", response.text().await.unwrap());
         assert_eq!(sim.counters().await.unwrap().oauth.invalid_grant, 0);

@@ -96,45 +96,62 @@ pub fn tail(path: &Path, lines: usize) -> String {
     all[all.len().saturating_sub(lines)..].join("\n")
 }
 
-/// zoom-sim as a process.
-pub struct SimProcess {
+/// A process that announces its address on its first line of standard output
+/// (`<name> listening on http://...`): zoom-sim and the forwarder.
+pub struct Listening {
     child: Guarded,
     pub base_url: String,
-    /// Kept open: the simulator writes nothing more to stdout, but a closed pipe must not
+    /// Kept open: the process writes nothing more to stdout, but a closed pipe must not
     /// surprise it.
     _stdout: BufReader<ChildStdout>,
 }
 
-impl SimProcess {
-    pub fn start(bin_dir: &Path, dir: &Path, rate_limits: bool) -> Result<Self> {
-        let log = dir.join("zoom-sim.log");
-        let mut command = Command::new(binary(bin_dir, "zoom-sim")?);
-        command.args(["--port", "0", "--retry-scale", "0.001"]);
-        if rate_limits {
-            command.arg("--rate-limits");
-        }
+impl Listening {
+    /// Starts `command` with its stderr in `log` and waits for its announcement.
+    fn start(mut command: Command, log: &Path, name: &str) -> Result<Self> {
         let mut child = command
-            .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log)?)
+            .stderr(std::fs::File::create(log)?)
             .spawn()
-            .context("starting zoom-sim")?;
-        let stdout = child.stdout.take().ok_or_else(|| anyhow!("zoom-sim has no stdout"))?;
+            .with_context(|| format!("starting {name}"))?;
+        let stdout = child.stdout.take().ok_or_else(|| anyhow!("{name} has no stdout"))?;
         let child = Guarded(child);
         let mut stdout = BufReader::new(stdout);
         let mut line = String::new();
-        stdout.read_line(&mut line).context("reading zoom-sim's first line")?;
+        stdout.read_line(&mut line).with_context(|| format!("reading {name}'s first line"))?;
         let base_url = line
             .trim()
-            .strip_prefix("zoom-sim listening on ")
-            .ok_or_else(|| anyhow!("zoom-sim did not start: {line:?}\n{}", tail(&log, 20)))?
+            .strip_prefix(&format!("{name} listening on "))
+            .ok_or_else(|| anyhow!("{name} did not start: {line:?}\n{}", tail(log, 20)))?
             .to_owned();
         Ok(Self { child, base_url, _stdout: stdout })
     }
 
     pub fn pid(&self) -> u32 {
         self.child.pid()
+    }
+}
+
+/// zoom-sim as a process (its address and pid are the `Listening` it derefs to).
+pub struct SimProcess(Listening);
+
+impl std::ops::Deref for SimProcess {
+    type Target = Listening;
+
+    fn deref(&self) -> &Listening {
+        &self.0
+    }
+}
+
+impl SimProcess {
+    pub fn start(bin_dir: &Path, dir: &Path, rate_limits: bool) -> Result<Self> {
+        let mut command = Command::new(binary(bin_dir, "zoom-sim")?);
+        command.args(["--port", "0", "--retry-scale", "0.001"]).env("RUST_LOG", "warn");
+        if rate_limits {
+            command.arg("--rate-limits");
+        }
+        Ok(Self(Listening::start(command, &dir.join("zoom-sim.log"), "zoom-sim")?))
     }
 
     pub fn api_base_url(&self) -> String {
@@ -142,41 +159,12 @@ impl SimProcess {
     }
 }
 
-/// The forwarder baseline (`src/bin/forwarder.rs`) as a process, sending to `api_base_url` with
-/// one access token.
-pub struct ForwarderProcess {
-    child: Guarded,
-    pub base_url: String,
-    _stdout: BufReader<ChildStdout>,
-}
-
-impl ForwarderProcess {
-    pub fn start(bin_dir: &Path, dir: &Path, api_base_url: &str, access_token: &str) -> Result<Self> {
-        let log = dir.join("forwarder.log");
-        let mut child = Command::new(binary(bin_dir, "forwarder")?)
-            .arg(api_base_url)
-            .env("FORWARDER_ACCESS_TOKEN", access_token)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log)?)
-            .spawn()
-            .context("starting the forwarder")?;
-        let stdout = child.stdout.take().ok_or_else(|| anyhow!("the forwarder has no stdout"))?;
-        let child = Guarded(child);
-        let mut stdout = BufReader::new(stdout);
-        let mut line = String::new();
-        stdout.read_line(&mut line).context("reading the forwarder's first line")?;
-        let base_url = line
-            .trim()
-            .strip_prefix("forwarder listening on ")
-            .ok_or_else(|| anyhow!("the forwarder did not start: {line:?}\n{}", tail(&log, 20)))?
-            .to_owned();
-        Ok(Self { child, base_url, _stdout: stdout })
-    }
-
-    pub fn pid(&self) -> u32 {
-        self.child.pid()
-    }
+/// The forwarder baseline (`src/bin/forwarder.rs`), sending to `api_base_url` with one access
+/// token.
+pub fn start_forwarder(bin_dir: &Path, dir: &Path, api_base_url: &str, access_token: &str) -> Result<Listening> {
+    let mut command = Command::new(binary(bin_dir, "forwarder")?);
+    command.arg(api_base_url).env("FORWARDER_ACCESS_TOKEN", access_token);
+    Listening::start(command, &dir.join("forwarder.log"), "forwarder")
 }
 
 /// How a daemon is configured beyond the database and zoom-sim's address.

@@ -354,8 +354,8 @@ impl World {
     }
 
     /// The forwarder baseline, sending to this world's zoom-sim with `access_token`.
-    pub fn start_forwarder(&self, access_token: &str) -> Result<crate::processes::ForwarderProcess> {
-        crate::processes::ForwarderProcess::start(&self.bin_dir, &self.dir.path, &self.sim.api_base_url(), access_token)
+    pub fn start_forwarder(&self, access_token: &str) -> Result<crate::processes::Listening> {
+        crate::processes::start_forwarder(&self.bin_dir, &self.dir.path, &self.sim.api_base_url(), access_token)
     }
 
     /// CPU time of the bench, zoom-sim and `pid` (the forwarder), in the `daemon` field.
