@@ -124,13 +124,22 @@ impl Default for ZoomConfig {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SyncConfig {
-    /// Cron with seconds; empty disables the scheduled backfill.
+    /// Cron with seconds; empty disables the scheduled backfill. Each firing is a tick: a
+    /// credential is listed at a tick only when its full listing is due (`sync::policy`).
     pub schedule: String,
+    /// Hours between full listings of a credential that can find an unknown meeting at request
+    /// time (account-wide, with the meeting read scope), and, with `webhook_healthy_minutes`, of
+    /// the others while their app's webhooks are healthy. 0: every tick (the old behaviour).
+    pub full_listing_hours: u64,
+    /// When above 0, an app whose verified webhook (or URL validation) arrived within this many
+    /// minutes counts as healthy, and its user-level credentials are listed every
+    /// `full_listing_hours` too. 0: user-level credentials are listed at every tick.
+    pub webhook_healthy_minutes: u64,
 }
 
 impl Default for SyncConfig {
     fn default() -> Self {
-        Self { schedule: "0 */30 * * * *".into() }
+        Self { schedule: "0 */30 * * * *".into(), full_listing_hours: 24, webhook_healthy_minutes: 0 }
     }
 }
 

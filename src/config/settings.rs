@@ -47,6 +47,10 @@ pub struct Settings {
     pub zoom: ZoomSettings,
     /// `None` when the scheduled backfill is disabled.
     pub sync_schedule: Option<String>,
+    /// `sync.full_listing_hours`: zero lists every due credential at every tick.
+    pub full_listing_every: Duration,
+    /// `sync.webhook_healthy_minutes`; `None` when 0 (user-level credentials listed every tick).
+    pub webhook_healthy_within: Option<Duration>,
     pub webhook_max_skew: Duration,
     pub webhook_max_age: Duration,
     pub webhook_secret_grace: Duration,
@@ -127,6 +131,11 @@ impl Settings {
             secrets,
             zoom,
             sync_schedule,
+            full_listing_every: Duration::from_secs(config.sync.full_listing_hours.saturating_mul(3600)),
+            webhook_healthy_within: match config.sync.webhook_healthy_minutes {
+                0 => None,
+                minutes => Some(Duration::from_secs(minutes.saturating_mul(60))),
+            },
             webhook_max_skew: Duration::from_secs(config.webhook.max_skew_seconds),
             webhook_max_age: Duration::from_secs(config.webhook.max_age_seconds),
             webhook_secret_grace: Duration::from_secs(config.webhook.previous_secret_grace_seconds),

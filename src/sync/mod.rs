@@ -12,19 +12,22 @@
 //! credential row (and the tick it was claimed for) makes each credential's backfill run once
 //! per tick across the cluster; a crashed replica's lease expires.
 
+pub mod policy;
 pub mod run;
 pub mod schedule;
 mod worker;
 
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use chrono::NaiveDateTime;
 use tokio::sync::watch;
 
 use crate::db::models::apps::AppKind;
-use crate::db::models::credentials;
+use crate::db::models::{apps, credentials, webhook_events};
 use crate::db::models::sync_runs::Figures;
 use crate::error::AppError;
+use crate::scopes::Capability;
 use crate::services::AppState;
 use crate::time;
 pub use run::{Progress, SyncError};
@@ -82,20 +85,49 @@ async fn claim_and_run(
     run::run(state, &credential, kind, owner(), tick, progress).await
 }
 
-/// One schedule tick: ask for a backfill of every healthy credential (each claimed once across
-/// replicas) and refresh the long-idle ones.
+/// One schedule tick: ask for a backfill of every healthy credential whose full listing is due
+/// (`policy`; each claimed once across replicas) and refresh the long-idle ones.
 pub async fn tick(state: &AppState, tick: NaiveDateTime) {
-    let healthy = state.db.read(credentials::healthy_with_kind).await;
-    let healthy = match healthy {
-        Ok(rows) => rows,
+    let now = time::now();
+    let healthy_within = state.settings.webhook_healthy_within;
+    let read = state
+        .db
+        .read(move |conn| {
+            let rows = credentials::healthy_with_kind(conn)?;
+            let heard = match healthy_within {
+                Some(within) => {
+                    let since = now - chrono::Duration::from_std(within).unwrap_or(chrono::Duration::MAX);
+                    let mut heard = webhook_events::apps_heard_since(conn, since)?;
+                    heard.extend(apps::validated_since(conn, since)?);
+                    heard
+                }
+                None => Vec::new(),
+            };
+            Ok((rows, heard))
+        })
+        .await;
+    let (healthy, heard) = match read {
+        Ok(read) => read,
         Err(e) => {
             tracing::warn!(error = %e, "scheduled backfill skipped: cannot list credentials");
             return;
         }
     };
-    let idle_since = time::now() - chrono::Duration::days(KEEP_ALIVE_DAYS);
+    let heard: HashSet<String> = heard.into_iter().collect();
+    let idle_since = now - chrono::Duration::days(KEEP_ALIVE_DAYS);
+    let mut skipped = 0usize;
     for (credential, kind) in healthy {
-        state.backfills.request_for(&credential.id, Some(tick));
+        let facts = policy::Facts {
+            last_listed: credential.last_synced_at,
+            can_look_up: kind != AppKind::UserLevel
+                && Capability::ReadMeeting.missing(kind, &credential.scopes).is_none(),
+            webhooks_healthy: heard.contains(&credential.app_id),
+        };
+        if policy::due(facts, state.settings.full_listing_every, now) {
+            state.backfills.request_for(&credential.id, Some(tick));
+        } else {
+            skipped += 1;
+        }
         let idle = credential.last_refreshed_at.is_none_or(|at| at < idle_since);
         if idle && kind != AppKind::ServerToServer {
             match state.tokens.refresh_now(&credential.id).await {
@@ -105,5 +137,8 @@ pub async fn tick(state: &AppState, tick: NaiveDateTime) {
                 Err(e) => tracing::warn!(credential = %credential.id, error = %e, "keep-alive refresh failed"),
             }
         }
+    }
+    if skipped > 0 {
+        tracing::debug!(skipped, "credentials not due for a full listing at this tick");
     }
 }

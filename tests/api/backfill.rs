@@ -156,6 +156,54 @@ both_backends! {
         assert!(lookups <= allowance, "1,000 unknown meetings cost {lookups} Zoom calls (allowed {allowance})");
     }
 
+    async fn ticks_skip_listings_a_lookup_makes_needless_and_a_lost_webhook_meeting_is_still_minted(backend) {
+        // A tick every second: the account-level credential (it can look meetings up) is not
+        // listed again within sync.full_listing_hours; the user-level one (webhook health not
+        // trusted by default) is listed at every tick.
+        let world = World::start_with(backend, sim_options(), |c| c.sync.schedule = "* * * * * *".into()).await;
+        let account = world.account().await;
+        let admin = world.user(&account, Role::Admin).await;
+        let host = world.user(&account, Role::Member).await;
+        let account_app = world.app("account_level", None).await;
+        world.connect(&account_app, &admin.id).await;
+        let elsewhere = world.account().await;
+        let member = world.user(&elsewhere, Role::Member).await;
+        let user_app = world.app("user_level", None).await;
+        world.connect(&user_app, &member.id).await;
+        world.webhooks_off(&account_app).await;
+        world.sim.reset_counters().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(3500)).await;
+        let counters = world.sim.counters().await.unwrap();
+        let calls = |path: &str| counters.requests.get(path).map(|s| s.values().sum::<u64>()).unwrap_or(0);
+        assert_eq!(calls("GET /v2/users"), 0, "the account-level credential was listed again: {:?}", counters.requests);
+        assert!(calls("GET /v2/users/{userId}/meetings") >= 2, "the user-level one is listed every tick: {:?}", counters.requests);
+
+        // Webhooks lost: a meeting created now is minted for at once, by request-time lookup.
+        let meeting = world.sim.create_meeting(&NewMeeting { host_id: host.id.clone(), ..Default::default() }).await.unwrap();
+        assert!(world.mappings(meeting.id).await.is_empty(), "no webhook told us");
+        let response = world.bot("join-token", &format!("meeting_id={}", meeting.id)).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let minted = world.sim.token(&response.text().await.unwrap()).await.unwrap();
+        assert_eq!(minted.host_id.as_deref(), Some(host.id.as_str()));
+    }
+
+    async fn full_listing_hours_zero_lists_every_credential_at_every_tick(backend) {
+        let world = World::start_with(backend, sim_options(), |c| {
+            c.sync.schedule = "* * * * * *".into();
+            c.sync.full_listing_hours = 0;
+        })
+        .await;
+        let account = world.account().await;
+        let admin = world.user(&account, Role::Admin).await;
+        let app = world.app("account_level", None).await;
+        world.connect(&app, &admin.id).await;
+        world.sim.reset_counters().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(3500)).await;
+        let counters = world.sim.counters().await.unwrap();
+        let pages = counters.requests.get("GET /v2/users").map(|s| s.values().sum::<u64>()).unwrap_or(0);
+        assert!(pages >= 2, "listed at every tick, as before: {:?}", counters.requests);
+    }
+
     async fn the_cli_backfills_in_the_foreground(backend) {
         let world = World::start(backend).await;
         let account = world.account().await;

@@ -117,6 +117,11 @@ pub fn set_name(conn: &mut AnyConnection, id: &str, name: Option<&str>, at: Naiv
         .execute(conn)
 }
 
+/// The apps whose webhook endpoint Zoom validated at or after `since` (webhook health).
+pub fn validated_since(conn: &mut AnyConnection, since: NaiveDateTime) -> QueryResult<Vec<String>> {
+    oauth_apps::table.filter(oauth_apps::webhook_last_validation.ge(since)).select(oauth_apps::id).load(conn)
+}
+
 pub fn set_webhook_last_validation(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(oauth_apps::table.find(id)).set(oauth_apps::webhook_last_validation.eq(at)).execute(conn)
 }

@@ -74,3 +74,13 @@ pub fn insert_all(conn: &mut AnyConnection, events: &[NewEvent<'_>]) -> QueryRes
 pub fn count(conn: &mut AnyConnection) -> QueryResult<i64> {
     webhook_events::table.count().get_result(conn)
 }
+
+/// The apps that recorded a verified delivery at or after `since` (the sync policy's webhook
+/// health), through the `received_at` index.
+pub fn apps_heard_since(conn: &mut AnyConnection, since: NaiveDateTime) -> QueryResult<Vec<String>> {
+    webhook_events::table
+        .filter(webhook_events::received_at.ge(since))
+        .select(webhook_events::app_id)
+        .distinct()
+        .load(conn)
+}
