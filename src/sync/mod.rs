@@ -24,8 +24,8 @@ use chrono::NaiveDateTime;
 use tokio::sync::watch;
 
 use crate::db::models::apps::AppKind;
-use crate::db::models::{apps, credentials, webhook_events};
 use crate::db::models::sync_runs::Figures;
+use crate::db::models::{apps, credentials, webhook_events};
 use crate::error::AppError;
 use crate::scopes::Capability;
 use crate::services::AppState;

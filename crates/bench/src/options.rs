@@ -81,10 +81,12 @@ pub enum Scenario {
     Webhooks,
     Backfill,
     Memory,
+    SyncCost,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 6] = [Self::Join, Self::Herd, Self::Burst, Self::Webhooks, Self::Backfill, Self::Memory];
+    pub const ALL: [Scenario; 7] =
+        [Self::Join, Self::Herd, Self::Burst, Self::Webhooks, Self::Backfill, Self::Memory, Self::SyncCost];
 }
 
 /// How big each scenario is.
@@ -96,6 +98,7 @@ pub struct Sizes {
     pub webhooks: WebhookSizes,
     pub backfill: BackfillSizes,
     pub memory: MemorySizes,
+    pub sync_cost: SyncCostSizes,
 }
 
 #[derive(Clone, Debug)]
@@ -135,6 +138,13 @@ pub struct BackfillSizes {
     pub meetings_per_user: usize,
 }
 
+/// Users measured by the sync-cost scenario (scaled to 2,000 in its table).
+#[derive(Clone, Debug)]
+pub struct SyncCostSizes {
+    pub users: usize,
+    pub meetings_per_user: usize,
+}
+
 #[derive(Clone, Debug)]
 pub struct MemorySizes {
     pub users: usize,
@@ -170,6 +180,7 @@ impl Sizes {
             webhooks: WebhookSizes { events: 50_000, senders: 32 },
             backfill: BackfillSizes { users: 2000, meetings_per_user: 10 },
             memory: MemorySizes { users: 1000, meetings_per_user: 100, load: Duration::from_secs(10) },
+            sync_cost: SyncCostSizes { users: 2000, meetings_per_user: 2 },
         }
     }
 
@@ -188,6 +199,7 @@ impl Sizes {
             webhooks: WebhookSizes { events: 10_000, senders: 32 },
             backfill: BackfillSizes { users: 100, meetings_per_user: 10 },
             memory: MemorySizes { users: 1000, meetings_per_user: 100, load: Duration::from_secs(2) },
+            sync_cost: SyncCostSizes { users: 50, meetings_per_user: 2 },
         }
     }
 }

@@ -8,7 +8,7 @@ use anyhow::Result;
 
 use crate::options::{Backend, Sizes};
 use crate::scenarios::BackendResults;
-use crate::scenarios::{backfill, burst, herd, join, memory, webhooks};
+use crate::scenarios::{backfill, burst, herd, join, memory, sync_cost, webhooks};
 use crate::stats::ms;
 
 /// One target of the issue, checked against a figure.
@@ -35,6 +35,7 @@ pub fn render(backend: Backend, sizes: &Sizes, quick: bool, results: &BackendRes
     section(&mut out, &results.webhooks, |out, r| webhook_table(out, r, backend, &mut checks));
     section(&mut out, &results.backfill, |out, r| backfill_table(out, r, &mut checks));
     section(&mut out, &results.memory, |out, r| memory_table(out, r, &mut checks));
+    section(&mut out, &results.sync_cost, |out, r| sync_cost_table(out, r, &mut checks));
     if !checks.is_empty() {
         let _ = writeln!(out, "**Targets ({})**\n", backend.name());
         let _ = writeln!(out, "| target | goal | measured | |\n|---|---|---|---|");
@@ -381,4 +382,43 @@ fn memory_table(out: &mut String, r: &memory::MemoryResult, checks: &mut Vec<Che
         measured: format!("{:.1} MB ({} mappings)", mb(r.peak_kib), r.mappings),
         met: mb(r.peak_kib) < 64.0,
     });
+}
+
+fn sync_cost_table(out: &mut String, r: &sync_cost::SyncCostResult, checks: &mut Vec<Check>) {
+    let _ = writeln!(
+        out,
+        "**7. Sync cost**: Zoom calls per account-day under the default schedule ({} ticks a day), for a {}-user \
+         account; one full listing measured at the users shown and scaled linearly, times the full listings a day \
+         each policy makes (before: every tick; after: the defaults, `src/sync/policy.rs`); request-time lookups \
+         not included\n",
+        sync_cost::TICKS_PER_DAY,
+        sync_cost::ACCOUNT_USERS
+    );
+    let _ = writeln!(
+        out,
+        "| shape | users measured | one listing: Medium / Light | listings a day before / after | Medium a day \
+         before | Medium a day after | Light a day before / after | cut |\n|---|---|---|---|---|---|---|---|"
+    );
+    for shape in &r.shapes {
+        let (mb, ma) = shape.medium_per_day();
+        let (lb, la) = shape.light_per_day();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} / {} | {} / {} | {mb:.0} | {ma:.0} | {lb:.0} / {la:.0} | {:.1}x |",
+            shape.name,
+            shape.measured_users,
+            shape.medium,
+            shape.light,
+            shape.listings_before,
+            shape.listings_after,
+            shape.cut()
+        );
+        checks.push(Check {
+            what: "sync cost cut by the defaults",
+            goal: ">= 5x".into(),
+            measured: format!("{:.1}x ({})", shape.cut(), shape.name),
+            met: shape.cut() >= 5.0,
+        });
+    }
+    out.push('\n');
 }

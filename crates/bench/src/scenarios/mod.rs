@@ -6,6 +6,7 @@ pub mod burst;
 pub mod herd;
 pub mod join;
 pub mod memory;
+pub mod sync_cost;
 pub mod webhooks;
 
 use std::collections::BTreeMap;
@@ -100,6 +101,7 @@ pub struct BackendResults {
     pub webhooks: Option<Result<webhooks::WebhookResult>>,
     pub backfill: Option<Result<backfill::BackfillResult>>,
     pub memory: Option<Result<memory::MemoryResult>>,
+    pub sync_cost: Option<Result<sync_cost::SyncCostResult>>,
     pub took: Duration,
 }
 
@@ -113,6 +115,7 @@ impl BackendResults {
             self.webhooks.as_ref().is_some_and(Result::is_err),
             self.backfill.as_ref().is_some_and(Result::is_err),
             self.memory.as_ref().is_some_and(Result::is_err),
+            self.sync_cost.as_ref().is_some_and(Result::is_err),
         ]
         .into_iter()
         .filter(|failed| *failed)
@@ -143,6 +146,9 @@ pub async fn run_backend(ctx: &Context<'_>, sizes: &Sizes, scenarios: &[Scenario
                 keep(&mut results.backfill, backfill::run(ctx, &sizes.backfill).await.context("backfill"))
             }
             Scenario::Memory => keep(&mut results.memory, memory::run(ctx, &sizes.memory).await.context("memory")),
+            Scenario::SyncCost => {
+                keep(&mut results.sync_cost, sync_cost::run(ctx, &sizes.sync_cost).await.context("sync cost"))
+            }
         };
         match failed {
             Some(error) => eprintln!("FAILED after {:.1} s: {error}", began.elapsed().as_secs_f64()),
