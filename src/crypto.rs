@@ -46,6 +46,8 @@ pub enum Field {
     CredentialAccessToken,
     /// PKCE verifiers of OAuth flows in progress (short-lived; not re-encrypted on rotation).
     OAuthStateVerifier,
+    /// The `whsec_` secrets outbound events are signed with.
+    WebhookEndpointSecret,
 }
 
 impl Field {
@@ -57,6 +59,7 @@ impl Field {
             Self::CredentialRefreshToken => "credentials.refresh_token",
             Self::CredentialAccessToken => "credentials.access_token",
             Self::OAuthStateVerifier => "oauth_states.code_verifier",
+            Self::WebhookEndpointSecret => "webhook_endpoints.secret",
         }
     }
 

@@ -8,6 +8,7 @@
 //! | `sync_runs` | 30 days | the console shows the latest run |
 //! | `meeting_tombstones` | 90 days | a deleted meeting's late retries and stale backfills come within hours |
 //! | `console_signouts` | until the session expires | after that the cookie's own expiry refuses it |
+//! | `webhook_deliveries`, `outbound_events` | 30 days, once delivered or given up | a pending delivery is never pruned; a month of history answers "did the product hear of it" |
 
 use std::time::Duration;
 
@@ -42,7 +43,7 @@ pub async fn prune(db: &Db) -> Result<usize, DbError> {
     // Sign-outs are aged by when their session expires, not when they were written: kept 0 days
     // past that.
     let tables =
-        [(Table::Logs, 14), (Table::Events, 7), (Table::Runs, 30), (Table::Tombstones, 90), (Table::Signouts, 0)];
+        [(Table::Logs, 14), (Table::Events, 7), (Table::Runs, 30), (Table::Tombstones, 90), (Table::Signouts, 0), (Table::Deliveries, 30)];
     for (table, keep_days) in tables {
         let before = now - chrono::Duration::days(keep_days);
         loop {
@@ -63,6 +64,7 @@ enum Table {
     Runs,
     Tombstones,
     Signouts,
+    Deliveries,
 }
 
 impl Table {
@@ -83,6 +85,7 @@ impl Table {
             Self::Runs => prune!(sync_runs, started_at, id: i64),
             Self::Tombstones => prune!(meeting_tombstones, deleted_at, meeting_id: i64),
             Self::Signouts => prune!(console_signouts, expires_at, nonce: String),
+            Self::Deliveries => crate::db::models::webhook_deliveries::prune_finished(conn, before, limit),
         }
     }
 }

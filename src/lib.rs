@@ -13,6 +13,7 @@ pub mod console;
 pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod housekeeping;
 pub mod lenient;
 pub mod meeting_ref;

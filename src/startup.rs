@@ -23,6 +23,8 @@ pub struct Application {
     backfills: Option<tokio::task::JoinHandle<()>>,
     housekeeping: tokio::task::JoinHandle<()>,
     revokes: tokio::task::JoinHandle<()>,
+    deliveries: tokio::task::JoinHandle<()>,
+    daily_limits: tokio::task::JoinHandle<()>,
     replicas: Joined,
 }
 
@@ -80,9 +82,18 @@ impl Application {
         let schedule = crate::sync::schedule::start(&state).await?;
         let housekeeping = tokio::spawn(crate::housekeeping::run(state.db.clone()));
         let revokes = tokio::spawn(crate::services::credentials::run_pending_deletes(state.clone()));
+        let daily_limits = tokio::spawn(crate::services::zoom_call::run_daily_limit_watch(state.clone()));
+        let deliveries = tokio::spawn(
+            crate::events::deliver::Deliverer::new(
+                state.db.clone(),
+                state.settings.secrets.cipher.clone(),
+                state.settings.outbound.clone(),
+            )?
+            .run(),
+        );
         // Join the other replicas before the first bot arrives.
         let replicas = replicas::join(&state).await;
-        Ok(Self { port, admin_port, servers, state, schedule, backfills, housekeeping, revokes, replicas })
+        Ok(Self { port, admin_port, servers, state, schedule, backfills, housekeeping, revokes, deliveries, daily_limits, replicas })
     }
 
     pub fn port(&self) -> u16 {
@@ -109,6 +120,10 @@ impl Application {
         let result = results.into_iter().collect::<std::io::Result<Vec<()>>>().map(drop);
         self.housekeeping.abort();
         self.revokes.abort();
+        // A delivery cut off here is attempted again, with the same webhook-id, once its lease
+        // runs out.
+        self.deliveries.abort();
+        self.daily_limits.abort();
         if let Some(backfills) = &self.backfills {
             backfills.abort();
         }

@@ -14,6 +14,7 @@ mod mappings;
 mod oauth;
 pub mod openapi;
 mod webhook;
+mod webhook_endpoints;
 
 use actix_web::{HttpResponse, web};
 
@@ -87,6 +88,11 @@ routes! {
     admin slash "/api/v2/zoom-oauth-credentials/{id}/logs" { get => credentials::logs }
     admin slash "/api/v2/zoom-meetings-to-credentials" { get => mappings::list }
     admin slash "/api/v2/bot-token-urls" { post => bot_urls::create }
+    admin slash "/api/v2/webhook-endpoints" { get => webhook_endpoints::list, post => webhook_endpoints::create }
+    admin slash "/api/v2/webhook-endpoints/{id}" { get => webhook_endpoints::get, patch => webhook_endpoints::update, delete => webhook_endpoints::delete }
+    admin slash "/api/v2/webhook-endpoints/{id}/deliveries" { get => webhook_endpoints::deliveries }
+    admin slash "/api/v2/webhook-endpoints/{id}/deliveries/{delivery_id}/resend" { post => webhook_endpoints::resend }
+    admin slash "/api/v2/webhook-endpoints/{id}/test" { post => webhook_endpoints::test }
     // Zoom (signed webhooks, the OAuth redirect) and browsers.
     public plain "/api/v2/zoom-oauth-apps/{id}/webhook" { post => webhook::receive }
     public plain "/zoom/oauth/start" { get => oauth::start }

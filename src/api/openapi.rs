@@ -7,7 +7,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{apps, attendee, bot, bot_urls, credentials, health, mappings, oauth, webhook};
+use super::{apps, attendee, bot, bot_urls, credentials, health, mappings, oauth, webhook, webhook_endpoints};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -24,6 +24,8 @@ use super::{apps, attendee, bot, bot_urls, credentials, health, mappings, oauth,
         webhook::receive, oauth::start, oauth::callback,
         bot::join_token, bot::obf_token, bot::zak, bot::access_token, attendee::zoom_tokens,
         bot_urls::create,
+        webhook_endpoints::create, webhook_endpoints::list, webhook_endpoints::get, webhook_endpoints::update,
+        webhook_endpoints::delete, webhook_endpoints::deliveries, webhook_endpoints::resend, webhook_endpoints::test,
     ),
     modifiers(&Security),
     security(("admin_token" = [])),
@@ -33,6 +35,7 @@ use super::{apps, attendee, bot, bot_urls, credentials, health, mappings, oauth,
         (name = "mappings", description = "Which credentials can mint for which meeting"),
         (name = "bots", description = "Plain-text token endpoints for meeting bots (secret=<bot_secret>)"),
         (name = "zoom", description = "What Zoom and browsers call"),
+        (name = "events", description = "Outbound events (Standard Webhooks) to the product"),
         (name = "operations", description = "Health and metrics"),
     ),
 )]

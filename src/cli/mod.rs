@@ -13,6 +13,7 @@ mod output;
 mod serve;
 mod sync;
 mod tokens;
+mod webhook_endpoints;
 
 use std::process::ExitCode;
 
@@ -61,6 +62,9 @@ enum Command {
     /// List, remove and import connected Zoom users and accounts.
     #[command(subcommand)]
     Credential(credentials::CredentialCommand),
+    /// Register, list and change where outbound events go; their deliveries; send again.
+    #[command(subcommand)]
+    WebhookEndpoint(webhook_endpoints::EndpointCommand),
     /// Backfill meetings now: every healthy credential, or one.
     Sync {
         #[arg(long)]
@@ -142,6 +146,7 @@ async fn dispatch(command: Command, config: Option<&std::path::Path>) -> ExitCod
         Command::Serve | Command::Migrate | Command::Completions { .. } | Command::Man { .. } => ExitCode::SUCCESS,
         Command::App(command) => apps::run(&state, command).await,
         Command::Credential(command) => credentials::run(&state, command).await,
+        Command::WebhookEndpoint(command) => webhook_endpoints::run(&state, command).await,
         Command::Sync { credential } => sync::run(&state, credential).await,
         Command::Token(command) => tokens::run(&state, command).await,
         Command::BotUrls { meeting, user, expires_in, json } => {

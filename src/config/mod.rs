@@ -15,7 +15,7 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 pub use load::{ConfigError, ENV_PREFIX, load, load_from};
-pub use settings::{Plan, Settings, ZoomSettings};
+pub use settings::{OutboundSettings, Plan, Settings, ZoomSettings, parse_schedule};
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -27,6 +27,7 @@ pub struct Config {
     pub sync: SyncConfig,
     pub webhook: WebhookConfig,
     pub tokens: TokensConfig,
+    pub webhooks_out: WebhooksOutConfig,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -174,5 +175,33 @@ pub struct TokensConfig {
 impl Default for TokensConfig {
     fn default() -> Self {
         Self { max_queue_seconds: 30 }
+    }
+}
+
+/// Outbound events (`[webhooks_out]`, extension): Standard Webhooks sent to the endpoints
+/// registered at `/api/v2/webhook-endpoints/`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhooksOutConfig {
+    /// Allow endpoints on loopback, private and link-local addresses (off: an admin token
+    /// must not turn zoomsync into a way into the internal network).
+    #[serde(deserialize_with = "crate::lenient::boolean")]
+    pub allow_private_addresses: bool,
+    /// The waits before each retry of a failed delivery, space-separated, each a number and
+    /// `ms`, `s`, `m` or `h`. After the last the delivery is given up. The default retries for
+    /// 27.6 hours.
+    pub retry_schedule: String,
+    /// One delivery attempt's limit, connecting included.
+    #[serde(deserialize_with = "crate::lenient::u64")]
+    pub timeout_seconds: u64,
+}
+
+impl Default for WebhooksOutConfig {
+    fn default() -> Self {
+        Self {
+            allow_private_addresses: false,
+            retry_schedule: "5s 5m 30m 2h 5h 10h 10h".into(),
+            timeout_seconds: 15,
+        }
     }
 }

@@ -57,6 +57,40 @@ pub struct Settings {
     pub token_max_queue: Duration,
     /// `security.serve_access_tokens`.
     pub serve_access_tokens: bool,
+    /// `[webhooks_out]`.
+    pub outbound: OutboundSettings,
+}
+
+/// `[webhooks_out]`, checked.
+#[derive(Clone, Debug)]
+pub struct OutboundSettings {
+    pub allow_private_addresses: bool,
+    /// The wait before each retry; its length is how many retries there are.
+    pub retry_schedule: Vec<Duration>,
+    pub timeout: Duration,
+}
+
+/// `"5s 5m 2h"` -> the durations; `ms`, `s`, `m` and `h` are the units.
+pub fn parse_schedule(text: &str) -> Result<Vec<Duration>, String> {
+    text.split_whitespace()
+        .map(|item| {
+            let digits = item.find(|c: char| !c.is_ascii_digit()).unwrap_or(item.len());
+            let (number, unit) = item.split_at(digits);
+            let number: u64 = number.parse().map_err(|_| format!("{item:?} does not start with a number"))?;
+            let unit_ms: u64 = match unit {
+                "ms" => 1,
+                "s" => 1_000,
+                "m" => 60_000,
+                "h" => 3_600_000,
+                _ => return Err(format!("{item:?}: the unit must be ms, s, m or h")),
+            };
+            number
+                .checked_mul(unit_ms)
+                .filter(|ms| *ms <= 7 * 86_400_000)
+                .map(Duration::from_millis)
+                .ok_or_else(|| format!("{item:?} is longer than a week"))
+        })
+        .collect()
 }
 
 impl Settings {
@@ -141,6 +175,15 @@ impl Settings {
             webhook_secret_grace: Duration::from_secs(config.webhook.previous_secret_grace_seconds),
             token_max_queue: Duration::from_secs(config.tokens.max_queue_seconds),
             serve_access_tokens: config.security.serve_access_tokens,
+            outbound: OutboundSettings {
+                allow_private_addresses: config.webhooks_out.allow_private_addresses,
+                retry_schedule: parse_schedule(&config.webhooks_out.retry_schedule)
+                    .map_err(|e| ConfigError::key("webhooks_out.retry_schedule", e))?,
+                timeout: match config.webhooks_out.timeout_seconds {
+                    0 => return Err(ConfigError::key("webhooks_out.timeout_seconds", "must be at least 1")),
+                    seconds => Duration::from_secs(seconds.min(300)),
+                },
+            },
         })
     }
 }

@@ -129,6 +129,7 @@ fn shell(title: &str, csrf: Option<&str>, banner: Option<Markup>, body: Markup, 
                         nav {
                             a href="/console/apps" { "Apps" }
                             a href="/console/meetings" { "Meetings" }
+                            a href="/console/webhooks" { "Events" }
                         }
                         form method="post" action="/console/logout" {
                             input type="hidden" name="csrf" value=(csrf);

@@ -12,6 +12,7 @@ mod layout;
 mod login;
 mod meetings;
 pub mod session;
+mod webhooks;
 
 use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
@@ -29,7 +30,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/console/apps/{id}/connect").post(apps::connect))
         .service(web::resource("/console/credentials/{id}/sync").post(credentials::sync))
         .service(web::resource("/console/credentials/{id}/delete").post(credentials::delete))
-        .service(web::resource("/console/meetings").get(meetings::explain));
+        .service(web::resource("/console/meetings").get(meetings::explain))
+        .service(web::resource("/console/webhooks").get(webhooks::list).post(webhooks::create))
+        .service(web::resource("/console/webhooks/{id}/toggle").post(webhooks::toggle))
+        .service(web::resource("/console/webhooks/{id}/test").post(webhooks::test))
+        .service(web::resource("/console/webhooks/{id}/delete").post(webhooks::delete))
+        .service(web::resource("/console/webhooks/{id}/deliveries/{delivery}/resend").post(webhooks::resend));
 }
 
 /// Headers every console page (and the OAuth flow's pages) carries: its Content-Security-Policy,

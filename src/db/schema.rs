@@ -154,11 +154,68 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Text,
+        url -> Text,
+        description -> Nullable<Text>,
+        event_types -> Text,
+        secret -> Binary,
+        enabled -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbound_events (id) {
+        id -> Text,
+        event_type -> Text,
+        order_key -> Text,
+        dedupe_key -> Nullable<Text>,
+        payload -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        event_id -> Text,
+        endpoint_id -> Text,
+        order_key -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        last_status_code -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> BigInt,
+        delivery_id -> BigInt,
+        attempted_at -> Timestamp,
+        status_code -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        duration_ms -> BigInt,
+    }
+}
+
 diesel::joinable!(credentials -> oauth_apps (app_id));
 diesel::joinable!(sync_runs -> credentials (credential_id));
 diesel::joinable!(oauth_states -> oauth_apps (app_id));
 diesel::joinable!(meeting_mappings -> credentials (credential_id));
 diesel::joinable!(credential_logs -> credentials (credential_id));
+diesel::joinable!(webhook_deliveries -> outbound_events (event_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     oauth_apps,
@@ -172,4 +229,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     sync_runs,
     replicas,
     console_signouts,
+    webhook_endpoints,
+    outbound_events,
+    webhook_deliveries,
+    webhook_attempts,
 );

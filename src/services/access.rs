@@ -27,8 +27,9 @@ use super::credential_log::CredentialLog;
 use crate::crypto::{Cipher, Field};
 use crate::db::Db;
 use crate::db::models::apps::{self, AppKind, Cloud};
-use crate::db::models::credentials::{self, CredentialRow};
+use crate::db::models::credentials::{self, CredentialRow, Health};
 use crate::error::AppError;
+use crate::events::{self, Event};
 use crate::metrics::RefreshOutcome;
 use crate::time;
 use crate::zoom::retry::with_retries_if_not_done;
@@ -467,7 +468,11 @@ impl AccessTokens {
                 self.db
                     .write(move |conn| {
                         let now = time::now();
+                        let first = apps::find(conn, &app_id)?.is_some_and(|a| a.client_secret_refused_at.is_none());
                         apps::set_client_secret_refused(conn, &app_id, Some(now))?;
+                        if first {
+                            events::record(conn, &Event::AppSecretRejected { app: &app_id, detail: &shown })?;
+                        }
                         credentials::set_status_detail(conn, &id, Some(&shown))
                     })
                     .await?;
@@ -525,8 +530,16 @@ impl AccessTokens {
         let stored = self
             .db
             .write_patiently(crate::db::DbError::is_unavailable, move |conn| {
-                credentials::store_refreshed(conn, &id, refresh.as_deref(), &access, expires_at, scopes.as_deref(), now)
-                    .map_err(crate::db::DbError::from)
+                let stored = |conn: &mut crate::db::AnyConnection| {
+                    let was = credentials::health_of(conn, &id)?;
+                    credentials::store_refreshed(conn, &id, refresh.as_deref(), &access, expires_at, scopes.as_deref(), now)?;
+                    // Unhealthy until now (a reactivated Zoom user): it works again, no reconnect.
+                    if was == Some(Health::Unhealthy) {
+                        events::record(conn, &Event::Healthy { credential: &id })?;
+                    }
+                    diesel::QueryResult::Ok(())
+                };
+                stored(conn).map_err(crate::db::DbError::from)
             })
             .await;
         if let Err(e) = stored {
@@ -548,8 +561,15 @@ impl AccessTokens {
 
     async fn unhealthy(&self, row: &CredentialRow, detail: &str) -> Retry {
         let (id, detail_owned) = (row.id.clone(), detail.to_owned());
-        let marked =
-            self.db.write(move |conn| credentials::mark_unhealthy(conn, &id, &detail_owned, time::now())).await;
+        let marked = self
+            .db
+            .write(move |conn| {
+                if credentials::mark_unhealthy(conn, &id, &detail_owned, time::now())? {
+                    events::record(conn, &Event::Unhealthy { credential: &id, user_must_act: true })?;
+                }
+                Ok(())
+            })
+            .await;
         if let Err(e) = marked {
             return e.into();
         }

@@ -110,18 +110,25 @@ impl Budget {
         self.daily_limited.lock().insert((account_id.to_owned(), category), until);
     }
 
-    /// How long this account is still blocked in `category` by a daily limit, if it is.
+    /// How long this account is still blocked in `category` by a daily limit, if it is. A pause
+    /// that has ended stays listed until [`Budget::take_lifted`] takes it.
     pub fn daily_limit_left(&self, account_id: &str, category: Category, now: Instant) -> Option<Duration> {
-        let mut blocked = self.daily_limited.lock();
-        let key = (account_id.to_owned(), category);
-        match blocked.get(&key) {
+        let blocked = self.daily_limited.lock();
+        match blocked.get(&(account_id.to_owned(), category)) {
             Some(until) if *until > now => Some(*until - now),
-            Some(_) => {
-                blocked.remove(&key);
-                None
-            }
-            None => None,
+            _ => None,
         }
+    }
+
+    /// The daily-limit pauses that have ended by `now`, removed (each is reported once).
+    pub fn take_lifted(&self, now: Instant) -> Vec<(String, Category)> {
+        let mut blocked = self.daily_limited.lock();
+        let lifted: Vec<(String, Category)> =
+            blocked.iter().filter(|(_, until)| **until <= now).map(|(key, _)| key.clone()).collect();
+        for key in &lifted {
+            blocked.remove(key);
+        }
+        lifted
     }
 
     /// How long the account's longest daily-limit pause still lasts, if one does.

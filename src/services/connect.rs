@@ -18,6 +18,7 @@ use crate::db::models::credentials::{self, Health, NewCredential, Reconnect, Syn
 use crate::db::models::mappings::{self, MappingRow, MeetingKind, Source};
 use crate::db::models::zoom_users;
 use crate::error::AppError;
+use crate::events::{self, Event};
 use crate::scopes;
 use crate::services::AppState;
 use crate::time;
@@ -384,6 +385,11 @@ async fn commit(
         }
         let row =
             credentials::find(conn, &id)?.ok_or_else(|| AppError::Internal(anyhow::anyhow!("credential vanished")))?;
+        let event = match existing {
+            None => Event::Connected { credential: &id },
+            Some(_) => Event::Reconnected { credential: &id },
+        };
+        events::record(conn, &event)?;
         Ok::<_, AppError>((row, existing.is_none()))
     };
     state.db.write_patiently(|e: &AppError| matches!(e, AppError::Unavailable(_)), write).await

@@ -4,7 +4,7 @@
 use crate::crypto::{Cipher, Field};
 use crate::db::AnyConnection;
 use crate::db::models::credentials::CredentialRow;
-use crate::db::models::{apps, credentials};
+use crate::db::models::{apps, credentials, webhook_endpoints};
 use crate::error::AppError;
 use crate::services::AppState;
 
@@ -29,7 +29,7 @@ impl Resealed {
 /// a credential refreshes about hourly, so a second attempt all but always lands.
 const ATTEMPTS: usize = 3;
 
-/// Reseals every app secret and credential token still under a previous key, in one
+/// Reseals every app secret, credential token and endpoint secret still under a previous key, in one
 /// transaction.
 pub async fn reseal_under_current_key(state: &AppState) -> Result<Resealed, AppError> {
     let cipher = state.settings.secrets.cipher.clone();
@@ -55,6 +55,12 @@ fn reseal_all(conn: &mut AnyConnection, cipher: &Cipher) -> Result<Resealed, App
     }
     for credential in credentials::all(conn)? {
         reseal_credential(conn, cipher, credential, &mut report)?;
+    }
+    for endpoint in webhook_endpoints::all(conn)? {
+        if let Some(secret) = reseal(cipher, Field::WebhookEndpointSecret, &endpoint.id, &endpoint.secret, &mut report)? {
+            let change = webhook_endpoints::EndpointChange { secret: Some(&secret), ..Default::default() };
+            webhook_endpoints::update(conn, &endpoint.id, &change)?;
+        }
     }
     Ok(report)
 }

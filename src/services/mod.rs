@@ -24,6 +24,7 @@ pub mod replicas;
 pub mod resolve;
 pub mod sign_ins;
 mod state;
+pub mod webhook_endpoints;
 pub mod webhooks;
 pub mod zoom_call;
 

@@ -143,6 +143,7 @@ impl<'a> Caller<'a> {
                     let left = e.retry_after().unwrap_or_else(until_next_utc_midnight);
                     budget.block_until(self.account_id, category, Instant::now() + left);
                     tracing::warn!(account = %self.account_id, ?category, seconds = left.as_secs(), "Zoom's daily limit reached; no calls until it lifts");
+                    report_daily_limit(self.state, self.account_id, category, Some(left));
                     return Err(CallError::DailyLimit(left));
                 }
                 Err(e) => return Err(e.into()),
@@ -153,6 +154,42 @@ impl<'a> Caller<'a> {
             code: 124,
             message: "Zoom refused the credential's access token twice".into(),
         }))
+    }
+}
+
+/// Tells the endpoints that `account_id` reached (`left`: for how long) or is clear of Zoom's
+/// daily limit in `category`. On its own task: the bot that met the limit does not wait for it.
+fn report_daily_limit(state: &AppState, account_id: &str, category: Category, left: Option<Duration>) {
+    let (db, account) = (state.db.clone(), account_id.to_owned());
+    let until = chrono::Utc::now() + chrono::Duration::from_std(left.unwrap_or_default()).unwrap_or_default();
+    tokio::spawn(async move {
+        let category_name = match category {
+            Category::Light => "light",
+            Category::Medium => "medium",
+        };
+        let event =
+            move |conn: &mut crate::db::AnyConnection| {
+                crate::events::record(
+                    conn,
+                    &crate::events::Event::DailyLimit { account: &account, category: category_name, reached: left.is_some(), until },
+                )
+            };
+        if let Err(e) = db.write(event).await {
+            tracing::warn!(error = %e, "could not record a daily-limit event");
+        }
+    });
+}
+
+/// Every few seconds, reports the daily-limit pauses that have ended. Runs until the process
+/// ends.
+pub async fn run_daily_limit_watch(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tick.tick().await;
+        for (account, category) in state.budget.take_lifted(Instant::now()) {
+            tracing::info!(%account, ?category, "Zoom's daily limit lifted");
+            report_daily_limit(&state, &account, category, None);
+        }
     }
 }
 

@@ -138,12 +138,17 @@ pub async fn run(
     let (id, owner_owned, figures_owned, error_owned) =
         (credential.id.clone(), owner.to_owned(), figures.clone(), error.clone());
     let status = if error.is_some() { SyncStatus::Failed } else { SyncStatus::Completed };
+    // Endpoints hear of the first failure, not of every tick's while Zoom stays unreachable.
+    let failed_before = credential.meeting_sync_status == SyncStatus::Failed;
     state
         .db
         .write(move |conn| {
             let now = time::now();
             let synced_at = error_owned.is_none().then_some(now);
             credentials::set_sync_status(conn, &id, &owner_owned, status, synced_at, true)?;
+            if let Some(error) = error_owned.as_deref().filter(|_| !failed_before) {
+                crate::events::record(conn, &crate::events::Event::SyncFailed { credential: &id, error })?;
+            }
             sync_runs::finish(conn, run_id, &figures_owned, error_owned.as_deref(), now)
         })
         .await?;

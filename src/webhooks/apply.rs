@@ -7,6 +7,7 @@
 //! Events are applied a batch at a time (see `ingest`); [`Batch`] holds what the batch's events
 //! share, read once: the tombstones of its meetings and which credentials can mint for a host.
 
+use crate::events::Event;
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
@@ -181,22 +182,46 @@ pub fn apply(
             user_updated(conn, batch, user_id, account_id, *pmi, *old_pmi, vanity_name.as_deref(), event_ts, now)?
                 .into()
         }
-        Change::UserGone { user_id, deleted, account_id } => {
+        Change::UserGone { user_id, deleted: true, account_id } => {
+            // The grant went with the user: nothing can revive it, so the user's own
+            // credentials go too (an account-wide credential stays: the account still exists).
             let removed = mappings::delete_host(conn, account_id, user_id)?;
-            let detail = if *deleted { "the Zoom user was deleted" } else { DEACTIVATED };
             let own = credentials::user_level_of(conn, account_id, user_id)?;
             for id in &own {
-                credentials::mark_unhealthy(conn, id, detail, now)?;
+                let Some(row) = credentials::find(conn, id)? else { continue };
+                if credentials::delete(conn, id)? == 1 {
+                    let reason = crate::events::DeleteReason::ZoomUserDeleted;
+                    crate::events::record(conn, &Event::Deleted { credential: &row, reason, revoke_pending: false })?;
+                    tracing::info!(credential = %id, "credential deleted: its Zoom user was deleted");
+                }
+            }
+            zoom_users::delete(conn, user_id)?;
+            if !own.is_empty() {
+                batch.able.clear();
+                batch.speaks_for.clear();
+            }
+            Applied {
+                outcome: Outcome::Applied(format!("removed {removed} mapping(s); deleted {} credential(s)", own.len())),
+                deleted_credentials: own,
+                revived_credentials: Vec::new(),
+            }
+        }
+        Change::UserGone { user_id, deleted: false, account_id } => {
+            let removed = mappings::delete_host(conn, account_id, user_id)?;
+            let own = credentials::user_level_of(conn, account_id, user_id)?;
+            for id in &own {
+                // Not the user's to fix: a Zoom admin reactivates them, and `user.activated`
+                // makes the credential healthy again.
+                if credentials::mark_unhealthy(conn, id, DEACTIVATED, now)? {
+                    crate::events::record(conn, &Event::Unhealthy { credential: id, user_must_act: false })?;
+                }
                 crate::db::models::credential_logs::append_at(
                     conn,
                     id,
                     crate::db::models::credential_logs::Level::Error,
-                    &format!("credential unhealthy: {detail} (webhook)"),
+                    &format!("credential unhealthy: {DEACTIVATED} (webhook)"),
                     now,
                 )?;
-            }
-            if *deleted {
-                zoom_users::delete(conn, user_id)?;
             }
             Outcome::Applied(format!("removed {removed} mapping(s); {} credential(s) unhealthy", own.len())).into()
         }
@@ -232,7 +257,15 @@ pub fn apply(
                     Outcome::Ignored("a deauthorization from before the latest connection".into()).into()
                 }
                 Some(credential) => {
-                    credentials::delete(conn, &credential.id)?;
+                    if credentials::delete(conn, &credential.id)? == 1 {
+                        // The answer to an admin's revoke: the admin's deletion.
+                        let reason = match credential.delete_requested_at {
+                            Some(_) => crate::events::DeleteReason::Admin,
+                            None => crate::events::DeleteReason::ZoomDeauthorized,
+                        };
+                        let event = Event::Deleted { credential: &credential, reason, revoke_pending: false };
+                        crate::events::record(conn, &event)?;
+                    }
                     // Later events of the batch must not map to the deleted credential.
                     batch.able.clear();
                     batch.speaks_for.clear();

@@ -13,6 +13,7 @@ mod cli;
 mod config;
 mod connect;
 mod console;
+mod events;
 mod fidelity;
 mod hostile;
 mod housekeeping;

@@ -313,8 +313,14 @@ pub fn store_refreshed(
     }
 }
 
-/// Marks a credential unhealthy (the user must reconnect) and releases any lease.
-pub fn mark_unhealthy(conn: &mut AnyConnection, id: &str, detail: &str, now: NaiveDateTime) -> QueryResult<usize> {
+/// Marks a credential unhealthy (the user must reconnect) and releases any lease. True when it
+/// was healthy until now: the conditional update decides, so of two transactions marking the
+/// same credential (two replicas) exactly one sees the change, and reports it.
+pub fn mark_unhealthy(conn: &mut AnyConnection, id: &str, detail: &str, now: NaiveDateTime) -> QueryResult<bool> {
+    let became = diesel::update(credentials::table.find(id).filter(credentials::status.eq(Health::Healthy)))
+        .set(credentials::status.eq(Health::Unhealthy))
+        .execute(conn)?
+        == 1;
     diesel::update(credentials::table.find(id))
         .set((
             credentials::status.eq(Health::Unhealthy),
@@ -324,7 +330,13 @@ pub fn mark_unhealthy(conn: &mut AnyConnection, id: &str, detail: &str, now: Nai
             credentials::refresh_lease_owner.eq(None::<String>),
             credentials::refresh_lease_until.eq(None::<NaiveDateTime>),
         ))
-        .execute(conn)
+        .execute(conn)?;
+    Ok(became)
+}
+
+/// The credential's health as stored now, if it exists.
+pub fn health_of(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<Health>> {
+    credentials::table.find(id).select(credentials::status).first(conn).optional()
 }
 
 pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<CredentialRow>> {
@@ -340,6 +352,15 @@ pub fn request_delete(conn: &mut AnyConnection, id: &str, detail: &str, now: Nai
     )
     .execute(conn)?;
     diesel::update(credentials::table.find(id)).set(credentials::delete_requested_at.eq(Some(now))).execute(conn)
+}
+
+/// Notes that an admin asked to delete the credential, before Zoom is asked to revoke it: Zoom's
+/// `app_deauthorized` for that revoke then reports the admin's deletion, and a crash before
+/// the revoke leaves a deletion the retry finishes.
+pub fn note_delete_requested(conn: &mut AnyConnection, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(credentials::table.find(id).filter(credentials::delete_requested_at.is_null()))
+        .set(credentials::delete_requested_at.eq(Some(now)))
+        .execute(conn)
 }
 
 /// Credentials whose revoke is pending, oldest request first.

@@ -25,6 +25,9 @@ pub fn test_config(db: &TestDb) -> Config {
     config.security.bot_secret = Some(BOT_SECRET.into());
     config.security.encryption_key = Some(ENCRYPTION_KEY.into());
     config.sync.schedule = String::new();
+    // Event receivers in tests listen on loopback, and retries come fast.
+    config.webhooks_out.allow_private_addresses = true;
+    config.webhooks_out.retry_schedule = "100ms 200ms 300ms 400ms".into();
     config
 }
 

@@ -4,6 +4,7 @@ pub mod db;
 pub mod flaky;
 pub mod logs;
 pub mod process;
+pub mod receiver;
 pub mod tcp_proxy;
 pub mod world;
 
