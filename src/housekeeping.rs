@@ -42,8 +42,14 @@ pub async fn prune(db: &Db) -> Result<usize, DbError> {
     let mut removed = 0;
     // Sign-outs are aged by when their session expires, not when they were written: kept 0 days
     // past that.
-    let tables =
-        [(Table::Logs, 14), (Table::Events, 7), (Table::Runs, 30), (Table::Tombstones, 90), (Table::Signouts, 0), (Table::Deliveries, 30)];
+    let tables = [
+        (Table::Logs, 14),
+        (Table::Events, 7),
+        (Table::Runs, 30),
+        (Table::Tombstones, 90),
+        (Table::Signouts, 0),
+        (Table::Deliveries, 30),
+    ];
     for (table, keep_days) in tables {
         let before = now - chrono::Duration::days(keep_days);
         loop {

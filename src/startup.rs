@@ -93,7 +93,19 @@ impl Application {
         );
         // Join the other replicas before the first bot arrives.
         let replicas = replicas::join(&state).await;
-        Ok(Self { port, admin_port, servers, state, schedule, backfills, housekeeping, revokes, deliveries, daily_limits, replicas })
+        Ok(Self {
+            port,
+            admin_port,
+            servers,
+            state,
+            schedule,
+            backfills,
+            housekeeping,
+            revokes,
+            deliveries,
+            daily_limits,
+            replicas,
+        })
     }
 
     pub fn port(&self) -> u16 {

@@ -198,10 +198,6 @@ pub struct WebhooksOutConfig {
 
 impl Default for WebhooksOutConfig {
     fn default() -> Self {
-        Self {
-            allow_private_addresses: false,
-            retry_schedule: "5s 5m 30m 2h 5h 10h 10h".into(),
-            timeout_seconds: 15,
-        }
+        Self { allow_private_addresses: false, retry_schedule: "5s 5m 30m 2h 5h 10h 10h".into(), timeout_seconds: 15 }
     }
 }

@@ -19,7 +19,11 @@ const HERE: &str = "/console/webhooks";
 /// Deliveries shown per endpoint.
 const SHOWN: i64 = 20;
 
-pub async fn list(session: Session, state: web::Data<AppState>, notice: web::Query<Notice>) -> Result<Markup, AppError> {
+pub async fn list(
+    session: Session,
+    state: web::Data<AppState>,
+    notice: web::Query<Notice>,
+) -> Result<Markup, AppError> {
     list_page(&state, &session, notice.render(), None).await
 }
 

@@ -105,7 +105,9 @@ impl Deliverer {
         let (event_id, endpoint_id) = (delivery.event_id.clone(), delivery.endpoint_id.clone());
         let rows = self
             .db
-            .read(move |conn| Ok((outbound_events::find(conn, &event_id)?, webhook_endpoints::find(conn, &endpoint_id)?)))
+            .read(move |conn| {
+                Ok((outbound_events::find(conn, &event_id)?, webhook_endpoints::find(conn, &endpoint_id)?))
+            })
             .await;
         let (event, endpoint) = match rows {
             Ok((Some(event), Some(endpoint))) => (event, endpoint),
@@ -122,9 +124,10 @@ impl Deliverer {
         let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
         let (status_code, error) = match &outcome {
             Ok(status) if status.is_success() => (Some(i32::from(status.as_u16())), None),
-            Ok(status) if status.is_redirection() => {
-                (Some(i32::from(status.as_u16())), Some("the receiver answered a redirect, which is not followed".to_owned()))
-            }
+            Ok(status) if status.is_redirection() => (
+                Some(i32::from(status.as_u16())),
+                Some("the receiver answered a redirect, which is not followed".to_owned()),
+            ),
             Ok(status) => (Some(i32::from(status.as_u16())), Some(format!("the receiver answered {status}"))),
             Err(why) => (None, Some(why.chars().take(SHOWN).collect())),
         };
@@ -138,7 +141,8 @@ impl Deliverer {
                 webhook_deliveries::record_attempt(conn, id, &owner, &attempt).map_err(crate::db::DbError::from)
             })
             .await;
-        let host = url::Url::parse(&endpoint.url).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
+        let host =
+            url::Url::parse(&endpoint.url).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
         match (&recorded, delivered, retry_at) {
             (Err(e), ..) => {
                 tracing::warn!(delivery = delivery.id, error = %e, "could not record an outbound event attempt; it will be sent again")
@@ -174,8 +178,8 @@ impl Deliverer {
             .open(Field::WebhookEndpointSecret, &endpoint.id, &endpoint.secret)
             .map_err(|e| format!("the endpoint's secret cannot be read: {e}"))?;
         let timestamp = chrono::Utc::now().timestamp();
-        let signed = signature::sign(secret.expose_secret(), &event.id, timestamp, &event.payload)
-            .map_err(|e| e.to_string())?;
+        let signed =
+            signature::sign(secret.expose_secret(), &event.id, timestamp, &event.payload).map_err(|e| e.to_string())?;
         let response = self
             .client
             .post(url)

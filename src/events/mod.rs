@@ -21,8 +21,8 @@ use diesel::QueryResult;
 use serde_json::{Value, json};
 
 use crate::db::AnyConnection;
-use crate::db::models::outbound_events::{self, EventRow};
 use crate::db::models::credentials::CredentialRow;
+use crate::db::models::outbound_events::{self, EventRow};
 use crate::db::models::{apps, credentials, webhook_deliveries, webhook_endpoints};
 
 crate::text_enum! {
@@ -73,17 +73,41 @@ crate::text_enum! {
 /// account, email, status) is read from the rows inside the same transaction.
 #[derive(Clone, Copy, Debug)]
 pub enum Event<'a> {
-    Connected { credential: &'a str },
-    Reconnected { credential: &'a str },
-    Unhealthy { credential: &'a str, user_must_act: bool },
-    Healthy { credential: &'a str },
+    Connected {
+        credential: &'a str,
+    },
+    Reconnected {
+        credential: &'a str,
+    },
+    Unhealthy {
+        credential: &'a str,
+        user_must_act: bool,
+    },
+    Healthy {
+        credential: &'a str,
+    },
     /// The row as read before it went (record it only once the delete took it: of two
     /// transactions deleting one credential, only one reports it).
-    Deleted { credential: &'a CredentialRow, reason: DeleteReason, revoke_pending: bool },
-    AppSecretRejected { app: &'a str, detail: &'a str },
+    Deleted {
+        credential: &'a CredentialRow,
+        reason: DeleteReason,
+        revoke_pending: bool,
+    },
+    AppSecretRejected {
+        app: &'a str,
+        detail: &'a str,
+    },
     /// `reached` false: cleared. `until`: when Zoom lifts the limit (when it was reached).
-    DailyLimit { account: &'a str, category: &'a str, reached: bool, until: DateTime<Utc> },
-    SyncFailed { credential: &'a str, error: &'a str },
+    DailyLimit {
+        account: &'a str,
+        category: &'a str,
+        reached: bool,
+        until: DateTime<Utc>,
+    },
+    SyncFailed {
+        credential: &'a str,
+        error: &'a str,
+    },
 }
 
 impl Event<'_> {
@@ -142,12 +166,13 @@ impl Event<'_> {
             data.insert("status_detail".into(), json!(row.status_detail));
             Ok(data)
         };
-        let credential_data = |conn: &mut AnyConnection, id: &str| -> QueryResult<Option<serde_json::Map<String, Value>>> {
-            match credentials::find(conn, id)? {
-                Some(row) => of_row(conn, &row).map(Some),
-                None => Ok(None),
-            }
-        };
+        let credential_data =
+            |conn: &mut AnyConnection, id: &str| -> QueryResult<Option<serde_json::Map<String, Value>>> {
+                match credentials::find(conn, id)? {
+                    Some(row) => of_row(conn, &row).map(Some),
+                    None => Ok(None),
+                }
+            };
         let with = |base: Option<serde_json::Map<String, Value>>, extra: Value| {
             base.map(|mut data| {
                 if let Value::Object(extra) = extra {
@@ -163,11 +188,12 @@ impl Event<'_> {
             Self::Unhealthy { credential, user_must_act } => {
                 with(credential_data(conn, credential)?, json!({ "user_must_act": user_must_act }))
             }
-            Self::Deleted { credential, reason, revoke_pending } => with(
-                Some(of_row(conn, credential)?),
-                json!({ "reason": reason, "revoke_pending": revoke_pending }),
-            ),
-            Self::SyncFailed { credential, error } => with(credential_data(conn, credential)?, json!({ "error": error })),
+            Self::Deleted { credential, reason, revoke_pending } => {
+                with(Some(of_row(conn, credential)?), json!({ "reason": reason, "revoke_pending": revoke_pending }))
+            }
+            Self::SyncFailed { credential, error } => {
+                with(credential_data(conn, credential)?, json!({ "error": error }))
+            }
             Self::AppSecretRejected { app, detail } => {
                 let row = apps::find(conn, app)?;
                 row.as_ref().map(|row| json!({ "app": app_json(app, Some(row)), "detail": detail }))
@@ -210,8 +236,7 @@ pub fn new_id() -> String {
 /// Nothing is written when no endpoint wants it. Returns the event id when one was written.
 pub fn record(conn: &mut AnyConnection, event: &Event<'_>) -> QueryResult<Option<String>> {
     let kind = event.kind();
-    let endpoints: Vec<_> =
-        webhook_endpoints::enabled(conn)?.into_iter().filter(|e| e.wants(kind.as_str())).collect();
+    let endpoints: Vec<_> = webhook_endpoints::enabled(conn)?.into_iter().filter(|e| e.wants(kind.as_str())).collect();
     if endpoints.is_empty() {
         return Ok(None);
     }

@@ -34,9 +34,7 @@ pub fn check(url: &str, allow_private: bool) -> Result<Url, String> {
 }
 
 fn private(what: impl std::fmt::Display) -> String {
-    format!(
-        "{what} is a loopback, private or link-local address; set webhooks_out.allow_private_addresses to allow it"
-    )
+    format!("{what} is a loopback, private or link-local address; set webhooks_out.allow_private_addresses to allow it")
 }
 
 fn is_local_name(name: &str) -> bool {

@@ -532,7 +532,15 @@ impl AccessTokens {
             .write_patiently(crate::db::DbError::is_unavailable, move |conn| {
                 let stored = |conn: &mut crate::db::AnyConnection| {
                     let was = credentials::health_of(conn, &id)?;
-                    credentials::store_refreshed(conn, &id, refresh.as_deref(), &access, expires_at, scopes.as_deref(), now)?;
+                    credentials::store_refreshed(
+                        conn,
+                        &id,
+                        refresh.as_deref(),
+                        &access,
+                        expires_at,
+                        scopes.as_deref(),
+                        now,
+                    )?;
                     // Unhealthy until now (a reactivated Zoom user): it works again, no reconnect.
                     if was == Some(Health::Unhealthy) {
                         events::record(conn, &Event::Healthy { credential: &id })?;

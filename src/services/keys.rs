@@ -57,7 +57,8 @@ fn reseal_all(conn: &mut AnyConnection, cipher: &Cipher) -> Result<Resealed, App
         reseal_credential(conn, cipher, credential, &mut report)?;
     }
     for endpoint in webhook_endpoints::all(conn)? {
-        if let Some(secret) = reseal(cipher, Field::WebhookEndpointSecret, &endpoint.id, &endpoint.secret, &mut report)? {
+        if let Some(secret) = reseal(cipher, Field::WebhookEndpointSecret, &endpoint.id, &endpoint.secret, &mut report)?
+        {
             let change = webhook_endpoints::EndpointChange { secret: Some(&secret), ..Default::default() };
             webhook_endpoints::update(conn, &endpoint.id, &change)?;
         }

@@ -252,8 +252,7 @@ pub async fn update(state: &AppState, id: &str, input: UpdateEndpoint) -> Result
             if webhook_endpoints::update(conn, &id_owned, &change)? == 0 {
                 return Err(AppError::not_found("no such webhook endpoint"));
             }
-            webhook_endpoints::find(conn, &id_owned)?
-                .ok_or_else(|| AppError::not_found("no such webhook endpoint"))
+            webhook_endpoints::find(conn, &id_owned)?.ok_or_else(|| AppError::not_found("no such webhook endpoint"))
         })
         .await?;
     if enabled == Some(true) {

@@ -167,13 +167,17 @@ fn report_daily_limit(state: &AppState, account_id: &str, category: Category, le
             Category::Light => "light",
             Category::Medium => "medium",
         };
-        let event =
-            move |conn: &mut crate::db::AnyConnection| {
-                crate::events::record(
-                    conn,
-                    &crate::events::Event::DailyLimit { account: &account, category: category_name, reached: left.is_some(), until },
-                )
-            };
+        let event = move |conn: &mut crate::db::AnyConnection| {
+            crate::events::record(
+                conn,
+                &crate::events::Event::DailyLimit {
+                    account: &account,
+                    category: category_name,
+                    reached: left.is_some(),
+                    until,
+                },
+            )
+        };
         if let Err(e) = db.write(event).await {
             tracing::warn!(error = %e, "could not record a daily-limit event");
         }

@@ -394,6 +394,56 @@ both_backends! {
         assert!(refused.text().await.unwrap().contains("Name is too long: at most 100 characters"));
     }
 
+    async fn the_events_page_adds_an_endpoint_shows_its_secret_once_and_sends_again(backend) {
+        let daemon = TestApp::spawn(backend).await;
+        let receiver = crate::helpers::receiver::Receiver::start().await;
+        let (client, csrf) = signed_in(&daemon).await;
+        let refused = client.post(daemon.url("/console/webhooks")).form(&[("csrf", "forged"), ("url", receiver.url.as_str())]).send().await.unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN, "a wrong CSRF token, nothing added");
+        let added = client
+            .post(daemon.url("/console/webhooks"))
+            .form(&[("csrf", csrf.as_str()), ("url", receiver.url.as_str()), ("events", ""), ("description", "product")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(added.status(), StatusCode::OK);
+        let page = added.text().await.unwrap();
+        let secret = between(&page, "<code id=\"endpoint-secret\">", "<");
+        assert!(secret.starts_with("whsec_"), "{page}");
+        let endpoint = between(&page, "class=\"card endpoint\" id=\"endpoint-", "\"");
+        let listed = client.get(daemon.url("/console/webhooks")).send().await.unwrap().text().await.unwrap();
+        assert!(!listed.contains("whsec_"), "the secret is shown once");
+
+        let test = client
+            .post(daemon.url(&format!("/console/webhooks/{endpoint}/test")))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(test.status(), StatusCode::SEE_OTHER);
+        let received = receiver.until(std::time::Duration::from_secs(10), |r| r.len() == 1).await;
+        assert!(crate::helpers::receiver::verify(&secret, &received[0]));
+        let mut page = String::new();
+        for _ in 0..200 {
+            page = client.get(daemon.url("/console/webhooks")).send().await.unwrap().text().await.unwrap();
+            if page.contains(">delivered<") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(page.contains(">delivered<"), "{page}");
+        let delivery = between(&page, "id=\"delivery-", "\"");
+        let again = client
+            .post(daemon.url(&format!("/console/webhooks/{endpoint}/deliveries/{delivery}/resend")))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::SEE_OTHER);
+        let received = receiver.until(std::time::Duration::from_secs(10), |r| r.len() == 2).await;
+        assert_eq!(received[1].header("webhook-id"), received[0].header("webhook-id"), "sent again as the same event");
+    }
+
     async fn the_oauth_flow_pages_look_like_the_console(backend) {
         let daemon = TestApp::spawn(backend).await;
         let style = {

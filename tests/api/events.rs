@@ -29,7 +29,8 @@ async fn register(daemon: &TestApp, url: &str, events: Option<&[&str]>) -> (Stri
 }
 
 async fn deliveries(daemon: &TestApp, endpoint: &str) -> Vec<Value> {
-    let page = json(daemon.admin(Method::GET, &format!("{ENDPOINTS}{endpoint}/deliveries/")).send().await.unwrap()).await;
+    let page =
+        json(daemon.admin(Method::GET, &format!("{ENDPOINTS}{endpoint}/deliveries/")).send().await.unwrap()).await;
     page["results"].as_array().cloned().unwrap_or_default()
 }
 

@@ -137,21 +137,19 @@ pub fn record_attempt(conn: &mut AnyConnection, id: i64, owner: &str, attempt: &
         (false, Some(at)) => (DeliveryStatus::Pending, at),
         (false, None) => (DeliveryStatus::Failed, attempt.at),
     };
-    let moved = diesel::update(
-        webhook_deliveries::table.find(id).filter(webhook_deliveries::lease_owner.eq(owner)),
-    )
-    .set((
-        webhook_deliveries::status.eq(status),
-        webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
-        webhook_deliveries::next_attempt_at.eq(next),
-        webhook_deliveries::lease_owner.eq(None::<String>),
-        webhook_deliveries::lease_until.eq(None::<NaiveDateTime>),
-        webhook_deliveries::last_status_code.eq(attempt.status_code),
-        webhook_deliveries::last_error.eq(attempt.error.as_deref()),
-        webhook_deliveries::updated_at.eq(attempt.at),
-        webhook_deliveries::delivered_at.eq(attempt.delivered.then_some(attempt.at)),
-    ))
-    .execute(conn)?;
+    let moved = diesel::update(webhook_deliveries::table.find(id).filter(webhook_deliveries::lease_owner.eq(owner)))
+        .set((
+            webhook_deliveries::status.eq(status),
+            webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
+            webhook_deliveries::next_attempt_at.eq(next),
+            webhook_deliveries::lease_owner.eq(None::<String>),
+            webhook_deliveries::lease_until.eq(None::<NaiveDateTime>),
+            webhook_deliveries::last_status_code.eq(attempt.status_code),
+            webhook_deliveries::last_error.eq(attempt.error.as_deref()),
+            webhook_deliveries::updated_at.eq(attempt.at),
+            webhook_deliveries::delivered_at.eq(attempt.delivered.then_some(attempt.at)),
+        ))
+        .execute(conn)?;
     if moved == 0 {
         return Ok(false);
     }
@@ -207,7 +205,8 @@ pub fn prune_finished(conn: &mut AnyConnection, before: NaiveDateTime, limit: i6
         .select(webhook_deliveries::id)
         .limit(limit)
         .load(conn)?;
-    let removed = diesel::delete(webhook_deliveries::table.filter(webhook_deliveries::id.eq_any(&old))).execute(conn)?;
+    let removed =
+        diesel::delete(webhook_deliveries::table.filter(webhook_deliveries::id.eq_any(&old))).execute(conn)?;
     // Events none of whose deliveries are left.
     let orphaned = outbound_events::table
         .filter(outbound_events::created_at.lt(before))

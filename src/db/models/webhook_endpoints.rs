@@ -71,10 +71,7 @@ pub fn all(conn: &mut AnyConnection) -> QueryResult<Vec<EndpointRow>> {
 
 /// The enabled endpoints: the ones a new event is delivered to.
 pub fn enabled(conn: &mut AnyConnection) -> QueryResult<Vec<EndpointRow>> {
-    webhook_endpoints::table
-        .filter(webhook_endpoints::enabled.eq(true))
-        .select(EndpointRow::as_select())
-        .load(conn)
+    webhook_endpoints::table.filter(webhook_endpoints::enabled.eq(true)).select(EndpointRow::as_select()).load(conn)
 }
 
 pub fn update(conn: &mut AnyConnection, id: &str, change: &EndpointChange<'_>) -> QueryResult<usize> {

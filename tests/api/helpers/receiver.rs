@@ -122,7 +122,8 @@ impl Drop for Receiver {
 pub fn verify(secret: &str, received: &Received) -> bool {
     let engine = base64::engine::general_purpose::STANDARD;
     let Some(key) = secret.strip_prefix("whsec_").and_then(|k| engine.decode(k).ok()) else { return false };
-    let signed = format!("{}.{}.{}", received.header("webhook-id"), received.header("webhook-timestamp"), received.body);
+    let signed =
+        format!("{}.{}.{}", received.header("webhook-id"), received.header("webhook-timestamp"), received.body);
     let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("any key length");
     mac.update(signed.as_bytes());
     let expected = engine.encode(mac.finalize().into_bytes());
