@@ -1,13 +1,16 @@
 //! Outbound events: Standard Webhooks to a product's endpoint over real HTTP (a test receiver),
 //! from a durable outbox, with retries, ordering, "send again", and one delivery across replicas.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use zoom_sim::control::types::NewFault;
+
 use crate::both_backends;
+use crate::fidelity::{event, now};
 use crate::helpers::process::{Daemon, db_env, run_cli};
 use crate::helpers::receiver::{Receiver, verify};
 use crate::helpers::world::Hosted;
@@ -181,6 +184,95 @@ both_backends! {
         assert_eq!(received.len(), 3);
         let gone = world.daemon.admin(Method::GET, &format!("/api/v2/zoom-oauth-credentials/{}/", users[2].1)).send().await.unwrap();
         assert_eq!(gone.status(), StatusCode::NOT_FOUND, "a deleted Zoom user's credential goes with them");
+    }
+
+    async fn a_deactivated_user_is_unhealthy_without_blame_and_healthy_again_once_activated(backend) {
+        let world = World::start(backend).await;
+        let receiver = Receiver::start().await;
+        register(&world.daemon, &receiver.url, Some(&["credential.unhealthy", "credential.healthy"])).await;
+        let Hosted { account, host, app, credential, .. } = world.hosted_meeting().await;
+        let t = now() * 1000;
+        let user = json!({ "id": host.id });
+        for (name, at) in [("user.deactivated", t), ("user.deactivated", t + 1), ("user.activated", t + 1000)] {
+            let body = event(name, at, &account, user.clone());
+            assert_eq!(world.deliver(&app.id, &app.webhook_secret, now(), &body).await.status(), StatusCode::OK);
+            if name == "user.deactivated" {
+                receiver.until(WAIT, |r| !r.is_empty()).await;
+            }
+        }
+        let received = receiver.until(WAIT, |r| r.len() >= 2).await;
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        assert_eq!(types(&receiver.received()), ["credential.unhealthy", "credential.healthy"], "a repeated deactivation is no second change");
+        let unhealthy = received[0].json();
+        assert_eq!(unhealthy["data"]["user_must_act"], false, "a Zoom admin reactivates the user, not the user: {unhealthy}");
+        assert_eq!(unhealthy["data"]["credential_id"], credential["id"]);
+        assert_eq!(received[1].json()["data"]["status"], "healthy");
+    }
+
+    async fn a_refused_client_secret_a_daily_limit_and_a_failed_backfill_are_reported_once_each(backend) {
+        let world = World::start(backend).await;
+        let receiver = Receiver::start().await;
+        register(&world.daemon, &receiver.url, Some(&["app.secret_rejected", "account.daily_limit", "sync.failed"])).await;
+        let Hosted { account, app, credential, meeting, .. } = world.hosted_meeting().await;
+        let id = credential["id"].as_str().unwrap().to_owned();
+
+        world.expire_access_tokens(true).await;
+        let world = world.restart_daemon(|_| {}).await;
+        world.sim.add_fault(&NewFault {
+            path: "/oauth/token".into(),
+            count: Some(1),
+            status: Some(401),
+            body: Some(json!({"reason": "Invalid client_id or client_secret", "error": "invalid_client"})),
+            ..Default::default()
+        }).await.unwrap();
+        for _ in 0..2 {
+            assert_eq!(world.bot("join-token", &format!("meeting_id={}", meeting.id)).await.status(), StatusCode::NOT_FOUND);
+        }
+        let received = receiver.until(WAIT, |r| !r.is_empty()).await;
+        assert_eq!(received[0].json()["data"]["app"]["id"], app.id.as_str());
+        let fixed = world.daemon.admin(Method::PATCH, &format!("/api/v2/zoom-oauth-apps/{}/", app.id)).json(&json!({"client_secret": app.client_secret})).send().await.unwrap();
+        assert_eq!(fixed.status(), StatusCode::OK);
+
+        world.sim.add_fault(&NewFault {
+            path: "/v2/meetings/".into(),
+            count: Some(1),
+            status: Some(429),
+            body: Some(json!({"code": 429, "message": "You have reached the maximum daily rate limit for this API."})),
+            headers: Some(BTreeMap::from([
+                ("X-RateLimit-Type".to_owned(), "Daily-limit".to_owned()),
+                ("Retry-After".to_owned(), "2".to_owned()),
+            ])),
+            ..Default::default()
+        }).await.unwrap();
+        assert_eq!(world.bot("join-token", &format!("meeting_id={}", meeting.id)).await.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(world.bot("join-token", &format!("meeting_id={}", meeting.id)).await.status(), StatusCode::SERVICE_UNAVAILABLE);
+
+        // A backfill that fails twice in a row is reported once.
+        world.sim.add_fault(&NewFault { path: "/v2/users/me/meetings".into(), count: Some(100), status: Some(500), ..Default::default() }).await.unwrap();
+        // The limit lifts after Retry-After's 2 s: a cleared event follows the reached one.
+        receiver.until(WAIT, |r| r.len() >= 3).await;
+        for run in 1..=2 {
+            let sync = format!("/api/v2/zoom-oauth-credentials/{id}/sync-meetings/");
+            world.daemon.admin(Method::POST, &sync).send().await.unwrap();
+            let failures = |logs: &Value| {
+                logs["results"].as_array().map_or(0, |lines| {
+                    lines.iter().filter(|l| l["message"].as_str().unwrap_or_default().contains("backfill failed")).count()
+                })
+            };
+            world.daemon.eventually_json(&format!("/api/v2/zoom-oauth-credentials/{id}/logs/"), |logs| failures(logs) == run).await;
+        }
+        let received = receiver.until(Duration::from_secs(20), |r| r.len() >= 4).await;
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        assert_eq!(
+            types(&receiver.received()),
+            ["app.secret_rejected", "account.daily_limit", "account.daily_limit", "sync.failed"],
+            "{:?}", receiver.received().iter().map(|r| r.body.clone()).collect::<Vec<_>>()
+        );
+        let (reached, cleared) = (received[1].json(), received[2].json());
+        assert_eq!((reached["data"]["state"].as_str(), cleared["data"]["state"].as_str()), (Some("reached"), Some("cleared")));
+        assert_eq!(reached["data"]["account_id"], account.as_str());
+        assert_eq!(received[3].json()["data"]["credential_id"], id.as_str());
+        assert!(received[3].json()["data"]["error"].as_str().is_some());
     }
 
     async fn endpoints_refuse_internal_addresses_unless_allowed_and_bad_input(backend) {

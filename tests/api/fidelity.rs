@@ -12,11 +12,11 @@ use crate::both_backends;
 use crate::helpers::world::Hosted;
 use crate::helpers::{World, json};
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-fn event(name: &str, event_ts_ms: i64, account: &str, object: serde_json::Value) -> String {
+pub(crate) fn event(name: &str, event_ts_ms: i64, account: &str, object: serde_json::Value) -> String {
     json!({"event": name, "event_ts": event_ts_ms, "payload": {"account_id": account, "object": object}}).to_string()
 }
 
