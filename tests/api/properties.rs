@@ -157,13 +157,45 @@ proptest! {
 
     #[test]
     fn configuration_from_the_environment_loads_or_names_the_key(
-        key in "(SERVER|DATABASE|SECURITY|ZOOM|SYNC|WEBHOOK|TOKENS|NOPE)__[A-Z_]{1,24}",
+        key in "(SERVER|DATABASE|SECURITY|ZOOM|SYNC|WEBHOOK|TOKENS|WEBHOOKS_OUT|NOPE)__[A-Z_]{1,24}",
         value in "\\PC{0,40}",
     ) {
         let name = format!("ZOOMSYNC__{key}");
         // Only reading and typing the values: `Settings` would create the first start's files.
         if let Err(e) = zoomsync::config::load_from(None, [(name.clone(), value)]) {
             prop_assert!(e.to_string().contains(&name), "{}", e);
+        }
+    }
+    #[test]
+    fn outbound_endpoint_urls_are_checked_or_refused(url in "(https?|ftp|file)://\\PC{0,60}|\\PC{0,60}", allow in any::<bool>()) {
+        if let Ok(parsed) = zoomsync::events::target::check(&url, allow) {
+            prop_assert!(matches!(parsed.scheme(), "http" | "https"));
+            prop_assert!(parsed.host().is_some() && parsed.username().is_empty());
+        }
+    }
+
+    #[test]
+    fn outbound_endpoint_ips_are_refused_when_internal(octets in any::<[u8; 4]>(), port in any::<u16>()) {
+        let ip = std::net::Ipv4Addr::from(octets);
+        let checked = zoomsync::events::target::check(&format!("http://{ip}:{port}/hook"), false);
+        prop_assert_eq!(checked.is_err(), zoomsync::events::target::forbidden(ip.into()));
+        if ip.is_loopback() || ip.is_private() || ip.is_link_local() {
+            prop_assert!(checked.is_err());
+        }
+    }
+
+    #[test]
+    fn retry_schedules_parse_or_are_refused(text in "([0-9]{0,12}(ms|s|m|h|d|)\\s?){0,6}|\\PC{0,30}") {
+        if let Ok(schedule) = zoomsync::config::parse_schedule(&text) {
+            prop_assert_eq!(schedule.len(), text.split_whitespace().count());
+            prop_assert!(schedule.iter().all(|d| *d <= Duration::from_secs(7 * 86_400)));
+        }
+    }
+
+    #[test]
+    fn outbound_signatures_take_any_secret_without_panicking(secret in "(whsec_)?\\PC{0,60}", body in "\\PC{0,100}", at in any::<i64>()) {
+        if let Ok(signature) = zoomsync::events::signature::sign(&secret, "msg_1", at, &body) {
+            prop_assert!(signature.starts_with("v1,"));
         }
     }
 }
