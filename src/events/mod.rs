@@ -60,7 +60,8 @@ crate::text_enum! {
     #[derive(serde::Serialize)]
     #[serde(rename_all = "snake_case")]
     pub enum DeleteReason {
-        /// An admin deleted it (API, CLI or console).
+        /// An admin deleted it (API, CLI or console): sent when the admin asks, before Zoom has
+        /// confirmed the revoke (retried until it does; the credential mints nothing meanwhile).
         Admin = "admin",
         /// Zoom told us the user removed the app (`app_deauthorized`).
         ZoomDeauthorized = "zoom_deauthorized",
@@ -86,12 +87,11 @@ pub enum Event<'a> {
     Healthy {
         credential: &'a str,
     },
-    /// The row as read before it went (record it only once the delete took it: of two
-    /// transactions deleting one credential, only one reports it).
+    /// The row as read before it went. Recorded once: by the transaction whose `DELETE` took
+    /// the row, or, for an admin's deletion, when the admin asked (before Zoom's revoke).
     Deleted {
         credential: &'a CredentialRow,
         reason: DeleteReason,
-        revoke_pending: bool,
     },
     AppSecretRejected {
         app: &'a str,
@@ -188,9 +188,7 @@ impl Event<'_> {
             Self::Unhealthy { credential, user_must_act } => {
                 with(credential_data(conn, credential)?, json!({ "user_must_act": user_must_act }))
             }
-            Self::Deleted { credential, reason, revoke_pending } => {
-                with(Some(of_row(conn, credential)?), json!({ "reason": reason, "revoke_pending": revoke_pending }))
-            }
+            Self::Deleted { credential, reason } => with(Some(of_row(conn, credential)?), json!({ "reason": reason })),
             Self::SyncFailed { credential, error } => {
                 with(credential_data(conn, credential)?, json!({ "error": error }))
             }

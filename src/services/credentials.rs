@@ -143,24 +143,27 @@ pub enum Deletion {
 /// and the revoke retried ([`retry_pending_deletes`]) until Zoom confirms.
 pub async fn delete(state: &AppState, id: &str) -> Result<Deletion, AppError> {
     let row = find(state, id).await?;
+    // The admin's request is noted (and the endpoints told) before Zoom is asked: whichever
+    // path then removes the row (below, the revoke retry, Zoom's `app_deauthorized` answering
+    // the revoke) reports nothing more. A second request for the same credential is no news.
     let noted = row.id.clone();
-    state.db.write(move |conn| credentials::note_delete_requested(conn, &noted, time::now())).await?;
+    state
+        .db
+        .write(move |conn| {
+            if credentials::note_delete_requested(conn, &noted, time::now())? == 1
+                && let Some(row) = credentials::find(conn, &noted)?
+            {
+                events::record(conn, &Event::Deleted { credential: &row, reason: DeleteReason::Admin })?;
+            }
+            diesel::QueryResult::Ok(())
+        })
+        .await?;
     if let Err(e) = revoke(state, &row).await {
         let detail = format!(
             "deleted by an admin; revoking the grant at Zoom failed for now ({e}) and is retried until Zoom confirms"
         );
         let (credential, shown) = (row.id.clone(), detail.clone());
-        state
-            .db
-            .write(move |conn| {
-                let requested = credentials::request_delete(conn, &credential, &shown, time::now())?;
-                if let Some(row) = credentials::find(conn, &credential)?.filter(|_| requested == 1) {
-                    let event = Event::Deleted { credential: &row, reason: DeleteReason::Admin, revoke_pending: true };
-                    events::record(conn, &event)?;
-                }
-                Ok(requested)
-            })
-            .await?;
+        state.db.write(move |conn| credentials::request_delete(conn, &credential, &shown, time::now())).await?;
         state.tokens.forget(&row.id);
         state.log.warning(&row.id, detail.clone());
         tracing::warn!(credential = %row.id, error = %e, "revoking at Zoom failed; the credential is kept, unusable, until a retry succeeds");
@@ -168,7 +171,7 @@ pub async fn delete(state: &AppState, id: &str) -> Result<Deletion, AppError> {
     }
     // Zoom answers a revoke with an `app_deauthorized` event, whose webhook may delete the
     // credential before we do: gone is what was asked for.
-    match remove(state, &row.id, Some(DeleteReason::Admin)).await {
+    match remove(state, &row.id).await {
         Err(AppError::NotFound(_)) | Ok(()) => Ok(Deletion::Done),
         Err(other) => Err(other),
     }
@@ -195,7 +198,7 @@ pub async fn retry_pending_deletes(state: &AppState, attempts: &mut HashMap<Stri
             Ok(()) => {
                 attempts.remove(&row.id);
                 // Its `credential.deleted` went out when the admin asked.
-                if remove(state, &row.id, None).await.is_ok() {
+                if remove(state, &row.id).await.is_ok() {
                     state.log.info(&row.id, "Zoom confirmed the revoke; credential deleted");
                     done += 1;
                 }
@@ -228,22 +231,13 @@ pub async fn run_pending_deletes(state: AppState) {
 const REVOKE_RETRY_FIRST: Duration = Duration::from_secs(2);
 const REVOKE_RETRY_MOST: Duration = Duration::from_secs(600);
 
-/// Deletes a credential without calling Zoom (it was revoked there), telling the endpoints
-/// why unless they were told already (`None`).
-async fn remove(state: &AppState, id: &str, why: Option<DeleteReason>) -> Result<(), AppError> {
+/// Deletes a credential an admin asked to delete, once Zoom revoked it (its
+/// `credential.deleted` went out when the admin asked).
+async fn remove(state: &AppState, id: &str) -> Result<(), AppError> {
     let id = id.to_owned();
     let deleted = state.db.write({
         let id = id.clone();
-        move |conn| {
-            let Some(row) = credentials::find(conn, &id)? else { return Ok(0) };
-            let deleted = credentials::delete(conn, &id)?;
-            // Only the transaction whose delete took the row reports it (Zoom's
-            // `app_deauthorized` for our own revoke may race us).
-            if let Some(reason) = why.filter(|_| deleted == 1) {
-                events::record(conn, &Event::Deleted { credential: &row, reason, revoke_pending: false })?;
-            }
-            Ok(deleted)
-        }
+        move |conn| credentials::delete(conn, &id)
     });
     if deleted.await? == 0 {
         return Err(AppError::not_found("no such credential"));

@@ -191,7 +191,7 @@ pub fn apply(
                 let Some(row) = credentials::find(conn, id)? else { continue };
                 if credentials::delete(conn, id)? == 1 {
                     let reason = crate::events::DeleteReason::ZoomUserDeleted;
-                    crate::events::record(conn, &Event::Deleted { credential: &row, reason, revoke_pending: false })?;
+                    crate::events::record(conn, &Event::Deleted { credential: &row, reason })?;
                     tracing::info!(credential = %id, "credential deleted: its Zoom user was deleted");
                 }
             }
@@ -257,14 +257,10 @@ pub fn apply(
                     Outcome::Ignored("a deauthorization from before the latest connection".into()).into()
                 }
                 Some(credential) => {
-                    if credentials::delete(conn, &credential.id)? == 1 {
-                        // The answer to an admin's revoke: the admin's deletion.
-                        let reason = match credential.delete_requested_at {
-                            Some(_) => crate::events::DeleteReason::Admin,
-                            None => crate::events::DeleteReason::ZoomDeauthorized,
-                        };
-                        let event = Event::Deleted { credential: &credential, reason, revoke_pending: false };
-                        crate::events::record(conn, &event)?;
+                    // An admin's deletion (this answers its revoke) was reported when asked.
+                    if credentials::delete(conn, &credential.id)? == 1 && credential.delete_requested_at.is_none() {
+                        let reason = crate::events::DeleteReason::ZoomDeauthorized;
+                        crate::events::record(conn, &Event::Deleted { credential: &credential, reason })?;
                     }
                     // Later events of the batch must not map to the deleted credential.
                     batch.able.clear();
