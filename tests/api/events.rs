@@ -125,6 +125,21 @@ both_backends! {
         assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     }
 
+    async fn a_redirect_is_not_followed_but_retried_at_the_registered_url(backend) {
+        let daemon = TestApp::spawn(backend).await;
+        let (receiver, elsewhere) = (Receiver::start().await, Receiver::start().await);
+        let (endpoint, _) = register(&daemon, &receiver.url, None).await;
+        receiver.redirect_to(&elsewhere.url);
+        receiver.answer_next(&[307, 308]);
+        daemon.admin(Method::POST, &format!("{ENDPOINTS}{endpoint}/test/")).send().await.unwrap();
+        let received = receiver.until(WAIT, |r| r.len() == 3).await;
+        assert_eq!(received.iter().map(|r| r.status).collect::<Vec<_>>(), [307, 308, 200]);
+        assert!(elsewhere.received().is_empty(), "the event never went where the redirect pointed");
+        let shown = deliveries(&daemon, &endpoint).await;
+        let log = shown[0]["attempt_log"].as_array().unwrap();
+        assert!(log[0]["error"].as_str().unwrap().contains("redirect"), "{log:?}");
+    }
+
     async fn a_delivery_whose_retries_are_used_up_is_given_up_and_the_next_goes(backend) {
         let world = World::start(backend).await;
         let receiver = Receiver::start().await;

@@ -37,6 +37,8 @@ impl Received {
 struct Inner {
     received: Vec<Received>,
     answers: VecDeque<u16>,
+    /// Sent as `location` with every 3xx answer.
+    location: Option<String>,
 }
 
 pub struct Receiver {
@@ -62,14 +64,16 @@ impl Receiver {
                         .filter_map(|l| l.split_once(':'))
                         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
                         .collect();
-                    let status = {
+                    let (status, location) = {
                         let mut inner = shared.lock();
                         let status = inner.answers.pop_front().unwrap_or(200);
                         let body = String::from_utf8_lossy(&body).into_owned();
                         inner.received.push(Received { headers, body, status });
-                        status
+                        let location = inner.location.clone().filter(|_| (300..400).contains(&status));
+                        (status, location.map(|l| format!("location: {l}\r\n")).unwrap_or_default())
                     };
-                    let answer = format!("HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+                    let answer =
+                        format!("HTTP/1.1 {status} X\r\n{location}content-length: 0\r\nconnection: close\r\n\r\n");
                     let _ = stream.write_all(answer.as_bytes()).await;
                     let _ = stream.shutdown().await;
                 });
@@ -81,6 +85,11 @@ impl Receiver {
     /// The next requests get these statuses, in order; later ones 200.
     pub fn answer_next(&self, statuses: &[u16]) {
         self.inner.lock().answers.extend(statuses);
+    }
+
+    /// Every 3xx it answers points at `url`.
+    pub fn redirect_to(&self, url: &str) {
+        self.inner.lock().location = Some(url.to_owned());
     }
 
     /// Forgets the statuses still queued: every later request gets 200.
