@@ -9,7 +9,7 @@
 //!   ([`target`]), records each attempt and retries with backoff for more than a day, in order
 //!   per credential.
 //!
-//! The module stands on `db` and `crypto` only, so that `services` and `webhooks` (Zoom's
+//! The module stands on `db`, `crypto` and `config` only, so that `services` and `webhooks` (Zoom's
 //! inbound events) can both record events inside their own transactions.
 
 pub mod deliver;
