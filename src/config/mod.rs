@@ -136,11 +136,22 @@ pub struct SyncConfig {
     /// minutes counts as healthy, and its user-level credentials are listed every
     /// `full_listing_hours` too. 0: user-level credentials are listed at every tick.
     pub webhook_healthy_minutes: u64,
+    /// When above 0, a credential that cannot look an unknown meeting up (user-level ones) is
+    /// listed every `full_listing_hours` too, and at once when a bot asks for a meeting nothing
+    /// maps if its last listing is older than this many seconds (at most one such catch-up a
+    /// minute per process). 0: such credentials are listed at every tick (the old behaviour).
+    #[serde(deserialize_with = "crate::lenient::u64")]
+    pub catch_up_after_seconds: u64,
 }
 
 impl Default for SyncConfig {
     fn default() -> Self {
-        Self { schedule: "0 */30 * * * *".into(), full_listing_hours: 24, webhook_healthy_minutes: 0 }
+        Self {
+            schedule: "0 */30 * * * *".into(),
+            full_listing_hours: 24,
+            webhook_healthy_minutes: 0,
+            catch_up_after_seconds: 1800,
+        }
     }
 }
 

@@ -51,6 +51,8 @@ pub struct Settings {
     pub full_listing_every: Duration,
     /// `sync.webhook_healthy_minutes`; `None` when 0 (user-level credentials listed every tick).
     pub webhook_healthy_within: Option<Duration>,
+    /// `sync.catch_up_after_seconds`; `None` when 0.
+    pub catch_up_after: Option<Duration>,
     pub webhook_max_skew: Duration,
     pub webhook_max_age: Duration,
     pub webhook_secret_grace: Duration,
@@ -166,6 +168,10 @@ impl Settings {
             zoom,
             sync_schedule,
             full_listing_every: Duration::from_secs(config.sync.full_listing_hours.saturating_mul(3600)),
+            catch_up_after: match config.sync.catch_up_after_seconds {
+                0 => None,
+                seconds => Some(Duration::from_secs(seconds)),
+            },
             webhook_healthy_within: match config.sync.webhook_healthy_minutes {
                 0 => None,
                 minutes => Some(Duration::from_secs(minutes.saturating_mul(60))),

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use super::budget::Category;
 use super::zoom_call::{Caller, Patience};
+use crate::db::models::apps::AppKind;
 use crate::db::models::credentials;
 use crate::db::models::mappings::{self, MappingRow, MeetingKind, Source};
 use crate::error::AppError;
@@ -96,9 +97,57 @@ pub async fn find(state: &AppState, meeting_id: i64, likely: MeetingKind) -> Res
         tracing::info!(meeting_id, %kind, mapped, "unmapped meeting found by lookup");
         return Ok(true);
     }
+    // Nothing maps it and no lookup found it: a meeting whose webhook was lost may still be
+    // hosted by a user whose credential cannot look it up. List those that are stale.
+    catch_up(state);
     if let Some(why) = unsure {
         return Err(AppError::Unavailable(why));
     }
     state.lookups.record_miss(meeting_id);
     Ok(false)
 }
+
+/// True when a credential of this kind with these scopes can look an unknown meeting up
+/// (`GET /meetings/{id}` for any host of its account): account-wide, with the read scope.
+pub fn can_look_up(kind: AppKind, scopes: &str) -> bool {
+    kind != AppKind::UserLevel && Capability::ReadMeeting.missing(kind, scopes).is_none()
+}
+
+/// Requests, on its own task, a listing of every healthy credential that cannot look meetings
+/// up and was not listed within `sync.catch_up_after_seconds`: what a bot's meeting nothing
+/// maps calls for. At most one pass per minute (or per that interval, if shorter) per process,
+/// and a credential already queued is not queued again, so a flood of unknown meetings costs
+/// Zoom no more than listing each such credential once per interval, as the old every-tick
+/// schedule did.
+fn catch_up(state: &AppState) {
+    let Some(after) = state.settings.catch_up_after else { return };
+    if !state.lookups.catch_up_due(after.min(CATCH_UP_EVERY)) {
+        return;
+    }
+    let state = state.clone();
+    tokio::spawn(async move {
+        let stale_before = time::now() - chrono::Duration::from_std(after).unwrap_or(chrono::Duration::MAX);
+        let rows = match state.db.read(move |conn| credentials::healthy_listed_before(conn, stale_before)).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the credentials to catch up");
+                return;
+            }
+        };
+        let mut requested = 0;
+        for (credential, kind) in rows {
+            if !can_look_up(kind, &credential.scopes) && state.backfills.request(&credential.id) {
+                requested += 1;
+            }
+        }
+        if requested > 0 {
+            tracing::info!(
+                requested,
+                "a bot asked for a meeting nothing maps: listing stale credentials that cannot look it up"
+            );
+        }
+    });
+}
+
+/// Catch-up passes come at most this often per process.
+const CATCH_UP_EVERY: Duration = Duration::from_secs(60);

@@ -19,6 +19,8 @@ pub struct Lookups {
     misses: parking_lot::Mutex<HashMap<i64, Instant>>,
     /// Per credential: (allowance left, when it was last topped up).
     allowance: parking_lot::Mutex<HashMap<String, (f64, Instant)>>,
+    /// When the last catch-up pass started (`lookup::catch_up`).
+    last_catch_up: parking_lot::Mutex<Option<Instant>>,
 }
 
 impl Lookups {
@@ -35,6 +37,16 @@ impl Lookups {
             }
         }
         misses.insert(meeting_id, Instant::now());
+    }
+
+    /// True (and noted) when no catch-up pass started within `every`.
+    pub fn catch_up_due(&self, every: Duration) -> bool {
+        let mut last = self.last_catch_up.lock();
+        if last.is_some_and(|at| at.elapsed() < every) {
+            return false;
+        }
+        *last = Some(Instant::now());
+        true
     }
 
     pub fn take(&self, credential_id: &str) -> bool {

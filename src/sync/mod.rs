@@ -27,7 +27,6 @@ use crate::db::models::apps::AppKind;
 use crate::db::models::sync_runs::Figures;
 use crate::db::models::{apps, credentials, webhook_events};
 use crate::error::AppError;
-use crate::scopes::Capability;
 use crate::services::AppState;
 use crate::time;
 pub use run::{Progress, SyncError};
@@ -117,11 +116,12 @@ pub async fn tick(state: &AppState, tick: NaiveDateTime) {
     let idle_since = now - chrono::Duration::days(KEEP_ALIVE_DAYS);
     let mut skipped = 0usize;
     for (credential, kind) in healthy {
+        let can_look_up = crate::services::lookup::can_look_up(kind, &credential.scopes);
         let facts = policy::Facts {
             last_listed: credential.last_synced_at,
-            can_look_up: kind != AppKind::UserLevel
-                && Capability::ReadMeeting.missing(kind, &credential.scopes).is_none(),
+            can_look_up,
             webhooks_healthy: heard.contains(&credential.app_id),
+            catches_up: !can_look_up && state.settings.catch_up_after.is_some(),
         };
         if policy::due(facts, state.settings.full_listing_every, now) {
             state.backfills.request_for(&credential.id, Some(tick));

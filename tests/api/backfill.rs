@@ -157,10 +157,14 @@ both_backends! {
     }
 
     async fn ticks_skip_listings_a_lookup_makes_needless_and_a_lost_webhook_meeting_is_still_minted(backend) {
-        // A tick every second: the account-level credential (it can look meetings up) is not
-        // listed again within sync.full_listing_hours; the user-level one (webhook health not
-        // trusted by default) is listed at every tick.
-        let world = World::start_with(backend, sim_options(), |c| c.sync.schedule = "* * * * * *".into()).await;
+        // A tick every second: neither the account-level credential (it can look meetings up)
+        // nor the user-level one (a bot's unknown meeting lists it) is listed again within
+        // sync.full_listing_hours. A listing older than a second counts as stale here.
+        let world = World::start_with(backend, sim_options(), |c| {
+            c.sync.schedule = "* * * * * *".into();
+            c.sync.catch_up_after_seconds = 1;
+        })
+        .await;
         let account = world.account().await;
         let admin = world.user(&account, Role::Admin).await;
         let host = world.user(&account, Role::Member).await;
@@ -171,12 +175,13 @@ both_backends! {
         let user_app = world.app("user_level", None).await;
         world.connect(&user_app, &member.id).await;
         world.webhooks_off(&account_app).await;
+        world.webhooks_off(&user_app).await;
         world.sim.reset_counters().await.unwrap();
         tokio::time::sleep(Duration::from_millis(3500)).await;
         let counters = world.sim.counters().await.unwrap();
         let calls = |path: &str| counters.requests.get(path).map(|s| s.values().sum::<u64>()).unwrap_or(0);
         assert_eq!(calls("GET /v2/users"), 0, "the account-level credential was listed again: {:?}", counters.requests);
-        assert!(calls("GET /v2/users/{userId}/meetings") >= 2, "the user-level one is listed every tick: {:?}", counters.requests);
+        assert_eq!(calls("GET /v2/users/{userId}/meetings"), 0, "the user-level one was listed again: {:?}", counters.requests);
 
         // Webhooks lost: a meeting created now is minted for at once, by request-time lookup.
         let meeting = world.sim.create_meeting(&NewMeeting { host_id: host.id.clone(), ..Default::default() }).await.unwrap();
@@ -185,6 +190,34 @@ both_backends! {
         assert_eq!(response.status(), StatusCode::OK);
         let minted = world.sim.token(&response.text().await.unwrap()).await.unwrap();
         assert_eq!(minted.host_id.as_deref(), Some(host.id.as_str()));
+
+        // The user-level host's meeting: nothing can look it up, but the bot's ask lists the
+        // stale user-level credential at once, and the bot's next ask gets its token.
+        let theirs = world.sim.create_meeting(&NewMeeting { host_id: member.id.clone(), ..Default::default() }).await.unwrap();
+        let first = world.bot("join-token", &format!("meeting_id={}", theirs.id)).await;
+        assert_eq!(first.status(), StatusCode::NOT_FOUND, "unknown when first asked");
+        assert_eq!(world.wait_for_mappings(theirs.id, 1).await.len(), 1, "mapped by the catch-up listing");
+        let response = world.bot("join-token", &format!("meeting_id={}", theirs.id)).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let minted = world.sim.token(&response.text().await.unwrap()).await.unwrap();
+        assert_eq!(minted.host_id.as_deref(), Some(member.id.as_str()));
+    }
+
+    async fn without_catch_up_user_level_credentials_are_listed_at_every_tick(backend) {
+        let world = World::start_with(backend, sim_options(), |c| {
+            c.sync.schedule = "* * * * * *".into();
+            c.sync.catch_up_after_seconds = 0;
+        })
+        .await;
+        let account = world.account().await;
+        let member = world.user(&account, Role::Member).await;
+        let app = world.app("user_level", None).await;
+        world.connect(&app, &member.id).await;
+        world.sim.reset_counters().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(3500)).await;
+        let counters = world.sim.counters().await.unwrap();
+        let listed = counters.requests.get("GET /v2/users/{userId}/meetings").map(|s| s.values().sum::<u64>()).unwrap_or(0);
+        assert!(listed >= 2, "listed at every tick: {:?}", counters.requests);
     }
 
     async fn full_listing_hours_zero_lists_every_credential_at_every_tick(backend) {
@@ -275,6 +308,8 @@ async fn three_replicas_sync_each_credential_once_per_tick() {
     let (tick, run) = (setting("ZOOMSYNC_REPLICA_TICK_SECONDS", 2), setting("ZOOMSYNC_REPLICA_RUN_SECONDS", 11));
     env.retain(|(k, _)| k != "ZOOMSYNC__SYNC__SCHEDULE");
     env.push(("ZOOMSYNC__SYNC__SCHEDULE".into(), format!("*/{tick} * * * * *")));
+    // User-level credentials at every tick (what this test watches), not only on catch-up.
+    env.push(("ZOOMSYNC__SYNC__CATCH_UP_AFTER_SECONDS".into(), "0".into()));
     world.sim.reset_counters().await.unwrap();
     let mut replicas: Vec<Daemon> =
         (0..3).map(|i| Daemon::start(world.daemon.db.dir.path(), &format!("cron-{i}"), &env)).collect();

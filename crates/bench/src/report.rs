@@ -389,8 +389,9 @@ fn sync_cost_table(out: &mut String, r: &sync_cost::SyncCostResult, checks: &mut
         out,
         "**7. Sync cost**: Zoom calls per account-day under the default schedule ({} ticks a day), for a {}-user \
          account; one full listing measured at the users shown and scaled linearly, times the full listings a day \
-         each policy makes (before: every tick; after: the defaults, `src/sync/policy.rs`); request-time lookups \
-         not included\n",
+         each policy makes (before: every tick; after: the defaults, `src/sync/policy.rs`) on a day no bot asks \
+         for a meeting nothing maps; request-time lookups and catch-up listings (a stale user-level credential \
+         listed when a bot asks for such a meeting: at most the 48 a day of before) not included\n",
         sync_cost::TICKS_PER_DAY,
         sync_cost::ACCOUNT_USERS
     );

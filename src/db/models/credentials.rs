@@ -547,6 +547,20 @@ pub fn healthy_with_kind(conn: &mut AnyConnection) -> QueryResult<Vec<(Credentia
         .load(conn)
 }
 
+/// Healthy credentials, with their app's kind, never listed to completion or last listed
+/// before `before`.
+pub fn healthy_listed_before(
+    conn: &mut AnyConnection,
+    before: NaiveDateTime,
+) -> QueryResult<Vec<(CredentialRow, AppKind)>> {
+    credentials::table
+        .inner_join(oauth_apps::table)
+        .filter(credentials::status.eq(Health::Healthy))
+        .filter(credentials::last_synced_at.is_null().or(credentials::last_synced_at.lt(before)))
+        .select((CredentialRow::as_select(), oauth_apps::kind))
+        .load(conn)
+}
+
 /// Records what `/users/me` said about the credential's own user.
 pub fn set_profile(
     conn: &mut AnyConnection,

@@ -6,11 +6,14 @@
 //! How it is computed: one full listing of each shape is measured against zoom-sim (at
 //! `users` users, fewer in `--quick`), scaled linearly to 2,000 users, and multiplied by the
 //! full listings a day each policy makes: before (every tick, `sync.full_listing_hours = 0`)
-//! 48; after, with the defaults, 1 for an account-wide credential that can look meetings up
-//! (`sync.full_listing_hours = 24`) and 48 for user-level ones (`sync.webhook_healthy_minutes =
-//! 0`). The listings a day are the daemon's policy (`src/sync/policy.rs`), not measured here;
-//! request-time lookups (one Light call per meeting a bot asks for that no webhook mapped) come
-//! on top and depend on traffic.
+//! 48; after, with the defaults, 1 (`sync.full_listing_hours = 24`) for both: an account-wide
+//! credential looks a bot's unknown meeting up, and a bot's unknown meeting lists a stale
+//! user-level credential at once (`sync.catch_up_after_seconds = 1800`). The listings a day are
+//! the daemon's policy (`src/sync/policy.rs`), not measured here. Traffic adds to them:
+//! request-time lookups (one Light call per meeting a bot asks for that nothing maps), and, for
+//! user-level credentials, a catch-up listing of each one not listed in the last 30 minutes per
+//! such ask: at most 48 listings a day, today's figure, when bots ask for unknown meetings all
+//! day long.
 
 use std::time::Duration;
 
@@ -27,8 +30,9 @@ pub const ACCOUNT_USERS: u64 = 2000;
 pub const TICKS_PER_DAY: u64 = 48;
 /// Full listings a day of a credential that can look meetings up, under the defaults.
 const AFTER_LOOKUP_CAPABLE_PER_DAY: u64 = 1;
-/// Full listings a day of a user-level credential, under the defaults.
-const AFTER_USER_LEVEL_PER_DAY: u64 = 48;
+/// Full listings a day of a user-level credential, under the defaults, on a day no bot asks
+/// for a meeting nothing maps (each catch-up adds one; 48 at most).
+const AFTER_USER_LEVEL_PER_DAY: u64 = 1;
 
 /// One shape's figures.
 #[derive(Clone, Debug)]
