@@ -111,6 +111,17 @@ label_set! {
 }
 
 label_set! {
+    /// What one outbound event delivery attempt came to.
+    pub enum DeliveryOutcome {
+        Delivered => "delivered",
+        /// Not taken; another attempt is scheduled.
+        Retry => "retry",
+        /// Not taken, and the retries are used up.
+        GivenUp => "given_up",
+    }
+}
+
+label_set! {
     /// What became of a verified webhook event.
     pub enum WebhookOutcome {
         /// URL validation answered.
@@ -202,6 +213,8 @@ pub struct Metrics {
     pub replicas: Gauge,
     pub daily_limited: Gauge,
     pub refreshes_in_flight: Gauge,
+    outbound_attempts: Family<OutcomeLabel, Counter>,
+    pub outbound_pending: Gauge,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -263,6 +276,18 @@ impl Default for Metrics {
             "Zoom accounts and rate categories that reached Zoom's daily limit, paused until it lifts",
             daily_limited.clone(),
         );
+        let outbound_attempts = Family::default();
+        registry.register(
+            "outbound_event_attempts",
+            "Outbound event delivery attempts, by outcome",
+            outbound_attempts.clone(),
+        );
+        let outbound_pending = Gauge::default();
+        registry.register(
+            "outbound_events_pending",
+            "Outbound event deliveries not yet delivered or given up",
+            outbound_pending.clone(),
+        );
         let metrics = Self {
             registry,
             tokens,
@@ -280,6 +305,8 @@ impl Default for Metrics {
             replicas,
             daily_limited,
             refreshes_in_flight,
+            outbound_attempts,
+            outbound_pending,
         };
         metrics.create_every_series();
         metrics
@@ -324,6 +351,13 @@ impl Metrics {
         for figure in SYNC_FIGURES {
             drop(self.sync_meetings.get_or_create(&outcome_label(figure)));
         }
+        for outcome in DeliveryOutcome::ALL {
+            drop(self.outbound_attempts.get_or_create(&outcome_label(outcome.as_str())));
+        }
+    }
+
+    pub fn outbound_attempt(&self, outcome: DeliveryOutcome) {
+        self.outbound_attempts.get_or_create(&outcome_label(outcome.as_str())).inc();
     }
 
     pub fn token(&self, kind: TokenKindLabel, outcome: TokenOutcome, seconds: f64) {

@@ -88,6 +88,7 @@ impl Application {
                 state.db.clone(),
                 state.settings.secrets.cipher.clone(),
                 state.settings.outbound.clone(),
+                state.metrics.clone(),
             )?
             .run(),
         );

@@ -40,11 +40,13 @@ pub async fn metrics(request: HttpRequest, state: web::Data<AppState>) -> HttpRe
         .read(|conn| {
             let mappings = crate::db::models::mappings::count_all(conn)?;
             let credentials = crate::db::models::credentials::count_by_status(conn)?;
-            Ok((mappings, credentials))
+            let pending = crate::db::models::webhook_deliveries::count_pending(conn)?;
+            Ok((mappings, credentials, pending))
         })
         .await;
-    if let Ok((mappings, credentials)) = counts {
+    if let Ok((mappings, credentials, pending)) = counts {
         state.metrics.mappings.set(mappings);
+        state.metrics.outbound_pending.set(pending);
         for status in Health::ALL {
             let n = credentials.iter().find(|(s, _)| s == status).map_or(0, |(_, n)| *n);
             state

@@ -21,6 +21,7 @@ use crate::db::Db;
 use crate::db::models::outbound_events;
 use crate::db::models::webhook_deliveries::{self, Attempt, DeliveryRow};
 use crate::db::models::webhook_endpoints;
+use crate::metrics::DeliveryOutcome;
 use crate::time;
 
 /// How often an idle worker looks for due deliveries (a retry due, another replica's event).
@@ -47,14 +48,20 @@ pub struct Deliverer {
     cipher: Cipher,
     client: reqwest::Client,
     settings: OutboundSettings,
+    metrics: Arc<crate::metrics::Metrics>,
     /// This process's name on delivery leases.
     owner: String,
 }
 
 impl Deliverer {
-    pub fn new(db: Db, cipher: Cipher, settings: OutboundSettings) -> anyhow::Result<Arc<Self>> {
+    pub fn new(
+        db: Db,
+        cipher: Cipher,
+        settings: OutboundSettings,
+        metrics: Arc<crate::metrics::Metrics>,
+    ) -> anyhow::Result<Arc<Self>> {
         let client = target::client(settings.allow_private_addresses, settings.timeout)?;
-        Ok(Arc::new(Self { db, cipher, client, settings, owner: uuid::Uuid::new_v4().to_string() }))
+        Ok(Arc::new(Self { db, cipher, client, settings, metrics, owner: uuid::Uuid::new_v4().to_string() }))
     }
 
     /// Runs until the process ends.
@@ -141,6 +148,11 @@ impl Deliverer {
                 webhook_deliveries::record_attempt(conn, id, &owner, &attempt).map_err(crate::db::DbError::from)
             })
             .await;
+        self.metrics.outbound_attempt(match (delivered, retry_at) {
+            (true, _) => DeliveryOutcome::Delivered,
+            (false, Some(_)) => DeliveryOutcome::Retry,
+            (false, None) => DeliveryOutcome::GivenUp,
+        });
         let host =
             url::Url::parse(&endpoint.url).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
         match (&recorded, delivered, retry_at) {

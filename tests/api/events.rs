@@ -121,6 +121,10 @@ both_backends! {
         assert_eq!(again.status(), StatusCode::ACCEPTED);
         let received = receiver.until(WAIT, |r| r.len() == 6).await;
         assert_eq!(received[5].header("webhook-id"), a);
+        let metrics = world.daemon.client.get(world.daemon.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        assert!(metrics.contains("zoomsync_outbound_event_attempts_total{outcome=\"retry\"} 3"), "{metrics}");
+        assert!(metrics.contains("zoomsync_outbound_event_attempts_total{outcome=\"delivered\"} 3"), "{metrics}");
+        assert!(metrics.contains("zoomsync_outbound_events_pending 0"), "{metrics}");
         let missing = world.daemon.admin(Method::POST, &format!("{ENDPOINTS}{endpoint}/deliveries/999999/resend/")).send().await.unwrap();
         assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     }

@@ -165,6 +165,11 @@ pub fn record_attempt(conn: &mut AnyConnection, id: i64, owner: &str, attempt: &
     Ok(true)
 }
 
+/// Deliveries not yet delivered or given up (through the `(status, next_attempt_at)` index).
+pub fn count_pending(conn: &mut AnyConnection) -> QueryResult<i64> {
+    webhook_deliveries::table.filter(webhook_deliveries::status.eq(DeliveryStatus::Pending)).count().get_result(conn)
+}
+
 pub fn find(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<DeliveryRow>> {
     webhook_deliveries::table.find(id).select(DeliveryRow::as_select()).first(conn).optional()
 }
