@@ -88,7 +88,7 @@ impl Application {
                 state.db.clone(),
                 state.settings.secrets.cipher.clone(),
                 state.settings.outbound.clone(),
-                state.metrics.clone(),
+                outbound_metrics(&state),
             )?
             .run(),
         );
@@ -199,4 +199,18 @@ pub async fn apply_migrations(db: &Db) -> anyhow::Result<Vec<String>> {
         tracing::info!(count = applied.len(), versions = %applied.join(","), "applied migrations");
     }
     Ok(applied)
+}
+
+/// Counts outbound event attempts in the process's metrics.
+fn outbound_metrics(state: &AppState) -> crate::events::deliver::Observer {
+    use crate::events::deliver::Attempted;
+    use crate::metrics::DeliveryOutcome;
+    let metrics = std::sync::Arc::clone(&state.metrics);
+    std::sync::Arc::new(move |attempted| {
+        metrics.outbound_attempt(match attempted {
+            Attempted::Delivered => DeliveryOutcome::Delivered,
+            Attempted::Retry => DeliveryOutcome::Retry,
+            Attempted::GivenUp => DeliveryOutcome::GivenUp,
+        });
+    })
 }

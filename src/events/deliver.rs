@@ -21,7 +21,6 @@ use crate::db::Db;
 use crate::db::models::outbound_events;
 use crate::db::models::webhook_deliveries::{self, Attempt, DeliveryRow};
 use crate::db::models::webhook_endpoints;
-use crate::metrics::DeliveryOutcome;
 use crate::time;
 
 /// How often an idle worker looks for due deliveries (a retry due, another replica's event).
@@ -43,25 +42,34 @@ pub fn wake() {
     WAKE.notify_waiters();
 }
 
+/// What one attempt came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attempted {
+    Delivered,
+    /// Not taken; another attempt is scheduled.
+    Retry,
+    /// Not taken, and the retries are used up.
+    GivenUp,
+}
+
+pub type Observer = Arc<dyn Fn(Attempted) + Send + Sync>;
+
 pub struct Deliverer {
     db: Db,
     cipher: Cipher,
     client: reqwest::Client,
     settings: OutboundSettings,
-    metrics: Arc<crate::metrics::Metrics>,
+    /// Told of every attempt's outcome (the process's metrics, wired by `startup`: this
+    /// module does not import `metrics`, which stands above `webhooks`).
+    observe: Observer,
     /// This process's name on delivery leases.
     owner: String,
 }
 
 impl Deliverer {
-    pub fn new(
-        db: Db,
-        cipher: Cipher,
-        settings: OutboundSettings,
-        metrics: Arc<crate::metrics::Metrics>,
-    ) -> anyhow::Result<Arc<Self>> {
+    pub fn new(db: Db, cipher: Cipher, settings: OutboundSettings, observe: Observer) -> anyhow::Result<Arc<Self>> {
         let client = target::client(settings.allow_private_addresses, settings.timeout)?;
-        Ok(Arc::new(Self { db, cipher, client, settings, metrics, owner: uuid::Uuid::new_v4().to_string() }))
+        Ok(Arc::new(Self { db, cipher, client, settings, observe, owner: uuid::Uuid::new_v4().to_string() }))
     }
 
     /// Runs until the process ends.
@@ -148,10 +156,10 @@ impl Deliverer {
                 webhook_deliveries::record_attempt(conn, id, &owner, &attempt).map_err(crate::db::DbError::from)
             })
             .await;
-        self.metrics.outbound_attempt(match (delivered, retry_at) {
-            (true, _) => DeliveryOutcome::Delivered,
-            (false, Some(_)) => DeliveryOutcome::Retry,
-            (false, None) => DeliveryOutcome::GivenUp,
+        (self.observe)(match (delivered, retry_at) {
+            (true, _) => Attempted::Delivered,
+            (false, Some(_)) => Attempted::Retry,
+            (false, None) => Attempted::GivenUp,
         });
         let host =
             url::Url::parse(&endpoint.url).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
