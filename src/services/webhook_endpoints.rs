@@ -292,6 +292,21 @@ pub async fn deliveries(
     }))
 }
 
+/// Queues `event` for `endpoint` and shows the new delivery.
+fn queue(
+    conn: &mut crate::db::AnyConnection,
+    event: &EventRow,
+    endpoint: &str,
+    order_key: &str,
+) -> Result<DeliveryView, AppError> {
+    webhook_deliveries::enqueue(conn, &event.id, endpoint, order_key, time::now())?;
+    let (newest, _) = webhook_deliveries::page_for_endpoint(conn, endpoint, None, 1)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the new delivery vanished")))?;
+    Ok(DeliveryView::new(&newest, event, &[]))
+}
+
 /// Sends a delivered or given-up (or still pending) event to the endpoint again, as a new
 /// delivery behind the endpoint's others of the same credential, with the same `webhook-id`.
 pub async fn resend(state: &AppState, endpoint_id: &str, delivery_id: i64) -> Result<DeliveryView, AppError> {
@@ -304,12 +319,7 @@ pub async fn resend(state: &AppState, endpoint_id: &str, delivery_id: i64) -> Re
                 .ok_or_else(|| AppError::not_found("no such delivery for this endpoint"))?;
             let event = outbound_events::find(conn, &original.event_id)?
                 .ok_or_else(|| AppError::not_found("no such delivery for this endpoint"))?;
-            webhook_deliveries::enqueue(conn, &event.id, &endpoint, &original.order_key, time::now())?;
-            let (newest, _) = webhook_deliveries::page_for_endpoint(conn, &endpoint, None, 1)?
-                .into_iter()
-                .next()
-                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the new delivery vanished")))?;
-            Ok::<_, AppError>(DeliveryView::new(&newest, &event, &[]))
+            queue(conn, &event, &endpoint, &original.order_key)
         })
         .await?;
     events::deliver::wake();
@@ -334,12 +344,7 @@ pub async fn send_test(state: &AppState, endpoint_id: &str) -> Result<DeliveryVi
                 created_at: now,
             };
             outbound_events::insert(conn, &event)?;
-            webhook_deliveries::enqueue(conn, &event.id, &endpoint.id, &event.order_key, now)?;
-            let (newest, _) = webhook_deliveries::page_for_endpoint(conn, &endpoint.id, None, 1)?
-                .into_iter()
-                .next()
-                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the new delivery vanished")))?;
-            Ok::<_, AppError>(DeliveryView::new(&newest, &event, &[]))
+            queue(conn, &event, &endpoint.id, &event.order_key)
         })
         .await?;
     events::deliver::wake();
