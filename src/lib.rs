@@ -25,6 +25,7 @@ pub mod server_limits;
 pub mod services;
 pub mod startup;
 pub mod sync;
+pub mod sys;
 pub mod telemetry;
 pub mod time;
 pub mod urls;
@@ -36,6 +37,8 @@ pub mod zoom;
 /// OpenSSL is initialised here, through rust-openssl, so that it is initialised without an
 /// `atexit` clean-up: libpq and the HTTP client share that OpenSSL, and its clean-up at exit
 /// would pull it from under a pool thread still talking TLS to PostgreSQL (a segfault on exit).
+/// A bus error (SQLite's `-shm` truncated under us) says what happened before it ends the process.
 pub fn init_process() {
     openssl::init();
+    sys::explain_bus_errors();
 }

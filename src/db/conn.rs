@@ -60,9 +60,10 @@ pub enum Backend {
 /// in WAL mode survives a killed process (a commit has reached the OS when it returns), which is
 /// the durability the webhook acknowledgement promises; `busy_timeout` covers other processes
 /// (the CLI) writing at the same time.
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL;
+// `busy_timeout` first: switching to WAL takes a lock another connection may hold a moment.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000;
+PRAGMA journal_mode = WAL;
 PRAGMA synchronous = NORMAL;
-PRAGMA busy_timeout = 10000;
 PRAGMA foreign_keys = ON;";
 
 pub struct Manager {

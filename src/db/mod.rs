@@ -261,37 +261,66 @@ impl Db {
     }
 }
 
-/// The SQLite file's identity (device and inode) when the pool was made. SQLite keeps writing
-/// to a file deleted under it (its open descriptors still reach the inode), so without this
-/// check a deleted database answers ready and acknowledges writes that a restart will not find.
+/// The SQLite database's files (the database, its `-wal` and its `-shm`) as they were when the
+/// pool was made: their identities (device and inode) and that their owner may write them.
+/// SQLite keeps writing through descriptors it already holds, so without this check a file
+/// deleted, replaced or made unwritable under the daemon answers ready and acknowledges writes
+/// that a restart will not find (or cannot open).
 struct SqliteFile {
-    path: std::path::PathBuf,
-    identity: (u64, u64),
+    files: Vec<(std::path::PathBuf, (u64, u64))>,
+    /// Held for the pool's life: SQLite deletes the `-wal` and `-shm` when the last connection
+    /// to the database closes (the pool closes idle ones), and the files made again would have
+    /// other identities. Held, they stay the files every connection of this process uses.
+    _keeper: parking_lot::Mutex<conn::AnyConnection>,
 }
 
 impl SqliteFile {
     fn opened(path: &std::path::Path) -> Result<Self, DbError> {
-        Ok(Self { path: path.to_owned(), identity: Self::identity_of(path)? })
+        use diesel::connection::SimpleConnection as _;
+        let mut keeper = conn::Manager::establish(&DbTarget::Sqlite(path.to_owned()))
+            .map_err(|e| DbError::Unavailable(format!("cannot open the SQLite database {}: {e}", path.display())))?;
+        // A first read opens (or creates) the `-wal` and `-shm`.
+        keeper.batch_execute("SELECT count(*) FROM sqlite_master;").map_err(DbError::from)?;
+        let files = [path.to_owned(), sibling(path, "-wal"), sibling(path, "-shm")]
+            .into_iter()
+            .map(|file| Self::identity_of(&file).map(|identity| (file, identity)))
+            .collect::<Result<_, _>>()?;
+        Ok(Self { files, _keeper: parking_lot::Mutex::new(keeper) })
     }
 
     fn identity_of(path: &std::path::Path) -> Result<(u64, u64), DbError> {
         use std::os::unix::fs::MetadataExt as _;
         let metadata = std::fs::metadata(path).map_err(|e| {
-            DbError::Unavailable(format!("the SQLite database {} is gone ({e}); restart zoomsync", path.display()))
+            DbError::Unavailable(format!("the SQLite file {} is gone ({e}); restart zoomsync", path.display()))
         })?;
+        if metadata.mode() & 0o200 == 0 {
+            return Err(DbError::Unavailable(format!(
+                "the SQLite file {} is no longer writable (mode {:o}); make it writable by its owner and restart zoomsync",
+                path.display(),
+                metadata.mode() & 0o7777
+            )));
+        }
         Ok((metadata.dev(), metadata.ino()))
     }
 
     fn check(&self) -> Result<(), DbError> {
-        let now = Self::identity_of(&self.path)?;
-        if now != self.identity {
-            return Err(DbError::Unavailable(format!(
-                "the SQLite database {} was replaced since zoomsync opened it; restart zoomsync",
-                self.path.display()
-            )));
+        for (path, identity) in &self.files {
+            if Self::identity_of(path)? != *identity {
+                return Err(DbError::Unavailable(format!(
+                    "the SQLite file {} was replaced since zoomsync opened it; restart zoomsync",
+                    path.display()
+                )));
+            }
         }
         Ok(())
     }
+}
+
+/// `path` with `suffix` appended to its file name, as SQLite names its `-wal` and `-shm`.
+fn sibling(path: &std::path::Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    name.into()
 }
 
 /// How long [`Db::write_patiently`] keeps trying, and how long it waits between tries.

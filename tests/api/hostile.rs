@@ -298,32 +298,190 @@ async fn with_the_database_gone_503s_come_at_once_and_readiness_returns_with_it(
     assert_eq!(apps.status(), StatusCode::OK);
 }
 
-/// SQLite keeps writing to a database file deleted under it: without a check, `/readyz` stays
-/// 200 and writes are acknowledged that a restart will not find. Deleted or replaced, the file
-/// makes the daemon unready and its writes 503.
+/// SQLite keeps writing through the descriptors it holds: without a check, `/readyz` stays 200
+/// and writes are acknowledged that a restart will not find (or cannot open). Any of the
+/// database's three files deleted, replaced or made unwritable makes the daemon unready and its
+/// writes 503, and the log says what to do.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_deleted_or_replaced_sqlite_file_is_noticed() {
-    for replace in [false, true] {
-        let app = crate::helpers::TestApp::spawn(Backend::Sqlite).await;
-        let ready = || async { app.client.get(app.url("/readyz")).send().await.unwrap().status() };
-        assert_eq!(ready().await, StatusCode::OK);
-        let path = app.db.url.strip_prefix("sqlite://").unwrap().to_owned();
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{path}{suffix}"));
+async fn a_deleted_replaced_or_unwritable_sqlite_file_is_noticed() {
+    for suffix in ["", "-wal", "-shm"] {
+        for harm in ["deleted", "replaced", "unwritable"] {
+            let case = format!("{harm} {suffix:?}");
+            let app = crate::helpers::TestApp::spawn(Backend::Sqlite).await;
+            let ready = || async { app.client.get(app.url("/readyz")).send().await.unwrap().status() };
+            assert_eq!(ready().await, StatusCode::OK, "{case}");
+            let file = format!("{}{suffix}", app.db.url.strip_prefix("sqlite://").unwrap());
+            match harm {
+                "deleted" => std::fs::remove_file(&file).unwrap(),
+                "replaced" => {
+                    std::fs::remove_file(&file).unwrap();
+                    std::fs::write(&file, b"").unwrap();
+                }
+                _ => std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o400)).unwrap(),
+            }
+            assert_eq!(ready().await, StatusCode::SERVICE_UNAVAILABLE, "{case}");
+            let created = app
+                .create_app(json!({"kind": "user_level", "client_id": format!("after-{harm}{suffix}"), "client_secret": "s", "webhook_secret": "w"}))
+                .await;
+            assert_eq!(
+                created.status(),
+                StatusCode::SERVICE_UNAVAILABLE,
+                "{case}: a write is refused, not acknowledged"
+            );
+            let logs = String::from_utf8_lossy(&crate::helpers::logs::captured()).into_owned();
+            assert!(
+                logs.contains(&format!("{file} ")) && logs.contains("restart zoomsync"),
+                "{case}: the log names the file and what to do"
+            );
         }
-        if replace {
-            std::fs::write(&path, b"").unwrap();
+    }
+}
+
+/// SQLite maps its `-shm` into memory; truncated under the daemon, the next read raises SIGBUS.
+/// The process still ends (nothing can safely go on), but says why first. A process of its own:
+/// a bus error in the test binary would end every test.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_truncated_shm_file_is_explained_before_the_bus_error_ends_the_daemon() {
+    use crate::helpers::process::{Daemon, db_env};
+    use std::os::unix::process::ExitStatusExt as _;
+    let db = crate::helpers::TestDb::new(Backend::Sqlite);
+    let mut daemon = Daemon::start(db.dir.path(), "shm", &db_env(&db));
+    assert!(daemon.wait_ready(std::time::Duration::from_secs(30)).await, "{}", daemon.stderr());
+    let shm = format!("{}-shm", db.sqlite_path.as_ref().unwrap().display());
+    // Truncated in place: the mapping stays, the pages behind it are gone.
+    std::fs::OpenOptions::new().write(true).truncate(true).open(&shm).unwrap();
+    let _ = reqwest::Client::new().get(format!("{}/readyz", daemon.address)).send().await;
+    let status = daemon.exited_within(std::time::Duration::from_secs(10)).await.expect("the daemon ends");
+    assert_eq!(status.signal(), Some(7), "still a bus error for supervisors: {status:?}");
+    let stderr = daemon.stderr();
+    assert!(stderr.contains("SIGBUS") && stderr.contains("-shm") && stderr.contains("restart zoomsync"), "{stderr}");
+}
+
+/// The soft open-file limit of process `pid`.
+fn open_file_limit(pid: &str) -> u64 {
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    let line = limits.lines().find(|l| l.starts_with("Max open files")).unwrap();
+    line.split_whitespace().nth(3).unwrap().parse().unwrap()
+}
+
+both_backends! {
+    // Allowed 1,024 open files, held by 2,000 connections that send nothing and 500 that stall in
+    // their bodies: a bot's join token and `/healthz` still answer within a second.
+    async fn with_1024_open_files_idle_and_stalled_clients_do_not_starve_bots(backend) {
+        use tokio::io::AsyncWriteExt;
+        use crate::helpers::process::{Daemon, db_env, zoom_env};
+        use crate::helpers::app::BOT_SECRET;
+        assert!(open_file_limit("self") >= 4096, "the test itself needs descriptors for 2,500 clients");
+        let world = World::start(backend).await;
+        let Hosted { app, meeting, .. } = world.hosted_meeting().await;
+        let mut env = db_env(&world.daemon.db);
+        env.extend(zoom_env(&world.zoom));
+        let mut daemon = Daemon::start_with_open_files(world.daemon.db.dir.path(), "crowded", &env, Some(1024));
+        assert!(daemon.wait_ready(std::time::Duration::from_secs(30)).await, "{}", daemon.stderr());
+        assert_eq!(open_file_limit(&daemon.pid().to_string()), 1024);
+        let address = daemon.address.trim_start_matches("http://").to_owned();
+        let open_files = |pid: u32| std::fs::read_dir(format!("/proc/{pid}/fd")).unwrap().count();
+        let before = open_files(daemon.pid());
+        // The crowd arrives while the bot asks: the bot's rounds start as the crowd does.
+        let crowd = tokio::spawn(async move {
+            let mut held = Vec::new();
+            for _ in 0..2000 {
+                held.push(tokio::net::TcpStream::connect(&address).await.unwrap());
+            }
+            for _ in 0..500 {
+                let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+                let head = format!(
+                    "POST /api/v2/zoom-oauth-apps/{}/webhook HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{{\"event\"",
+                    app.id
+                );
+                stream.write_all(head.as_bytes()).await.unwrap();
+                held.push(stream);
+            }
+            held
+        });
+        let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(5)).build().unwrap();
+        for round in 0..10 {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            let started = std::time::Instant::now();
+            let token = client
+                .get(format!("{}/zoom/join-token?secret={BOT_SECRET}&meeting_id={}", daemon.address, meeting.id))
+                .send()
+                .await
+                .map(|r| r.status());
+            let took = started.elapsed();
+            assert!(matches!(token, Ok(StatusCode::OK)), "round {round}: {token:?} after {took:?}");
+            assert!(took < std::time::Duration::from_secs(1), "round {round}: the bot waited {took:?}");
+            let health = client.get(format!("{}/healthz", daemon.address)).send().await.map(|r| r.status());
+            assert!(matches!(health, Ok(StatusCode::OK)), "round {round}: {health:?}");
         }
-        assert_eq!(ready().await, StatusCode::SERVICE_UNAVAILABLE, "replaced: {replace}");
-        let created = app
-            .create_app(json!({"kind": "user_level", "client_id": format!("after-{replace}"), "client_secret": "s", "webhook_secret": "w"}))
-            .await;
-        assert_eq!(
-            created.status(),
-            StatusCode::SERVICE_UNAVAILABLE,
-            "a write is refused, not acknowledged into a deleted file"
-        );
-        let logs = String::from_utf8_lossy(&crate::helpers::logs::captured()).into_owned();
-        assert!(logs.contains("restart zoomsync"), "the log says what happened and what to do");
+        let held = crowd.await.unwrap();
+        assert_eq!(held.len(), 2500, "the whole crowd was connected and held");
+        // The idle 2,000 never reached the process (deferred accept): it holds the stalled 500.
+        let during = open_files(daemon.pid());
+        assert!(during < before + 500 + 64, "{before} open files before the crowd, {during} during it");
+    }
+
+    // A bot asking for a meeting nothing maps makes zoomsync read the account-wide credentials
+    // that may look it up: through an index, never by reading every credential. PostgreSQL is
+    // told to avoid sequential scans, so its plan shows one only where no index serves.
+    async fn the_unknown_meeting_path_reads_credentials_through_an_index(backend) {
+        use diesel::connection::{Connection as _, InstrumentationEvent};
+        let world = World::start(backend).await;
+        world.app("account_level", None).await;
+        let mut conn = world.db().get().unwrap();
+        let queries = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let seen = queries.clone();
+        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+            if let InstrumentationEvent::StartQuery { query, .. } = event {
+                seen.lock().unwrap().push(query.to_string());
+            }
+        });
+        zoomsync::db::models::credentials::healthy_account_wide(&mut conn).unwrap();
+        let queries = queries.lock().unwrap().clone();
+        let on_credentials: Vec<&String> = queries.iter().filter(|q| q.contains("FROM `credentials`") || q.contains("FROM \"credentials\"")).collect();
+        assert_eq!(on_credentials.len(), 1, "{queries:?}");
+        let sql = on_credentials[0].split(" -- binds:").next().unwrap().to_owned();
+        let plan = explain(&mut conn, &sql);
+        assert!(!plan.is_empty(), "{sql}");
+        let scans_all = plan.iter().any(|line| line.contains("SCAN credentials") || line.contains("Seq Scan on credentials"));
+        assert!(!scans_all, "every credential is read: {plan:?}");
+    }
+}
+
+/// The plan of `sql` (placeholders unbound): SQLite's `EXPLAIN QUERY PLAN`; PostgreSQL's
+/// generic plan with sequential scans priced out, so that an index is used wherever one can be.
+fn explain(conn: &mut zoomsync::db::AnyConnection, sql: &str) -> Vec<String> {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Line {
+        #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]
+        line: String,
+    }
+    match conn {
+        zoomsync::db::AnyConnection::Sqlite(c) => {
+            #[derive(QueryableByName)]
+            struct Step {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                detail: String,
+            }
+            diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
+                .load::<Step>(c)
+                .unwrap()
+                .into_iter()
+                .map(|s| s.detail)
+                .collect()
+        }
+        zoomsync::db::AnyConnection::Postgresql(c) => {
+            use diesel::connection::SimpleConnection as _;
+            let params = (1..).take_while(|n| sql.contains(&format!("${n}"))).count();
+            c.batch_execute(&format!(
+                "SET enable_seqscan = off; SET plan_cache_mode = force_generic_plan; PREPARE unknown_meeting AS {sql};"
+            ))
+            .unwrap();
+            let nulls = vec!["NULL"; params].join(", ");
+            let lines: Vec<Line> =
+                diesel::sql_query(format!("EXPLAIN EXECUTE unknown_meeting({nulls})")).load(c).unwrap();
+            lines.into_iter().map(|l| l.line).collect()
+        }
     }
 }

@@ -18,7 +18,17 @@ pub fn free_port() -> u16 {
 
 /// `zoomsync` with a clean slate: no inherited ZOOMSYNC_* variables, run in `dir`.
 pub fn command(dir: &Path) -> Command {
-    let mut command = Command::new(BIN);
+    clean(Command::new(BIN), dir)
+}
+
+/// `zoomsync` as [`command`], allowed at most `open_files` open files (soft and hard limit).
+pub fn command_with_open_files(dir: &Path, open_files: u64) -> Command {
+    let mut prlimit = Command::new("prlimit");
+    prlimit.arg(format!("--nofile={open_files}:{open_files}")).arg("--").arg(BIN);
+    clean(prlimit, dir)
+}
+
+fn clean(mut command: Command, dir: &Path) -> Command {
     for (name, _) in std::env::vars() {
         if name.starts_with("ZOOMSYNC") {
             command.env_remove(name);
@@ -60,6 +70,7 @@ pub struct Daemon {
     dir: PathBuf,
     name: String,
     env: Vec<(String, String)>,
+    open_files: Option<u64>,
 }
 
 /// How often `wait_ready` picks another port when the one chosen was taken in the meantime.
@@ -69,15 +80,24 @@ impl Daemon {
     /// Starts `zoomsync serve` on a free port in `dir`; its output goes to files named `name`.
     /// Use `address` only after `wait_ready`: the port may change if another test took it.
     pub fn start(dir: &Path, name: &str, env: &[(String, String)]) -> Self {
-        let (child, address, stderr) = Self::spawn(dir, name, env);
-        Self { child, address, stderr, dir: dir.to_owned(), name: name.to_owned(), env: env.to_vec() }
+        Self::start_with_open_files(dir, name, env, None)
     }
 
-    fn spawn(dir: &Path, name: &str, env: &[(String, String)]) -> (Child, String, PathBuf) {
+    /// [`Daemon::start`], allowed at most `open_files` open files when given.
+    pub fn start_with_open_files(dir: &Path, name: &str, env: &[(String, String)], open_files: Option<u64>) -> Self {
+        let (child, address, stderr) = Self::spawn(dir, name, env, open_files);
+        Self { child, address, stderr, dir: dir.to_owned(), name: name.to_owned(), env: env.to_vec(), open_files }
+    }
+
+    fn spawn(dir: &Path, name: &str, env: &[(String, String)], open_files: Option<u64>) -> (Child, String, PathBuf) {
         let port = free_port();
         let stdout = dir.join(format!("{name}.stdout"));
         let stderr = dir.join(format!("{name}.stderr"));
-        let child = command(dir)
+        let mut command = match open_files {
+            Some(limit) => command_with_open_files(dir, limit),
+            None => command(dir),
+        };
+        let child = command
             .envs(env.iter().cloned())
             .env("ZOOMSYNC__SERVER__BIND", format!("127.0.0.1:{port}"))
             .env("ZOOMSYNC__SERVER__PUBLIC_URL", format!("http://127.0.0.1:{port}"))
@@ -101,7 +121,8 @@ impl Daemon {
             if let Ok(Some(_)) = self.child.try_wait() {
                 if attempts < PORT_ATTEMPTS && self.stderr().contains("Address already in use") {
                     attempts += 1;
-                    (self.child, self.address, self.stderr) = Self::spawn(&self.dir, &self.name, &self.env);
+                    (self.child, self.address, self.stderr) =
+                        Self::spawn(&self.dir, &self.name, &self.env, self.open_files);
                     continue;
                 }
                 return false;
@@ -129,6 +150,22 @@ impl Daemon {
     fn signal(&mut self, signal: &str) -> ExitStatus {
         let _ = Command::new("kill").args([signal, &self.child.id().to_string()]).status();
         self.child.wait().expect("wait")
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits up to `timeout` for the process to exit by itself.
+    pub async fn exited_within(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        None
     }
 
     /// SIGKILL: no chance to clean up.
