@@ -108,6 +108,10 @@ pub struct ZoomConfig {
     pub gov_api_base_url: String,
     /// `free`, `pro`, `business` or `none`.
     pub plan_limits: String,
+    /// On PostgreSQL, whether every replica books its Zoom calls in one schedule per account
+    /// (in the database) rather than keeping an even share of the limit each.
+    #[serde(deserialize_with = "crate::lenient::boolean")]
+    pub shared_rate_budget: bool,
 }
 
 impl Default for ZoomConfig {
@@ -118,6 +122,7 @@ impl Default for ZoomConfig {
             gov_oauth_base_url: "https://zoomgov.com".into(),
             gov_api_base_url: "https://api.zoomgov.com/v2".into(),
             plan_limits: "pro".into(),
+            shared_rate_budget: true,
         }
     }
 }

@@ -30,6 +30,8 @@ pub struct ZoomSettings {
     pub gov_oauth_base_url: String,
     pub gov_api_base_url: String,
     pub plan: Plan,
+    /// `zoom.shared_rate_budget` (PostgreSQL only).
+    pub shared_rate_budget: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -135,6 +137,7 @@ impl Settings {
                     ));
                 }
             },
+            shared_rate_budget: config.zoom.shared_rate_budget,
         };
         let schedule = config.sync.schedule.trim();
         let sync_schedule = if schedule.is_empty() {

@@ -128,6 +128,10 @@ impl Db {
         Ok(Self { pool, reachability, connection_timeout: options.connection_timeout, sqlite_file, sqlite_writer })
     }
 
+    pub fn backend(&self) -> Backend {
+        if self.sqlite_writer.is_some() { Backend::Sqlite } else { Backend::Postgres }
+    }
+
     /// Runs `f` on a pooled connection on the blocking pool, outside any transaction.
     pub async fn read<T, F>(&self, f: F) -> Result<T, DbError>
     where

@@ -147,6 +147,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    rate_slots (account_id, category) {
+        account_id -> Text,
+        category -> Text,
+        slots -> Text,
+    }
+}
+
+diesel::table! {
     console_signouts (nonce) {
         nonce -> Text,
         expires_at -> Timestamp,
@@ -228,6 +236,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     meeting_tombstones,
     sync_runs,
     replicas,
+    rate_slots,
     console_signouts,
     webhook_endpoints,
     outbound_events,

@@ -1,7 +1,9 @@
 //! Replicas find each other through the database, so that together they keep inside Zoom's
-//! per-account rate limits: each beats every few seconds, counts the replicas that beat
-//! recently, and takes an even share of the budget (`Budget::set_replicas`). A replica that
-//! stops cleanly removes its row; one that dies stops counting after [`STALE`].
+//! per-account rate limits: each beats every few seconds and counts the replicas that beat
+//! recently. With the shared budget the count is `/metrics`' and the fallback's: each replica
+//! takes an even share (`Budget::set_replicas`) only while the shared schedule cannot be asked,
+//! or when it is switched off. A replica that stops cleanly removes its row; one that dies stops
+//! counting after [`STALE`].
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -8,7 +8,7 @@ use super::budget::Budget;
 use super::credential_log::CredentialLog;
 use super::lookup_cache::Lookups;
 use crate::config::Settings;
-use crate::db::Db;
+use crate::db::{Backend, Db};
 use crate::metrics::Metrics;
 use crate::webhooks::ingest::Ingestor;
 use crate::webhooks::keys::WebhookKeys;
@@ -43,7 +43,12 @@ impl AppState {
             log.clone(),
             Arc::clone(&metrics),
         ));
-        let budget = Arc::new(Budget::new(settings.zoom.plan));
+        // SQLite serves one process: its schedule stays in memory, with no round trip.
+        let budget = Arc::new(if settings.zoom.shared_rate_budget && db.backend() == Backend::Postgres {
+            Budget::shared(settings.zoom.plan, db.clone())
+        } else {
+            Budget::new(settings.zoom.plan)
+        });
         let webhook_keys = Arc::new(WebhookKeys::new(db.clone(), settings.secrets.cipher.clone()));
         let ingest = Ingestor::new(db.clone());
         Ok(Self {

@@ -163,10 +163,7 @@ fn report_daily_limit(state: &AppState, account_id: &str, category: Category, le
     let (db, account) = (state.db.clone(), account_id.to_owned());
     let until = chrono::Utc::now() + chrono::Duration::from_std(left.unwrap_or_default()).unwrap_or_default();
     tokio::spawn(async move {
-        let category_name = match category {
-            Category::Light => "light",
-            Category::Medium => "medium",
-        };
+        let category_name = category.name();
         let event = move |conn: &mut crate::db::AnyConnection| {
             crate::events::record(
                 conn,

@@ -137,6 +137,71 @@ async fn replicas_share_the_accounts_rate_limit() {
     wait_for_replicas(&client, &bases[2..], 2).await;
 }
 
+/// A burst of one account's mints, all sent to one of three replicas: with the shared budget it
+/// is served at the account's whole rate (Pro, Light: 30 a second); with each replica keeping
+/// an even share (a quarter, with the test's own daemon) it takes several times as long.
+/// Neither draws a 429 from Zoom.
+#[tokio::test]
+async fn a_burst_at_one_replica_gets_the_accounts_whole_rate() {
+    let world =
+        World::start_with(Backend::Postgres, zoom_sim::SimOptions { rate_limits: true, ..sim_options() }, |_| {}).await;
+    let hosts = connected_hosts(&world, 1).await;
+    let meeting_id = hosts[0].1;
+    let client = reqwest::Client::new();
+    let mut took = Vec::new();
+    for shared in [true, false] {
+        let mut env = db_env(&world.daemon.db);
+        env.extend(zoom_env(&world.zoom));
+        env.push(("ZOOMSYNC__ZOOM__SHARED_RATE_BUDGET".into(), shared.to_string()));
+        let mut replicas: Vec<Daemon> =
+            (0..3).map(|i| Daemon::start(world.daemon.db.dir.path(), &format!("burst-{shared}-{i}"), &env)).collect();
+        for replica in &mut replicas {
+            assert!(replica.wait_ready(Duration::from_secs(30)).await, "{}", replica.stderr());
+        }
+        let mut bases: Vec<String> = replicas.iter().map(|r| r.address.clone()).collect();
+        bases.push(world.daemon.url(""));
+        wait_for_replicas(&client, &bases, 4).await;
+        // Zoom's windows of the calls before are over.
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        world.sim.reset_counters().await.unwrap();
+        let started = std::time::Instant::now();
+        all_served(&client, &replicas[..1], meeting_id, 60).await;
+        took.push(started.elapsed());
+        let counters = world.sim.counters().await.unwrap();
+        assert_eq!(counters.rate_limited, 0, "shared: {shared}: inside the account's limit");
+        assert_eq!(counters.mints.join_local_recording, 60);
+        for replica in &mut replicas {
+            replica.terminate();
+        }
+    }
+    // 60 calls at 30 a second: 30 at once and 30 a second later. At 7 a second: about 8 s.
+    let (shared, split) = (took[0], took[1]);
+    eprintln!("60 mints at one replica of three: shared budget {shared:?}, even shares {split:?}");
+    assert!(shared < Duration::from_secs(3), "shared: {shared:?}");
+    assert!(split > shared * 3, "shared {shared:?}, even shares {split:?}");
+}
+
+both_backends! {
+    // Two budgets on one database are two replicas: one takes the account's whole second at
+    // once, the other then waits for the window to pass, and other accounts are not held up.
+    async fn replicas_book_one_schedule_per_account(backend) {
+        use zoomsync::config::Plan;
+        use zoomsync::services::budget::{Budget, Category};
+        let world = World::start(backend).await;
+        let (a, b) = (Budget::shared(Plan::Pro, world.db()), Budget::shared(Plan::Pro, world.db()));
+        let far = std::time::Instant::now() + Duration::from_secs(10);
+        let first = futures_util::future::join_all((0..30).map(|_| a.acquire("acct", Category::Light, far))).await;
+        assert!(first.iter().all(|waited| *waited.as_ref().unwrap() < Duration::from_millis(300)), "{first:?}");
+        let refused = b.acquire("acct", Category::Light, std::time::Instant::now() + Duration::from_millis(100)).await;
+        assert!(refused.as_ref().is_err_and(|over| over.retry_after > Duration::from_millis(700)), "{refused:?}");
+        // The refusal booked nothing: the next call gets the first turn of the next window.
+        let waited = b.acquire("acct", Category::Light, far).await.unwrap();
+        assert!(waited > Duration::from_millis(700) && waited < Duration::from_millis(1500), "{waited:?}");
+        assert!(b.acquire("other", Category::Light, far).await.unwrap() < Duration::from_millis(300));
+        assert!(!Budget::new(Plan::Pro).is_shared() && a.is_shared());
+    }
+}
+
 both_backends! {
     async fn kill_9_mid_burst_loses_no_acknowledged_event(backend) {
         let world = World::start(backend).await;

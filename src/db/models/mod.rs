@@ -8,6 +8,7 @@ pub mod credentials;
 pub mod mappings;
 pub mod oauth_states;
 pub mod outbound_events;
+pub mod rate_slots;
 pub mod replicas;
 pub mod sync_runs;
 pub mod tombstones;

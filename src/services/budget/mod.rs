@@ -3,22 +3,28 @@
 //! the top of the hour, the calls beyond the budget wait their turn here instead of spending
 //! 429s at Zoom (which may disable apps with a high error ratio).
 //!
-//! Each (account, category) keeps the times of its last `limit` calls; a new call is scheduled
-//! no earlier than one second (plus a margin for network jitter) after the call `limit` places
-//! before it, so no one-second window, fixed or sliding, ever holds more than `limit` calls. A
-//! call whose turn would come after its deadline is refused at once, with the wait it would
-//! have needed.
+//! Each (account, category) keeps the times of its last calls, and a new call is given the
+//! earliest turn the rule in `turns` allows. A call whose turn would come after its deadline is
+//! refused at once, with the wait it would have needed.
 //!
-//! Several replicas on one database split each limit evenly: each keeps `limit / replicas`
-//! (at least one call a second), the count coming from their heartbeats (`crate::services::replicas`).
-//! An even split wastes what an idle replica does not use, but costs no database round trip per
-//! call, and together the replicas never exceed Zoom's limit.
+//! Replicas on one PostgreSQL database share one schedule per account and category, in the
+//! database (`shared`, `zoom.shared_rate_budget`): a burst at one replica gets the account's
+//! whole rate, and what one replica leaves unused the others can use at once. Without it, or
+//! while the database cannot be asked, each replica keeps `limit / replicas` on its own (at
+//! least one call a second), the count coming from their heartbeats (`crate::services::replicas`):
+//! together they still never exceed Zoom's limit, but an idle replica's share is wasted.
+//! SQLite serves one process, whose schedule is in memory.
+
+mod shared;
+pub mod turns;
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::config::Plan;
+use crate::db::Db;
 
 /// Zoom's rate-limit categories for the endpoints zoomsync calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -29,10 +35,15 @@ pub enum Category {
     Medium,
 }
 
-/// Added to each one-second window so that arrival jitter cannot push `limit + 1` calls into one
-/// of Zoom's windows.
-const MARGIN: Duration = Duration::from_millis(50);
-const WINDOW: Duration = Duration::from_secs(1);
+impl Category {
+    /// Its name in the database and in logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Light => "light",
+            Self::Medium => "medium",
+        }
+    }
+}
 
 /// Per-second limits of a plan (docs/zoom.md §4); `None` means unlimited.
 pub fn per_second(plan: Plan, category: Category) -> Option<usize> {
@@ -61,16 +72,30 @@ pub struct Budget {
     /// Live replicas sharing the plan's limits, this one included.
     replicas: AtomicUsize,
     schedules: parking_lot::Mutex<HashMap<(String, Category), VecDeque<Instant>>>,
+    /// The replicas' one schedule, in the database; `None`: this process's own.
+    shared: Option<Arc<shared::Shared>>,
 }
 
 impl Budget {
+    /// A budget kept in this process.
     pub fn new(plan: Plan) -> Self {
         Self {
             plan,
             daily_limited: parking_lot::Mutex::new(HashMap::new()),
             replicas: AtomicUsize::new(1),
             schedules: parking_lot::Mutex::new(HashMap::new()),
+            shared: None,
         }
+    }
+
+    /// A budget every replica on `db` shares.
+    pub fn shared(plan: Plan, db: Db) -> Self {
+        Self { shared: Some(shared::Shared::new(db)), ..Self::new(plan) }
+    }
+
+    /// Whether the replicas share one schedule in the database.
+    pub fn is_shared(&self) -> bool {
+        self.shared.is_some()
     }
 
     /// How many replicas share the limits from now on (at least this one).
@@ -96,10 +121,20 @@ impl Budget {
         deadline: Instant,
     ) -> Result<Duration, OverBudget> {
         let now = Instant::now();
-        let at = self.reserve(account_id, category, now, deadline)?;
+        let at = match (&self.shared, per_second(self.plan, category)) {
+            (Some(shared), Some(limit)) => match shared.reserve(account_id, category, limit, deadline).await {
+                Ok(turn) => turn?,
+                Err(e) => {
+                    // Never unbounded: this replica's even share until the database answers.
+                    tracing::warn!(error = %e, "the shared rate budget could not be booked; using this replica's share");
+                    self.reserve(account_id, category, Instant::now(), deadline)?
+                }
+            },
+            _ => self.reserve(account_id, category, now, deadline)?,
+        };
         // A turn due now must not sleep: tokio's timer would park the call until its next
         // millisecond tick, on every token.
-        if at > now {
+        if at > Instant::now() {
             tokio::time::sleep_until(at.into()).await;
         }
         Ok(at.saturating_duration_since(now))
@@ -160,28 +195,20 @@ impl Budget {
         let limit = self.share(plan_limit);
         let mut schedules = self.schedules.lock();
         let slots = schedules.entry((account_id.to_owned(), category)).or_default();
-        let mut at = now;
-        if let Some(last) = slots.back() {
-            at = at.max(*last);
-        }
-        // The call `limit` places back; more are kept (the whole plan's worth) so that the share
-        // can change between calls.
-        if slots.len() >= limit {
-            at = at.max(slots[slots.len() - limit] + WINDOW + MARGIN);
-        }
+        let at = turns::next(slots, limit, now);
         if at > deadline {
             return Err(OverBudget { retry_after: at - now });
         }
-        slots.push_back(at);
-        while slots.len() > plan_limit {
-            slots.pop_front();
-        }
+        // More are kept than the share needs (the whole plan's worth), so that the share can
+        // change between calls.
+        turns::book(slots, at, plan_limit);
         Ok(at)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::turns::{MARGIN, WINDOW};
     use super::*;
 
     /// The most calls any one-second window starting at a call holds.
