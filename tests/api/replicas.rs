@@ -198,6 +198,13 @@ both_backends! {
         let waited = b.acquire("acct", Category::Light, far).await.unwrap();
         assert!(waited > Duration::from_millis(700) && waited < Duration::from_millis(1500), "{waited:?}");
         assert!(b.acquire("other", Category::Light, far).await.unwrap() < Duration::from_millis(300));
+        // Turns are booked a moment ahead only: 30 more callers at A, who give up before their
+        // round, leave the next window to B rather than holding it.
+        futures_util::future::join_all((0..30).map(|_| a.acquire("third", Category::Light, far))).await;
+        let given_up = futures_util::future::join_all((0..30).map(|_| a.acquire("third", Category::Light, far)));
+        assert!(tokio::time::timeout(Duration::from_millis(200), given_up).await.is_err());
+        let waited = b.acquire("third", Category::Light, far).await.unwrap();
+        assert!(waited < Duration::from_millis(1500), "B waited {waited:?} behind callers long gone");
         assert!(!Budget::new(Plan::Pro).is_shared() && a.is_shared());
     }
 }

@@ -6,6 +6,10 @@
 //! and whatever one replica leaves unused is there for the next booking of any other. The calls
 //! waiting at one replica for the same account and category are booked together, in one
 //! transaction: a burst pays a round trip per batch, not per call; a lone call pays one.
+//!
+//! Turns are booked at most [`HORIZON`] ahead. A caller whose turn is further off keeps its
+//! place in the queue and is booked on a later round, so a replica killed with a long queue
+//! wastes at most a horizon's worth of the account's calls, not its whole queue's.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -27,6 +31,21 @@ struct Waiter {
 }
 
 type Key = (String, Category);
+
+/// How far ahead a turn is booked (see the module's note): a quarter of Zoom's window, so a
+/// burst is booked in about four rounds a second.
+pub const HORIZON: Duration = Duration::from_millis(250);
+
+/// One caller's place in a round of booking.
+#[derive(Debug, PartialEq)]
+enum Turn {
+    /// Booked: the call may start then.
+    At(Micros),
+    /// Its turn would come after its deadline: that long from now. Nothing is booked.
+    Refused(Duration),
+    /// Its turn is further off than the horizon, about then: booked on a later round.
+    Later(Micros),
+}
 
 pub struct Shared {
     db: Db,
@@ -64,18 +83,23 @@ impl Shared {
         answered.await.unwrap_or_else(|_| Err("the rate budget's booking stopped".into()))
     }
 
-    /// Books every waiting caller of `key`, batch after batch, until none is left.
+    /// Books every waiting caller of `key`, round after round, until none is left.
     async fn book(self: Arc<Self>, key: Key, limit: usize) {
+        let mut later: Vec<Waiter> = Vec::new();
         loop {
             let waiters = {
                 let mut waiting = self.waiting.lock();
-                match waiting.get_mut(&key) {
-                    Some(list) if !list.is_empty() => std::mem::take(list),
-                    _ => {
-                        waiting.remove(&key);
-                        return;
-                    }
+                let list = waiting.entry(key.clone()).or_default();
+                // The callers left for later keep their places ahead of the new ones; those
+                // who gave up meanwhile are not booked at all.
+                let mut waiters = std::mem::take(&mut later);
+                waiters.append(list);
+                waiters.retain(|waiter| !waiter.answer.is_closed());
+                if waiters.is_empty() {
+                    waiting.remove(&key);
+                    return;
                 }
+                waiters
             };
             let asked = Instant::now();
             let patience: Vec<Duration> = waiters.iter().map(|w| w.deadline.saturating_duration_since(asked)).collect();
@@ -84,12 +108,21 @@ impl Shared {
             // Turns are placed on this process's clock from the moment the answer came back:
             // at worst a round trip late, which the margin covers.
             let answered = Instant::now();
+            let mut next_round = None;
             match booked {
                 Ok((now, turns)) => {
                     for (waiter, turn) in waiters.into_iter().zip(turns) {
-                        let turn =
-                            turn.map(|at| answered + at.since(now)).map_err(|retry_after| OverBudget { retry_after });
-                        let _ = waiter.answer.send(Ok(turn));
+                        let answer = match turn {
+                            Turn::At(at) => Ok(answered + at.since(now)),
+                            Turn::Refused(retry_after) => Err(OverBudget { retry_after }),
+                            Turn::Later(at) => {
+                                let due = answered + at.since(now).saturating_sub(HORIZON);
+                                next_round = Some(next_round.map_or(due, |next: Instant| next.min(due)));
+                                later.push(waiter);
+                                continue;
+                            }
+                        };
+                        let _ = waiter.answer.send(Ok(answer));
                     }
                 }
                 Err(e) => {
@@ -98,36 +131,50 @@ impl Shared {
                     }
                 }
             }
+            if let Some(next_round) = next_round {
+                tokio::time::sleep_until(next_round.max(Instant::now() + MIN_ROUND).into()).await;
+            }
         }
     }
 }
 
+/// The least time between two rounds for callers left for later: a horizon is long, and each
+/// round is a transaction.
+const MIN_ROUND: Duration = Duration::from_millis(20);
+
 /// Books a turn for each caller in order (`patience`: how long each may wait), under the row's
-/// lock. A caller whose turn would come too late is refused and books nothing. Returns the
-/// database's time now and each caller's turn, or the wait it would have needed.
+/// lock. Every caller is placed on the schedule, so that each refusal says how long it would
+/// have waited; only the turns within [`HORIZON`] are written, the rest wait for a later round,
+/// and a caller refused books nothing. Returns the database's time now and each caller's turn.
 fn book_turns(
     conn: &mut AnyConnection,
     account_id: &str,
     category: Category,
     limit: usize,
     patience: &[Duration],
-) -> diesel::QueryResult<(Micros, Vec<Result<Micros, Duration>>)> {
+) -> diesel::QueryResult<(Micros, Vec<Turn>)> {
     let (slots, now) = rate_slots::lock(conn, account_id, category.name())?;
     let now = Micros(now);
-    let mut slots: VecDeque<Micros> = slots.into_iter().map(Micros).collect();
-    let turns: Vec<Result<Micros, Duration>> = patience
+    let mut stored: VecDeque<Micros> = slots.into_iter().map(Micros).collect();
+    let mut placed = stored.clone();
+    let turns: Vec<Turn> = patience
         .iter()
         .map(|patience| {
-            let at = turns::next(&slots, limit, now);
+            let at = turns::next(&placed, limit, now);
             if at > now + *patience {
-                return Err(at.since(now));
+                return Turn::Refused(at.since(now));
             }
-            turns::book(&mut slots, at, limit);
-            Ok(at)
+            turns::book(&mut placed, at, limit);
+            // Turns only grow: those within the horizon come first, and are all `stored`.
+            if at > now + HORIZON {
+                return Turn::Later(at);
+            }
+            turns::book(&mut stored, at, limit);
+            Turn::At(at)
         })
         .collect();
-    if turns.iter().any(Result::is_ok) {
-        let slots: Vec<i64> = slots.iter().map(|m| m.0).collect();
+    if turns.iter().any(|turn| matches!(turn, Turn::At(_))) {
+        let slots: Vec<i64> = stored.iter().map(|m| m.0).collect();
         rate_slots::store(conn, account_id, category.name(), &slots)?;
     }
     Ok((now, turns))
