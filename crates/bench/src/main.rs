@@ -1,5 +1,5 @@
 //! `bench`: zoomsync's benchmarks. Starts zoom-sim and the daemon (release binaries, separate
-//! processes, loopback), drives them through six scenarios on SQLite and on PostgreSQL, and
+//! processes, loopback), drives them through eight scenarios on SQLite and on PostgreSQL, and
 //! prints the figures as Markdown tables with each target met or missed. See BENCHMARKS.md.
 //!
 //! ```sh

@@ -82,11 +82,21 @@ pub enum Scenario {
     Backfill,
     Memory,
     SyncCost,
+    /// PostgreSQL only.
+    Replicas,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 7] =
-        [Self::Join, Self::Herd, Self::Burst, Self::Webhooks, Self::Backfill, Self::Memory, Self::SyncCost];
+    pub const ALL: [Scenario; 8] = [
+        Self::Join,
+        Self::Herd,
+        Self::Burst,
+        Self::Webhooks,
+        Self::Backfill,
+        Self::Memory,
+        Self::SyncCost,
+        Self::Replicas,
+    ];
 }
 
 /// How big each scenario is.
@@ -99,6 +109,17 @@ pub struct Sizes {
     pub backfill: BackfillSizes,
     pub memory: MemorySizes,
     pub sync_cost: SyncCostSizes,
+    pub replicas: ReplicasSizes,
+}
+
+/// Three replicas, one Pro account's burst, three ways (all at one, spread, one killed).
+#[derive(Clone, Debug)]
+pub struct ReplicasSizes {
+    pub hosts: usize,
+    pub tokens: usize,
+    pub arrival: Duration,
+    /// When the third replica is killed (SIGKILL) in the third way.
+    pub kill_after: Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -181,6 +202,12 @@ impl Sizes {
             backfill: BackfillSizes { users: 2000, meetings_per_user: 10 },
             memory: MemorySizes { users: 1000, meetings_per_user: 100, load: Duration::from_secs(10) },
             sync_cost: SyncCostSizes { users: 2000, meetings_per_user: 2 },
+            replicas: ReplicasSizes {
+                hosts: 10,
+                tokens: 300,
+                arrival: Duration::from_secs(1),
+                kill_after: Duration::from_secs(3),
+            },
         }
     }
 
@@ -200,6 +227,13 @@ impl Sizes {
             backfill: BackfillSizes { users: 100, meetings_per_user: 10 },
             memory: MemorySizes { users: 1000, meetings_per_user: 100, load: Duration::from_secs(2) },
             sync_cost: SyncCostSizes { users: 50, meetings_per_user: 2 },
+            // Half the tokens (5 s a way at 30/s), so that the whole run stays under two minutes.
+            replicas: ReplicasSizes {
+                hosts: 5,
+                tokens: 150,
+                arrival: Duration::from_secs(1),
+                kill_after: Duration::from_secs(3),
+            },
         }
     }
 }

@@ -300,6 +300,12 @@ impl DaemonProcess {
         self.child.stop(Duration::from_secs(10));
     }
 
+    /// SIGKILL: a replica that dies with requests in flight.
+    pub fn kill(&mut self) {
+        let _ = self.child.0.kill();
+        let _ = self.child.0.wait();
+    }
+
     /// Peak and current resident set size in KiB (VmHWM, VmRSS of /proc/<pid>/status).
     pub fn memory_kib(&self) -> Result<(u64, u64)> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))

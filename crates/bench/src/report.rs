@@ -8,7 +8,7 @@ use anyhow::Result;
 
 use crate::options::{Backend, Sizes};
 use crate::scenarios::BackendResults;
-use crate::scenarios::{backfill, burst, herd, join, memory, sync_cost, webhooks};
+use crate::scenarios::{backfill, burst, herd, join, memory, replicas, sync_cost, webhooks};
 use crate::stats::ms;
 
 /// One target of the issue, checked against a figure.
@@ -36,6 +36,7 @@ pub fn render(backend: Backend, sizes: &Sizes, quick: bool, results: &BackendRes
     section(&mut out, &results.backfill, |out, r| backfill_table(out, r, &mut checks));
     section(&mut out, &results.memory, |out, r| memory_table(out, r, &mut checks));
     section(&mut out, &results.sync_cost, |out, r| sync_cost_table(out, r, &mut checks));
+    section(&mut out, &results.replicas, |out, r| replicas_table(out, sizes, r, &mut checks));
     if !checks.is_empty() {
         let _ = writeln!(out, "**Targets ({})**\n", backend.name());
         let _ = writeln!(out, "| target | goal | measured | |\n|---|---|---|---|");
@@ -419,6 +420,49 @@ fn sync_cost_table(out: &mut String, r: &sync_cost::SyncCostResult, checks: &mut
             goal: ">= 5x".into(),
             measured: format!("{:.1}x ({})", shape.cut(), shape.name),
             met: shape.cut() >= 5.0,
+        });
+    }
+    out.push('\n');
+}
+
+fn replicas_table(out: &mut String, sizes: &Sizes, r: &replicas::ReplicasResult, checks: &mut Vec<Check>) {
+    let _ = writeln!(
+        out,
+        "**8. Replicas**: three daemons on one database, {} join tokens for meetings of one Pro account (Light: \
+         30/s) arriving within 1 s; the killed replica dies {} s in, and its bots ask the next one\n",
+        sizes.replicas.tokens,
+        sizes.replicas.kill_after.as_secs()
+    );
+    let _ = writeln!(
+        out,
+        "| way | served | sent again | other answers | 429s from Zoom | time until last token | bound ({}/30 s) | ratio |\n\
+         |---|---|---|---|---|---|---|---|",
+        sizes.replicas.tokens
+    );
+    for way in &r.ways {
+        let o = &way.outcomes;
+        let _ = writeln!(
+            out,
+            "| {} | {}/{} | {} | {} | {} | {} | {} | {:.2} |",
+            way.way.describe(),
+            o.ok,
+            o.requested,
+            way.resent,
+            o.others_text(),
+            way.rate_limited,
+            secs(o.time_to_last),
+            secs(r.bound),
+            r.ratio(way)
+        );
+        checks.push(Check {
+            what: match way.way {
+                replicas::Way::AllAtOne => "replicas, all at one: served, 429s, time vs bound",
+                replicas::Way::Spread => "replicas, spread: served, 429s, time vs bound",
+                replicas::Way::SpreadOneKilled => "replicas, one killed: served, 429s, time vs bound",
+            },
+            goal: "100%, 0, <= 1.2x".into(),
+            measured: format!("{:.1}%, {}, {:.2}x", 100.0 * o.success_rate(), way.rate_limited, r.ratio(way)),
+            met: o.ok == o.requested && way.rate_limited == 0 && r.ratio(way) <= 1.2,
         });
     }
     out.push('\n');

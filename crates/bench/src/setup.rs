@@ -77,6 +77,11 @@ pub struct RegisteredApp {
     pub webhook_secret: String,
 }
 
+/// A bot's join-token request to the daemon at `base_url`.
+pub fn join_token_url(base_url: &str, meeting_id: u64) -> String {
+    format!("{base_url}/zoom/join-token?secret={BOT_SECRET}&meeting_id={meeting_id}")
+}
+
 pub fn http_client() -> Result<reqwest::Client> {
     Ok(reqwest::Client::builder()
         .pool_max_idle_per_host(2048)
@@ -124,12 +129,17 @@ impl World {
         Ok(())
     }
 
+    /// Another daemon on the same database and zoom-sim: a replica.
+    pub async fn start_replica(&self) -> Result<DaemonProcess> {
+        DaemonProcess::start(&self.bin_dir, &self.dir.path, &self.db.url(), &self.sim, &self.daemon_config, 0).await
+    }
+
     pub fn daemon_url(&self, path: &str) -> String {
         format!("{}{path}", self.daemon.base_url)
     }
 
     pub fn join_token_url(&self, meeting_id: u64) -> String {
-        format!("{}/zoom/join-token?secret={BOT_SECRET}&meeting_id={meeting_id}", self.daemon.base_url)
+        join_token_url(&self.daemon.base_url, meeting_id)
     }
 
     pub fn callback_url(&self) -> String {

@@ -1,4 +1,4 @@
-//! The six scenarios, each on a fresh world (its own zoom-sim, daemon and database), and what
+//! The scenarios, each on a fresh world (its own zoom-sim, daemon and database), and what
 //! they share.
 
 pub mod backfill;
@@ -6,6 +6,7 @@ pub mod burst;
 pub mod herd;
 pub mod join;
 pub mod memory;
+pub mod replicas;
 pub mod sync_cost;
 pub mod webhooks;
 
@@ -102,6 +103,7 @@ pub struct BackendResults {
     pub backfill: Option<Result<backfill::BackfillResult>>,
     pub memory: Option<Result<memory::MemoryResult>>,
     pub sync_cost: Option<Result<sync_cost::SyncCostResult>>,
+    pub replicas: Option<Result<replicas::ReplicasResult>>,
     pub took: Duration,
 }
 
@@ -116,6 +118,7 @@ impl BackendResults {
             self.backfill.as_ref().is_some_and(Result::is_err),
             self.memory.as_ref().is_some_and(Result::is_err),
             self.sync_cost.as_ref().is_some_and(Result::is_err),
+            self.replicas.as_ref().is_some_and(Result::is_err),
         ]
         .into_iter()
         .filter(|failed| *failed)
@@ -129,6 +132,10 @@ pub async fn run_backend(ctx: &Context<'_>, sizes: &Sizes, scenarios: &[Scenario
     let mut results = BackendResults::default();
     for scenario in Scenario::ALL {
         if !scenarios.contains(&scenario) {
+            continue;
+        }
+        // Replicas share a database server; SQLite serves one process.
+        if scenario == Scenario::Replicas && ctx.backend == Backend::Sqlite {
             continue;
         }
         let began = Instant::now();
@@ -148,6 +155,9 @@ pub async fn run_backend(ctx: &Context<'_>, sizes: &Sizes, scenarios: &[Scenario
             Scenario::Memory => keep(&mut results.memory, memory::run(ctx, &sizes.memory).await.context("memory")),
             Scenario::SyncCost => {
                 keep(&mut results.sync_cost, sync_cost::run(ctx, &sizes.sync_cost).await.context("sync cost"))
+            }
+            Scenario::Replicas => {
+                keep(&mut results.replicas, replicas::run(ctx, &sizes.replicas).await.context("replicas"))
             }
         };
         match failed {
