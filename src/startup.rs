@@ -88,7 +88,8 @@ impl Application {
         let daily_limits = tokio::spawn(crate::services::zoom_call::run_daily_limit_watch(state.clone()));
         let deliveries = tokio::spawn(
             crate::events::deliver::Deliverer::new(
-                state.db.clone(),
+                // Claims and attempts change no resolution.
+                state.db.unrelated_to_resolution(),
                 state.settings.secrets.cipher.clone(),
                 state.settings.outbound.clone(),
                 outbound_metrics(&state),

@@ -186,11 +186,15 @@ impl Default for WebhookConfig {
 pub struct TokensConfig {
     #[serde(deserialize_with = "crate::lenient::u64")]
     pub max_queue_seconds: u64,
+    /// How long a meeting's resolution (the credentials that may mint for it) is reused without
+    /// reading the database again; 0 turns the cache off. Writes in this process end it at once.
+    #[serde(deserialize_with = "crate::lenient::u64")]
+    pub resolution_cache_ms: u64,
 }
 
 impl Default for TokensConfig {
     fn default() -> Self {
-        Self { max_queue_seconds: 30 }
+        Self { max_queue_seconds: 30, resolution_cache_ms: 2000 }
     }
 }
 

@@ -59,6 +59,8 @@ pub struct Settings {
     pub webhook_max_age: Duration,
     pub webhook_secret_grace: Duration,
     pub token_max_queue: Duration,
+    /// `tokens.resolution_cache_ms` (zero: off).
+    pub resolution_cache: Duration,
     /// `security.serve_access_tokens`.
     pub serve_access_tokens: bool,
     /// `[webhooks_out]`.
@@ -183,6 +185,7 @@ impl Settings {
             webhook_max_age: Duration::from_secs(config.webhook.max_age_seconds),
             webhook_secret_grace: Duration::from_secs(config.webhook.previous_secret_grace_seconds),
             token_max_queue: Duration::from_secs(config.tokens.max_queue_seconds),
+            resolution_cache: Duration::from_millis(config.tokens.resolution_cache_ms),
             serve_access_tokens: config.security.serve_access_tokens,
             outbound: OutboundSettings {
                 allow_private_addresses: config.webhooks_out.allow_private_addresses,

@@ -98,6 +98,24 @@ pub struct Db {
     /// faster than letting them poll SQLite's busy handler; `busy_timeout` still covers other
     /// processes. PostgreSQL needs no such lock.
     sqlite_writer: Option<Arc<parking_lot::Mutex<()>>>,
+    /// Whether this handle's writes count in [`writes`] (see [`Db::unrelated_to_resolution`]).
+    counted: bool,
+}
+
+/// Write transactions this process has committed that may change what a bot's meeting resolves
+/// to. A cache of resolutions keeps the count it read before it queried and is stale once the
+/// count moved. Process-wide, so every handle (the CLI's, a test's) moves it.
+static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// See [`WRITES`].
+pub fn writes() -> u64 {
+    WRITES.load(std::sync::atomic::Ordering::Acquire)
+}
+
+fn count_write(counted: bool) {
+    if counted {
+        WRITES.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
 }
 
 impl Db {
@@ -125,7 +143,22 @@ impl Db {
             .build(conn::Manager::new(target.clone(), reachability.clone()))
             .map_err(|e| DbError::Unavailable(e.to_string()))?;
         let sqlite_writer = (target.backend() == Backend::Sqlite).then(|| Arc::new(parking_lot::Mutex::new(())));
-        Ok(Self { pool, reachability, connection_timeout: options.connection_timeout, sqlite_file, sqlite_writer })
+        Ok(Self {
+            pool,
+            reachability,
+            connection_timeout: options.connection_timeout,
+            sqlite_file,
+            sqlite_writer,
+            counted: true,
+        })
+    }
+
+    /// The same pool, for writers that never touch meetings, credentials or apps (credential
+    /// logs, outbound deliveries, heartbeats, rate-budget bookings): their writes leave cached
+    /// resolutions valid. Every other write counts, so a writer forgotten here costs cache hits,
+    /// never a stale answer.
+    pub fn unrelated_to_resolution(&self) -> Self {
+        Self { counted: false, ..self.clone() }
     }
 
     pub fn backend(&self) -> Backend {
@@ -178,6 +211,7 @@ impl Db {
         let checkout = self.checkout_fn();
         let writer = self.sqlite_writer.clone();
         let file = self.sqlite_file.clone();
+        let counted = self.counted;
         blocking(move || {
             // A write to a file nobody will open again would be acknowledged and then lost.
             if let Some(file) = &file {
@@ -185,7 +219,10 @@ impl Db {
             }
             let mut conn = checkout()?;
             let _turn = writer.as_ref().map(|w| w.lock());
-            transaction(&mut conn, f)
+            // Counted whatever the outcome: a commit whose answer was lost still changed things.
+            let written = transaction(&mut conn, f);
+            count_write(counted);
+            written
         })
         .await
     }
@@ -220,7 +257,9 @@ impl Db {
         self.check_storage()?;
         let mut conn = self.checkout()?;
         let _turn = self.sqlite_writer.as_ref().map(|w| w.lock());
-        transaction(&mut conn, |conn| f(conn).map_err(DbError::from))
+        let written = transaction(&mut conn, |conn| f(conn).map_err(DbError::from));
+        count_write(self.counted);
+        written
     }
 
     /// Whether the storage is still the one opened: on SQLite, that the database file is still

@@ -21,6 +21,7 @@ pub mod lookup_cache;
 pub mod mappings;
 pub mod mint;
 pub mod replicas;
+pub mod resolution_cache;
 pub mod resolve;
 pub mod sign_ins;
 mod state;

@@ -83,7 +83,8 @@ impl Membership {
 /// heartbeat. The daemon joins for its lifetime; `zoomsync sync` for its run, since it spends
 /// the same accounts' budgets.
 pub async fn join(state: &AppState) -> Joined {
-    let membership = Membership::new(state.db.clone(), Arc::clone(&state.budget), Arc::clone(&state.metrics));
+    let membership =
+        Membership::new(state.db.unrelated_to_resolution(), Arc::clone(&state.budget), Arc::clone(&state.metrics));
     if let Err(e) = membership.beat().await {
         tracing::warn!(error = %e, "first replica heartbeat failed");
     }

@@ -73,7 +73,13 @@ pub async fn meeting_id(state: &AppState, meeting: &MeetingRef) -> Result<Option
 }
 
 pub async fn candidates(state: &AppState, meeting_id: i64, capability: Capability) -> Result<Vec<Ranked>, AppError> {
+    if let Some(found) = state.resolutions.get(meeting_id) {
+        return Ok(rank(found, capability));
+    }
+    // Taken before the read: a write committing meanwhile makes the entry stale at once.
+    let (writes, read_at) = (crate::db::writes(), std::time::Instant::now());
     let found = state.db.read(move |conn| mappings::candidates(conn, meeting_id)).await?;
+    state.resolutions.put(meeting_id, &found, writes, read_at);
     Ok(rank(found, capability))
 }
 

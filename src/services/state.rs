@@ -7,6 +7,7 @@ use super::backfill_queue::BackfillQueue;
 use super::budget::Budget;
 use super::credential_log::CredentialLog;
 use super::lookup_cache::Lookups;
+use super::resolution_cache::ResolutionCache;
 use crate::config::Settings;
 use crate::db::{Backend, Db};
 use crate::metrics::Metrics;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub webhook_keys: Arc<WebhookKeys>,
     pub ingest: Ingestor,
     pub lookups: Arc<Lookups>,
+    /// What meetings resolved to lately (`resolution_cache`).
+    pub resolutions: Arc<ResolutionCache>,
     pub backfills: Arc<BackfillQueue>,
     pub sign_ins: Arc<super::sign_ins::SignIns>,
     pub metrics: Arc<Metrics>,
@@ -35,7 +38,8 @@ impl AppState {
     pub fn new(db: Db, settings: Settings) -> anyhow::Result<Self> {
         let metrics = Arc::new(Metrics::default());
         let zoom = Clouds::new(&settings.zoom, Arc::clone(&metrics))?;
-        let log = CredentialLog::start(db.clone());
+        // Log lines, rate-budget bookings and heartbeats change no resolution.
+        let log = CredentialLog::start(db.unrelated_to_resolution());
         let tokens = Arc::new(AccessTokens::new(
             db.clone(),
             zoom.clone(),
@@ -45,12 +49,13 @@ impl AppState {
         ));
         // SQLite serves one process: its schedule stays in memory, with no round trip.
         let budget = Arc::new(if settings.zoom.shared_rate_budget && db.backend() == Backend::Postgres {
-            Budget::shared(settings.zoom.plan, db.clone())
+            Budget::shared(settings.zoom.plan, db.unrelated_to_resolution())
         } else {
             Budget::new(settings.zoom.plan)
         });
         let webhook_keys = Arc::new(WebhookKeys::new(db.clone(), settings.secrets.cipher.clone()));
         let ingest = Ingestor::new(db.clone());
+        let settings_resolution_cache = settings.resolution_cache;
         Ok(Self {
             db,
             settings: Arc::new(settings),
@@ -61,6 +66,7 @@ impl AppState {
             webhook_keys,
             ingest,
             lookups: Arc::default(),
+            resolutions: Arc::new(ResolutionCache::new(settings_resolution_cache)),
             backfills: Arc::default(),
             sign_ins: Arc::default(),
             metrics,

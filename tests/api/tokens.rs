@@ -386,3 +386,54 @@ mod extras {
         }
     }
 }
+
+/// Marks credential `id` unhealthy through a write of this (the test's) process.
+async fn mark_unhealthy(world: &World, id: &str) {
+    let id = id.to_owned();
+    world
+        .db()
+        .write(move |conn| {
+            zoomsync::db::models::credentials::mark_unhealthy(conn, &id, "revoked in a test", zoomsync::time::now())
+        })
+        .await
+        .unwrap();
+}
+
+both_backends! {
+    // Resolutions are remembered for a moment, but a write in the same process ends that at once:
+    // the next bot sees the change.
+    async fn a_change_written_in_this_process_is_seen_by_the_next_bot_at_once(backend) {
+        let world = World::start(backend).await;
+        let (credential, meeting_id, _) = host_with_meeting(&world).await;
+        let query = format!("meeting_id={meeting_id}");
+        assert_eq!(world.bot("join-token", &query).await.status(), StatusCode::OK);
+        mark_unhealthy(&world, &credential).await;
+        let answer = world.bot("join-token", &query).await;
+        assert_eq!(answer.status(), StatusCode::NOT_FOUND, "{}", answer.text().await.unwrap());
+    }
+
+    // Another process's change reaches a replica's remembered resolutions within
+    // `tokens.resolution_cache_ms`, not at once: the replica keeps minting with what it read
+    // (Zoom still takes the token), then sees the credential unhealthy.
+    async fn another_process_change_is_seen_within_the_resolution_cache_time(backend) {
+        use crate::helpers::process::{Daemon, db_env, zoom_env};
+        let world = World::start(backend).await;
+        let (credential, meeting_id, _) = host_with_meeting(&world).await;
+        let mut env = db_env(&world.daemon.db);
+        env.extend(zoom_env(&world.zoom));
+        env.push(("ZOOMSYNC__TOKENS__RESOLUTION_CACHE_MS".into(), "1500".into()));
+        let mut replica = Daemon::start(world.daemon.db.dir.path(), "cached", &env);
+        assert!(replica.wait_ready(Duration::from_secs(30)).await, "{}", replica.stderr());
+        let client = reqwest::Client::new();
+        let url = format!("{}/zoom/join-token?secret={}&meeting_id={meeting_id}", replica.address, crate::helpers::app::BOT_SECRET);
+        assert_eq!(client.get(&url).send().await.unwrap().status(), StatusCode::OK);
+        let changed = Instant::now();
+        mark_unhealthy(&world, &credential).await;
+        let remembered = client.get(&url).send().await.unwrap().status();
+        if changed.elapsed() < Duration::from_millis(1000) {
+            assert_eq!(remembered, StatusCode::OK, "the replica answered from what it read a moment ago");
+        }
+        tokio::time::sleep(Duration::from_millis(1600)).await;
+        assert_eq!(client.get(&url).send().await.unwrap().status(), StatusCode::NOT_FOUND, "seen within the bound");
+    }
+}

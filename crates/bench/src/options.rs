@@ -41,6 +41,11 @@ pub struct Options {
     #[arg(long, default_value = "info")]
     pub daemon_log: String,
 
+    /// More configuration for the daemon, as `ZOOMSYNC__SECTION__KEY=value` (repeatable): to
+    /// compare a setting's cost in the same build (e.g. `ZOOMSYNC__TOKENS__RESOLUTION_CACHE_MS=0`).
+    #[arg(long = "daemon-env", value_parser = parse_daemon_env)]
+    pub daemon_env: Vec<(String, String)>,
+
     /// Join-token concurrency levels instead of 1,16,64,256 (e.g. a single level to profile).
     #[arg(long, value_delimiter = ',')]
     pub concurrency: Option<Vec<usize>>,
@@ -56,6 +61,13 @@ pub struct Options {
     /// Keep the working directory (daemon and simulator logs, the SQLite files) and print it.
     #[arg(long)]
     pub keep: bool,
+}
+
+fn parse_daemon_env(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if name.starts_with("ZOOMSYNC__") => Ok((name.to_owned(), value.to_owned())),
+        _ => Err(format!("{text:?} is not ZOOMSYNC__SECTION__KEY=value")),
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -173,6 +173,8 @@ pub struct DaemonConfig {
     /// `zoom.plan_limits`: `pro` or `none`.
     pub plan: &'static str,
     pub log: String,
+    /// `--daemon-env`, set last.
+    pub env: Vec<(String, String)>,
 }
 
 /// `zoomsync serve` as a process.
@@ -264,6 +266,7 @@ impl DaemonProcess {
             .env("ZOOMSYNC__SYNC__SCHEDULE", "")
             .env("ZOOMSYNC__SERVER__BIND", format!("127.0.0.1:{port}"))
             .env("ZOOMSYNC__SERVER__PUBLIC_URL", &base_url)
+            .envs(config.env.iter().cloned())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log)?)

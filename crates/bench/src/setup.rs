@@ -101,7 +101,8 @@ impl World {
         let dir = WorkDir::new(&format!("{}-{name}", backend.name().to_lowercase()), options.keep)?;
         let db = Database::create(backend, &dir.path, &options.postgres_url)?;
         let sim = SimProcess::start(bin_dir, &dir.path, config.rate_limits)?;
-        let daemon_config = DaemonConfig { plan: config.plan, log: options.daemon_log.clone() };
+        let daemon_config =
+            DaemonConfig { plan: config.plan, log: options.daemon_log.clone(), env: options.daemon_env.clone() };
         let daemon = DaemonProcess::start(bin_dir, &dir.path, &db.url(), &sim, &daemon_config, 0).await?;
         let control = zoom_sim::control::Client::new(&sim.base_url);
         if options.verbose {

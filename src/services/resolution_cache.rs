@@ -1,0 +1,54 @@
+//! The credentials each meeting resolved to, remembered for a moment: a bot's token then costs
+//! no database round trip when its meeting was asked for lately (bots of one meeting arrive
+//! together). An entry is used only while no write that may change resolutions has committed in
+//! this process since it was read (`db::writes`), and for at most `tokens.resolution_cache_ms`:
+//! the bound on how late this replica sees a change another process made.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use crate::db::models::mappings::Candidate;
+
+/// Meetings remembered at most; past it the cache starts again empty.
+const MAX_ENTRIES: usize = 50_000;
+
+struct Entry {
+    candidates: Vec<Candidate>,
+    /// `db::writes()` before the read.
+    writes: u64,
+    read_at: Instant,
+}
+
+pub struct ResolutionCache {
+    ttl: Duration,
+    entries: parking_lot::Mutex<HashMap<i64, Entry>>,
+}
+
+impl ResolutionCache {
+    /// `ttl` zero: nothing is remembered.
+    pub fn new(ttl: Duration) -> Self {
+        Self { ttl, entries: parking_lot::Mutex::new(HashMap::new()) }
+    }
+
+    /// What `meeting_id` resolved to, if that is still known to be current.
+    pub fn get(&self, meeting_id: i64) -> Option<Vec<Candidate>> {
+        if self.ttl.is_zero() {
+            return None;
+        }
+        let entries = self.entries.lock();
+        let entry = entries.get(&meeting_id)?;
+        (entry.writes == crate::db::writes() && entry.read_at.elapsed() < self.ttl).then(|| entry.candidates.clone())
+    }
+
+    /// Remembers what a read begun when the write count was `writes` found.
+    pub fn put(&self, meeting_id: i64, candidates: &[Candidate], writes: u64, read_at: Instant) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut entries = self.entries.lock();
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(meeting_id, Entry { candidates: candidates.to_vec(), writes, read_at });
+    }
+}
