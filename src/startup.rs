@@ -174,12 +174,13 @@ fn serve(
             .wrap(from_fn(move |req, next| server_limits::body_deadline(body_timeout, req, next)))
             .wrap(from_fn(telemetry::log_requests))
             .app_data(data.clone())
+            // The API first: its bot routes lead the route table (see `api::ROUTES`).
+            .configure(|cfg| api::configure(cfg, which))
             .configure(|cfg| {
                 if which.serves(Surface::Admin) {
                     crate::console::configure(cfg);
                 }
             })
-            .configure(|cfg| api::configure(cfg, which))
     })
     // Signals are handled by `serve`, which also stops the background work.
     .disable_signals()

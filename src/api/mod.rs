@@ -74,6 +74,13 @@ macro_rules! routes {
 }
 
 routes! {
+    // Bots (the bot secret). First: actix tries routes in this order, and a bot waiting for its
+    // token should not pay for matching the admin API's patterns.
+    public plain "/zoom/join-token" { get => bot::join_token }
+    public plain "/zoom/obf-token" { get => bot::obf_token }
+    public plain "/zoom/zak" { get => bot::zak }
+    public plain "/zoom/access-token" { get => bot::access_token }
+    public plain "/attendee/zoom-tokens" { post => attendee::zoom_tokens }
     probe plain "/healthz" { get => health::healthz }
     probe plain "/readyz" { get => health::readyz }
     admin plain "/metrics" { get => health::metrics }
@@ -97,12 +104,6 @@ routes! {
     public plain "/api/v2/zoom-oauth-apps/{id}/webhook" { post => webhook::receive }
     public plain "/zoom/oauth/start" { get => oauth::start }
     public plain "/zoom/oauth/callback" { get => oauth::callback }
-    // Bots (the bot secret).
-    public plain "/zoom/join-token" { get => bot::join_token }
-    public plain "/zoom/obf-token" { get => bot::obf_token }
-    public plain "/zoom/zak" { get => bot::zak }
-    public plain "/zoom/access-token" { get => bot::access_token }
-    public plain "/attendee/zoom-tokens" { post => attendee::zoom_tokens }
 }
 
 /// The routes `listener` serves (the console's are registered by `console::configure`).
