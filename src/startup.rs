@@ -55,9 +55,6 @@ impl Application {
             Some(addr) => Some(TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?),
             None => None,
         };
-        for bound in std::iter::once(&listener).chain(&admin_listener) {
-            server_limits::prepare_listener(bound).context("cannot set up the listening socket")?;
-        }
         let db = Db::connect(&settings.database, &settings.pool).context("cannot open the database")?;
         apply_migrations(&db).await?;
         tracing::info!("database ready");

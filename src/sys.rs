@@ -1,49 +1,7 @@
-//! The two things zoomsync asks of the operating system that no safe API offers: deferred
-//! accept on its listeners, and a last word before a bus error ends the process. This is the
-//! crate's only `unsafe` code; each call is a plain libc call on values this module owns.
+//! What zoomsync asks of the operating system that no safe API offers: a last word before a
+//! bus error ends the process. This is the crate's only `unsafe` code; each call is a plain libc
+//! call on values this module owns.
 #![allow(unsafe_code)]
-
-use std::net::TcpListener;
-
-/// Listens with `backlog` (capped by the kernel's `net.core.somaxconn`) and, on Linux, with
-/// `TCP_DEFER_ACCEPT`: the kernel completes a client's handshake but hands the connection to
-/// `accept` only once the client's first bytes arrive (or after `defer_seconds`). A client that
-/// connects and sends nothing then costs the daemon no file descriptor and no connection slot,
-/// however many of them there are; every real client (a bot, Zoom, a browser) speaks first.
-pub fn prepare_listener(listener: &TcpListener, backlog: i32, defer_seconds: i32) -> std::io::Result<()> {
-    use std::os::fd::AsRawFd as _;
-    let fd = listener.as_raw_fd();
-    // SAFETY: `fd` is the listener's open socket for the whole call; `listen` on a socket that
-    // already listens only changes its backlog.
-    if unsafe { libc::listen(fd, backlog) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    defer_accept(fd, defer_seconds)
-}
-
-#[cfg(target_os = "linux")]
-fn defer_accept(fd: std::os::fd::RawFd, seconds: i32) -> std::io::Result<()> {
-    let value: libc::c_int = seconds;
-    // SAFETY: `value` lives across the call and its size is passed with it.
-    let set = unsafe {
-        libc::setsockopt(
-            fd,
-            libc::IPPROTO_TCP,
-            libc::TCP_DEFER_ACCEPT,
-            (&value as *const libc::c_int).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    if set != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    Ok(())
-}
-
-#[cfg(not(target_os = "linux"))]
-fn defer_accept(_fd: std::os::fd::RawFd, _seconds: i32) -> std::io::Result<()> {
-    Ok(())
-}
 
 /// What a bus error says before it ends the process. SQLite maps its `-shm` file into memory,
 /// and a read of that memory after the file was truncated (or could not be extended) raises
