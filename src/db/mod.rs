@@ -161,6 +161,7 @@ impl Db {
         Self { counted: false, ..self.clone() }
     }
 
+    /// Which database this is (only SQLite has a writer lock of ours).
     pub fn backend(&self) -> Backend {
         if self.sqlite_writer.is_some() { Backend::Sqlite } else { Backend::Postgres }
     }
