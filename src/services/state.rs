@@ -55,7 +55,7 @@ impl AppState {
         });
         let webhook_keys = Arc::new(WebhookKeys::new(db.clone(), settings.secrets.cipher.clone()));
         let ingest = Ingestor::new(db.clone());
-        let settings_resolution_cache = settings.resolution_cache;
+        let resolutions = Arc::new(ResolutionCache::new(settings.resolution_cache));
         Ok(Self {
             db,
             settings: Arc::new(settings),
@@ -66,7 +66,7 @@ impl AppState {
             webhook_keys,
             ingest,
             lookups: Arc::default(),
-            resolutions: Arc::new(ResolutionCache::new(settings_resolution_cache)),
+            resolutions,
             backfills: Arc::default(),
             sign_ins: Arc::default(),
             metrics,

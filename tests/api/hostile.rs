@@ -16,6 +16,18 @@ fn fault(path: &str, status: u16, body: serde_json::Value) -> NewFault {
     NewFault { path: path.into(), count: Some(1), status: Some(status), body: Some(body), ..Default::default() }
 }
 
+/// A client at `address` that sends a webhook's headers (announcing 1,000 bytes) and the start of
+/// its body, then nothing.
+async fn stalled_webhook(address: &str, app_id: &str) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt as _;
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /api/v2/zoom-oauth-apps/{app_id}/webhook HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\nx-zm-request-timestamp: 1\r\nx-zm-signature: v0=00\r\n\r\n{{\"event\""
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream
+}
+
 both_backends! {
     async fn a_token_zoom_should_not_have_sent_is_never_handed_to_a_bot(backend) {
         let world = World::start(backend).await;
@@ -197,20 +209,14 @@ both_backends! {
     }
 
     async fn a_stalled_body_is_cut_off_and_the_bot_endpoints_keep_answering(backend) {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        use tokio::io::AsyncReadExt;
         let world = World::start_with(backend, crate::helpers::world::sim_options(), |c| c.server.body_timeout_seconds = 1).await;
         let Hosted { app, meeting, .. } = world.hosted_meeting().await;
         let address = world.daemon.url("").trim_start_matches("http://").to_owned();
         // Clients that send headers and the start of a body, then nothing.
         let mut stalled = Vec::new();
         for _ in 0..50 {
-            let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
-            let head = format!(
-                "POST /api/v2/zoom-oauth-apps/{}/webhook HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\nx-zm-request-timestamp: 1\r\nx-zm-signature: v0=00\r\n\r\n{{\"event\"",
-                app.id
-            );
-            stream.write_all(head.as_bytes()).await.unwrap();
-            stalled.push(stream);
+            stalled.push(stalled_webhook(&address, &app.id).await);
         }
         let started = std::time::Instant::now();
         assert_eq!(world.bot("join-token", &format!("meeting_id={}", meeting.id)).await.status(), StatusCode::OK);
@@ -368,7 +374,6 @@ both_backends! {
     // Allowed 1,024 open files, held by 2,000 connections that send nothing and 500 that stall in
     // their bodies: a bot's join token and `/healthz` still answer within a second.
     async fn with_1024_open_files_idle_and_stalled_clients_do_not_starve_bots(backend) {
-        use tokio::io::AsyncWriteExt;
         use crate::helpers::process::{Daemon, db_env, zoom_env};
         use crate::helpers::app::BOT_SECRET;
         assert!(open_file_limit("self") >= 4096, "the test itself needs descriptors for 2,500 clients");
@@ -387,13 +392,7 @@ both_backends! {
                 held.push(tokio::net::TcpStream::connect(&address).await.unwrap());
             }
             for _ in 0..500 {
-                let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
-                let head = format!(
-                    "POST /api/v2/zoom-oauth-apps/{}/webhook HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{{\"event\"",
-                    app.id
-                );
-                stream.write_all(head.as_bytes()).await.unwrap();
-                held.push(stream);
+                held.push(stalled_webhook(&address, &app.id).await);
             }
             held
         });

@@ -102,20 +102,32 @@ async fn wait_for_replicas(client: &reqwest::Client, bases: &[String], expected:
     }
 }
 
-#[tokio::test]
-async fn replicas_share_the_accounts_rate_limit() {
-    // zoom-sim enforces Pro limits (Light: 30/s); each replica keeps Pro's budget (the default).
+/// PostgreSQL with zoom-sim enforcing Pro limits (Light: 30/s), one connected host and its
+/// mapped meeting.
+async fn rate_limited_world() -> (World, u64) {
     let world =
         World::start_with(Backend::Postgres, zoom_sim::SimOptions { rate_limits: true, ..sim_options() }, |_| {}).await;
-    let hosts = connected_hosts(&world, 1).await;
-    let meeting_id = hosts[0].1;
-    let mut env = db_env(&world.daemon.db);
-    env.extend(zoom_env(&world.zoom));
+    let meeting_id = connected_hosts(&world, 1).await[0].1;
+    (world, meeting_id)
+}
+
+/// Three `zoomsync serve` processes on `world`'s database, ready.
+async fn three_replicas(world: &World, name: &str, env: &[(String, String)]) -> Vec<Daemon> {
     let mut replicas: Vec<Daemon> =
-        (0..3).map(|i| Daemon::start(world.daemon.db.dir.path(), &format!("share-{i}"), &env)).collect();
+        (0..3).map(|i| Daemon::start(world.daemon.db.dir.path(), &format!("{name}-{i}"), env)).collect();
     for replica in &mut replicas {
         assert!(replica.wait_ready(Duration::from_secs(30)).await, "{}", replica.stderr());
     }
+    replicas
+}
+
+#[tokio::test]
+async fn replicas_share_the_accounts_rate_limit() {
+    // zoom-sim enforces Pro limits (Light: 30/s); each replica keeps Pro's budget (the default).
+    let (world, meeting_id) = rate_limited_world().await;
+    let mut env = db_env(&world.daemon.db);
+    env.extend(zoom_env(&world.zoom));
+    let mut replicas = three_replicas(&world, "share", &env).await;
     let client = reqwest::Client::new();
     let mut bases: Vec<String> = replicas.iter().map(|r| r.address.clone()).collect();
     bases.push(world.daemon.url(""));
@@ -143,21 +155,14 @@ async fn replicas_share_the_accounts_rate_limit() {
 /// Neither draws a 429 from Zoom.
 #[tokio::test]
 async fn a_burst_at_one_replica_gets_the_accounts_whole_rate() {
-    let world =
-        World::start_with(Backend::Postgres, zoom_sim::SimOptions { rate_limits: true, ..sim_options() }, |_| {}).await;
-    let hosts = connected_hosts(&world, 1).await;
-    let meeting_id = hosts[0].1;
+    let (world, meeting_id) = rate_limited_world().await;
     let client = reqwest::Client::new();
     let mut took = Vec::new();
     for shared in [true, false] {
         let mut env = db_env(&world.daemon.db);
         env.extend(zoom_env(&world.zoom));
         env.push(("ZOOMSYNC__ZOOM__SHARED_RATE_BUDGET".into(), shared.to_string()));
-        let mut replicas: Vec<Daemon> =
-            (0..3).map(|i| Daemon::start(world.daemon.db.dir.path(), &format!("burst-{shared}-{i}"), &env)).collect();
-        for replica in &mut replicas {
-            assert!(replica.wait_ready(Duration::from_secs(30)).await, "{}", replica.stderr());
-        }
+        let mut replicas = three_replicas(&world, &format!("burst-{shared}"), &env).await;
         let mut bases: Vec<String> = replicas.iter().map(|r| r.address.clone()).collect();
         bases.push(world.daemon.url(""));
         wait_for_replicas(&client, &bases, 4).await;

@@ -12,7 +12,7 @@ use zoom_sim::control::types::{AppKind, Role};
 use super::{Context, Outcomes};
 use crate::load::{self, Get};
 use crate::options::BurstSizes;
-use crate::setup::WorldConfig;
+use crate::setup::{World, WorldConfig};
 
 /// Zoom Pro: Light calls per second per account (docs/zoom.md §4).
 pub const PRO_LIGHT_PER_SECOND: f64 = 30.0;
@@ -34,19 +34,25 @@ impl BurstResult {
     }
 }
 
-pub async fn run(ctx: &Context<'_>, sizes: &BurstSizes) -> Result<BurstResult> {
-    let world = ctx.world("burst", WorldConfig::PRO).await?;
+/// One Pro account whose `hosts` users are connected (user-level) and backfilled, holding at
+/// least `tokens` meetings; returns `tokens` of them.
+pub async fn pro_account_meetings(world: &World, hosts: usize, tokens: usize) -> Result<Vec<u64>> {
     let account = world.account().await?;
     world.user(&account, Role::Owner).await?;
-    let bulk = world.bulk(&account, sizes.hosts, sizes.tokens.div_ceil(sizes.hosts)).await?;
+    let bulk = world.bulk(&account, hosts, tokens.div_ceil(hosts)).await?;
     let app = world.app(AppKind::UserLevel).await?;
     let users: Vec<String> = bulk.users.iter().map(|u| u.id.clone()).collect();
     world.connect_all(&app, &users).await?;
     world.wait_for_backfills(&app, users.len(), Duration::from_secs(120)).await?;
+    Ok(bulk.meetings.into_iter().take(tokens).collect())
+}
+
+pub async fn run(ctx: &Context<'_>, sizes: &BurstSizes) -> Result<BurstResult> {
+    let world = ctx.world("burst", WorldConfig::PRO).await?;
+    let meetings = pro_account_meetings(&world, sizes.hosts, sizes.tokens).await?;
     // Let the set-up's calls leave every one-second window, at Zoom and in the daemon.
     tokio::time::sleep(Duration::from_millis(1500)).await;
 
-    let meetings: Vec<u64> = bulk.meetings.into_iter().take(sizes.tokens).collect();
     let get = Get { urls: Arc::new(meetings.iter().map(|m| world.join_token_url(*m)).collect()), bearer: None };
     let before = world.control.counters().await?;
     let calls_before = world.zoom_calls().await?;

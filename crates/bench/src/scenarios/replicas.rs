@@ -8,15 +8,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::Result;
-use zoom_sim::control::types::{AppKind, Role};
-
-use super::burst::PRO_LIGHT_PER_SECOND;
+use super::burst::{PRO_LIGHT_PER_SECOND, pro_account_meetings};
 use super::{Context, Outcomes};
 use crate::load::Arrival;
 use crate::options::ReplicasSizes;
 use crate::processes::DaemonProcess;
 use crate::setup::{WorldConfig, join_token_url};
+use anyhow::Result;
 
 /// How the bots are sent to the replicas.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,18 +69,11 @@ impl ReplicasResult {
 
 pub async fn run(ctx: &Context<'_>, sizes: &ReplicasSizes) -> Result<ReplicasResult> {
     let world = ctx.world("replicas", WorldConfig::PRO).await?;
-    let account = world.account().await?;
-    world.user(&account, Role::Owner).await?;
-    let bulk = world.bulk(&account, sizes.hosts, sizes.tokens.div_ceil(sizes.hosts)).await?;
-    let app = world.app(AppKind::UserLevel).await?;
-    let users: Vec<String> = bulk.users.iter().map(|u| u.id.clone()).collect();
-    world.connect_all(&app, &users).await?;
-    world.wait_for_backfills(&app, users.len(), Duration::from_secs(120)).await?;
+    let meetings = Arc::new(pro_account_meetings(&world, sizes.hosts, sizes.tokens).await?);
     let mut others: Vec<DaemonProcess> = vec![world.start_replica().await?, world.start_replica().await?];
     let mut bases = vec![world.daemon.base_url.clone()];
     bases.extend(others.iter().map(|d| d.base_url.clone()));
     let bases = Arc::new(bases);
-    let meetings: Arc<Vec<u64>> = Arc::new(bulk.meetings.into_iter().take(sizes.tokens).collect());
 
     let mut ways = Vec::new();
     for way in Way::ALL {
