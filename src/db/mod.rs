@@ -186,6 +186,25 @@ impl Db {
         self.write_with(move |conn| f(conn).map_err(DbError::from)).await
     }
 
+    /// [`Db::read`] for the token path's short, indexed reads. On SQLite, when a pooled
+    /// connection is free at once, the read runs on the calling thread: handing it to the
+    /// blocking pool and back (two thread wake-ups) costs more than the read itself. A WAL
+    /// reader never waits for the writer, so the thread is held only for the read. Otherwise,
+    /// and always on PostgreSQL (a network round trip must not hold an HTTP worker), it is
+    /// [`Db::read`].
+    pub async fn read_quick<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        F: FnOnce(&mut AnyConnection) -> QueryResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        if self.sqlite_file.is_some()
+            && let Some(mut conn) = self.pool.try_get()
+        {
+            return f(&mut conn).map_err(DbError::from);
+        }
+        self.read(f).await
+    }
+
     /// [`Db::read`] for a closure with failures of its own besides the database's.
     pub async fn read_with<T, E, F>(&self, f: F) -> Result<T, E>
     where

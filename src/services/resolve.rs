@@ -66,7 +66,7 @@ pub async fn meeting_id(state: &AppState, meeting: &MeetingRef) -> Result<Option
         MeetingRef::Id(id) | MeetingRef::Webinar(id) => Ok(Some(*id)),
         MeetingRef::Vanity(name) => {
             let name = name.clone();
-            let user = state.db.read(move |conn| zoom_users::by_vanity_name(conn, &name)).await?;
+            let user = state.db.read_quick(move |conn| zoom_users::by_vanity_name(conn, &name)).await?;
             Ok(user.and_then(|u| u.pmi))
         }
     }
@@ -78,7 +78,7 @@ pub async fn candidates(state: &AppState, meeting_id: i64, capability: Capabilit
     }
     // Taken before the read: a write committing meanwhile makes the entry stale at once.
     let (writes, read_at) = (crate::db::writes(), std::time::Instant::now());
-    let found = state.db.read(move |conn| mappings::candidates(conn, meeting_id)).await?;
+    let found = state.db.read_quick(move |conn| mappings::candidates(conn, meeting_id)).await?;
     state.resolutions.put(meeting_id, &found, writes, read_at);
     Ok(rank(found, capability))
 }
@@ -109,7 +109,7 @@ pub async fn for_user(state: &AppState, user: &BotUser, capability: Capability) 
     let named = user.clone();
     let found = state
         .db
-        .read(move |conn| {
+        .read_quick(move |conn| {
             let who = match &named {
                 BotUser::User(user) => zoom_users::named(conn, user)?,
                 BotUser::Credential(id) => credentials::find(conn, id)?.map(|c| (c.zoom_user_id, c.account_id)),

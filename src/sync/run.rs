@@ -155,6 +155,9 @@ pub async fn run(
     result.map(|()| figures)
 }
 
+/// Users an account-wide listing records per transaction.
+const USERS_PER_WRITE: usize = 500;
+
 async fn list_and_map(
     state: &AppState,
     credential: &CredentialRow,
@@ -218,8 +221,8 @@ async fn list_and_map(
         report(progress, users.len() as u64, 0, 0);
     }
     figures.users_seen = users.len() as i64;
-    for user in &users {
-        record_user(state, user, &credential.account_id, None).await?;
+    for chunk in users.chunks(USERS_PER_WRITE) {
+        record_users(state, chunk, &credential.account_id).await?;
     }
     let pmis: Vec<(i64, String)> = users.iter().filter_map(|u| u.pmi.map(|p| (p, u.id.clone()))).collect();
     figures.added += map(state, &credential.id, Found { meetings: Vec::new(), pmis }, started_ms).await?;
@@ -315,15 +318,13 @@ async fn map(state: &AppState, credential_id: &str, found: Found, started_ms: i6
             let now = time::now();
             let ids: Vec<i64> = found.meetings.iter().map(|(id, ..)| *id).collect();
             let deleted = tombstones::deleted_since(conn, &ids, started_ms)?;
-            let mut added = 0;
-            let rows = found
+            let rows: Vec<MappingRow> = found
                 .meetings
                 .into_iter()
                 .filter(|(id, ..)| !deleted.contains(id))
                 .map(|m| (m, Source::Sync))
-                .chain(found.pmis.into_iter().map(|(id, host)| ((id, host, MeetingKind::Meeting), Source::Pmi)));
-            for ((meeting_id, host, kind), source) in rows {
-                let row = MappingRow {
+                .chain(found.pmis.into_iter().map(|(id, host)| ((id, host, MeetingKind::Meeting), Source::Pmi)))
+                .map(|((meeting_id, host, kind), source)| MappingRow {
                     meeting_id,
                     credential_id: credential_id.clone(),
                     host_user_id: host,
@@ -331,12 +332,9 @@ async fn map(state: &AppState, credential_id: &str, found: Found, started_ms: i6
                     synced_at: now,
                     event_ts: None,
                     kind,
-                };
-                if mappings::upsert(conn, &row)? {
-                    added += 1;
-                }
-            }
-            Ok(added)
+                })
+                .collect();
+            Ok(mappings::upsert_many(conn, &rows)? as i64)
         })
         .await?;
     Ok(added)
@@ -352,17 +350,7 @@ async fn record_user(
     state
         .db
         .write(move |conn| {
-            let vanity = user.vanity_name();
-            let account = user.account_id.clone().unwrap_or(account_id);
-            zoom_users::upsert_from_api(
-                conn,
-                &user.id,
-                &account,
-                user.email.as_deref(),
-                user.pmi,
-                vanity.as_deref(),
-                time::now(),
-            )?;
+            let vanity = store_user(conn, &user, &account_id)?;
             if let Some(id) = credential_id {
                 credentials::set_profile(conn, &id, user.pmi, vanity.as_deref())?;
             }
@@ -370,6 +358,42 @@ async fn record_user(
         })
         .await?;
     Ok(())
+}
+
+/// An account-wide listing's users, in one transaction: a commit each would cost a round trip
+/// and a flush per user on PostgreSQL.
+async fn record_users(state: &AppState, users: &[User], account_id: &str) -> Result<(), SyncError> {
+    let (users, account_id) = (users.to_vec(), account_id.to_owned());
+    state
+        .db
+        .write(move |conn| {
+            for user in &users {
+                store_user(conn, user, &account_id)?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(())
+}
+
+/// One user as Zoom listed it; returns their vanity name.
+fn store_user(
+    conn: &mut crate::db::AnyConnection,
+    user: &User,
+    account_id: &str,
+) -> diesel::QueryResult<Option<String>> {
+    let vanity = user.vanity_name();
+    let account = user.account_id.as_deref().unwrap_or(account_id);
+    zoom_users::upsert_from_api(
+        conn,
+        &user.id,
+        account,
+        user.email.as_deref(),
+        user.pmi,
+        vanity.as_deref(),
+        time::now(),
+    )?;
+    Ok(vanity)
 }
 
 async fn remove_stale(

@@ -69,17 +69,28 @@ impl Clouds {
     }
 }
 
+/// The HTTP clients Zoom is called with: one per thread, each with its own connection pool.
+///
+/// A pooled connection is driven by a task on the runtime that opened it. With one client for
+/// the process, a bot's request on one HTTP worker would often borrow a connection another
+/// worker opened, and every call would then cross threads twice (request and answer), waking
+/// the other worker each time; a connection opened by a worker whose runtime has since stopped
+/// would be dead for everyone. Per thread, a call stays on the thread that makes it.
 #[derive(Clone)]
-pub struct ZoomClient {
-    http: reqwest::Client,
-    oauth_base: String,
-    api_base: String,
-    metrics: std::sync::Arc<Metrics>,
+struct Http {
+    /// Built first, so that a client that cannot be built fails the start; it also serves a
+    /// thread whose own client could not be built (not expected: the settings are the same).
+    first: reqwest::Client,
+    per_thread: std::sync::Arc<thread_local::ThreadLocal<reqwest::Client>>,
 }
 
-impl ZoomClient {
-    pub fn new(settings: &ZoomSettings, metrics: std::sync::Arc<Metrics>) -> Result<Self, ZoomError> {
-        let http = reqwest::Client::builder()
+impl Http {
+    fn new() -> reqwest::Result<Self> {
+        Ok(Self { first: Self::build()?, per_thread: Default::default() })
+    }
+
+    fn build() -> reqwest::Result<reqwest::Client> {
+        reqwest::Client::builder()
             // A redirect would re-send a refresh token or client secret to wherever it points.
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(CONNECT_TIMEOUT)
@@ -87,7 +98,25 @@ impl ZoomClient {
             .pool_idle_timeout(Duration::from_secs(60))
             .user_agent(concat!("zoomsync/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| ZoomError::Unreachable(e.without_url().to_string()))?;
+    }
+
+    /// This thread's client.
+    fn client(&self) -> &reqwest::Client {
+        self.per_thread.get_or(|| Self::build().unwrap_or_else(|_| self.first.clone()))
+    }
+}
+
+#[derive(Clone)]
+pub struct ZoomClient {
+    http: Http,
+    oauth_base: String,
+    api_base: String,
+    metrics: std::sync::Arc<Metrics>,
+}
+
+impl ZoomClient {
+    pub fn new(settings: &ZoomSettings, metrics: std::sync::Arc<Metrics>) -> Result<Self, ZoomError> {
+        let http = Http::new().map_err(|e| ZoomError::Unreachable(e.without_url().to_string()))?;
         Ok(Self { http, oauth_base: settings.oauth_base_url.clone(), api_base: settings.api_base_url.clone(), metrics })
     }
 
@@ -134,6 +163,7 @@ impl ZoomClient {
     pub async fn revoke(&self, app: &ClientCredentials<'_>, token: &SecretString) -> Result<(), ZoomError> {
         let request = self
             .http
+            .client()
             .post(format!("{}/oauth/revoke", self.oauth_base))
             .basic_auth(app.client_id, Some(app.client_secret.expose_secret()))
             .form(&[("token", token.expose_secret())]);
@@ -147,6 +177,7 @@ impl ZoomClient {
     ) -> Result<TokenResponse, ZoomError> {
         let request = self
             .http
+            .client()
             .post(format!("{}/oauth/token", self.oauth_base))
             .timeout(TOKEN_CALL_TIMEOUT)
             .basic_auth(app.client_id, Some(app.client_secret.expose_secret()))
@@ -156,6 +187,7 @@ impl ZoomClient {
 
     fn get(&self, access_token: &SecretString, path: &str) -> RequestBuilder {
         self.http
+            .client()
             .get(format!("{}{path}", self.api_base))
             .bearer_auth(access_token.expose_secret())
             .header(reqwest::header::ACCEPT, "application/json")

@@ -74,28 +74,39 @@ pub fn upsert(conn: &mut AnyConnection, row: &MappingRow) -> QueryResult<bool> {
     Ok(false)
 }
 
-/// [`upsert`] for many rows. On PostgreSQL the new ones go in one statement (a round trip each
-/// is what costs there) and only those that existed are updated one by one.
-pub fn upsert_many(conn: &mut AnyConnection, rows: &[MappingRow]) -> QueryResult<()> {
-    let existing: Vec<&MappingRow> = match conn {
+/// [`upsert`] for many rows; returns how many mappings are new. On PostgreSQL the new ones go
+/// in one statement per [`INSERT_CHUNK`] rows (a round trip each is what costs there) and only
+/// those that existed are updated one by one.
+pub fn upsert_many(conn: &mut AnyConnection, rows: &[MappingRow]) -> QueryResult<usize> {
+    let (existing, mut added): (Vec<&MappingRow>, usize) = match conn {
         AnyConnection::Postgresql(c) if rows.len() > 1 => {
-            let inserted: std::collections::HashSet<(i64, String)> = diesel::insert_into(meeting_mappings::table)
-                .values(rows)
-                .on_conflict((meeting_mappings::meeting_id, meeting_mappings::credential_id))
-                .do_nothing()
-                .returning((meeting_mappings::meeting_id, meeting_mappings::credential_id))
-                .get_results(c)?
-                .into_iter()
-                .collect();
-            rows.iter().filter(|r| !inserted.contains(&(r.meeting_id, r.credential_id.clone()))).collect()
+            let mut inserted = std::collections::HashSet::new();
+            for chunk in rows.chunks(INSERT_CHUNK) {
+                inserted.extend(
+                    diesel::insert_into(meeting_mappings::table)
+                        .values(chunk)
+                        .on_conflict((meeting_mappings::meeting_id, meeting_mappings::credential_id))
+                        .do_nothing()
+                        .returning((meeting_mappings::meeting_id, meeting_mappings::credential_id))
+                        .get_results::<(i64, String)>(c)?,
+                );
+            }
+            let existing =
+                rows.iter().filter(|r| !inserted.contains(&(r.meeting_id, r.credential_id.clone()))).collect();
+            (existing, inserted.len())
         }
-        _ => rows.iter().collect(),
+        _ => (rows.iter().collect(), 0),
     };
     for row in existing {
-        upsert(conn, row)?;
+        if upsert(conn, row)? {
+            added += 1;
+        }
     }
-    Ok(())
+    Ok(added)
 }
+
+/// Rows per multi-row insert: PostgreSQL takes at most 65,535 bound values in one statement.
+const INSERT_CHUNK: usize = 1000;
 
 /// The credentials in one Zoom account. A webhook event changes only the mappings held by
 /// credentials of the account it names (and only an app with a credential there may name it,
