@@ -76,8 +76,13 @@ impl Clouds {
 /// worker opened, and every call would then cross threads twice (request and answer), waking
 /// the other worker each time; a connection opened by a worker whose runtime has since stopped
 /// would be dead for everyone. Per thread, a call stays on the thread that makes it.
+///
+/// The clients share one TLS set-up: making it (loading the system's root certificates) takes
+/// tens of milliseconds, which a thread's first call would otherwise pay after its turn in the
+/// rate budget had come.
 #[derive(Clone)]
 struct Http {
+    tls: native_tls::TlsConnector,
     /// Built first, so that a client that cannot be built fails the start; it also serves a
     /// thread whose own client could not be built (not expected: the settings are the same).
     first: reqwest::Client,
@@ -85,12 +90,15 @@ struct Http {
 }
 
 impl Http {
-    fn new() -> reqwest::Result<Self> {
-        Ok(Self { first: Self::build()?, per_thread: Default::default() })
+    fn new() -> Result<Self, String> {
+        let tls = native_tls::TlsConnector::new().map_err(|e| e.to_string())?;
+        let first = Self::build(&tls).map_err(|e| e.without_url().to_string())?;
+        Ok(Self { tls, first, per_thread: Default::default() })
     }
 
-    fn build() -> reqwest::Result<reqwest::Client> {
+    fn build(tls: &native_tls::TlsConnector) -> reqwest::Result<reqwest::Client> {
         reqwest::Client::builder()
+            .tls_backend_preconfigured(tls.clone())
             // A redirect would re-send a refresh token or client secret to wherever it points.
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(CONNECT_TIMEOUT)
@@ -102,7 +110,7 @@ impl Http {
 
     /// This thread's client.
     fn client(&self) -> &reqwest::Client {
-        self.per_thread.get_or(|| Self::build().unwrap_or_else(|_| self.first.clone()))
+        self.per_thread.get_or(|| Self::build(&self.tls).unwrap_or_else(|_| self.first.clone()))
     }
 }
 
@@ -116,7 +124,7 @@ pub struct ZoomClient {
 
 impl ZoomClient {
     pub fn new(settings: &ZoomSettings, metrics: std::sync::Arc<Metrics>) -> Result<Self, ZoomError> {
-        let http = Http::new().map_err(|e| ZoomError::Unreachable(e.without_url().to_string()))?;
+        let http = Http::new().map_err(ZoomError::Unreachable)?;
         Ok(Self { http, oauth_base: settings.oauth_base_url.clone(), api_base: settings.api_base_url.clone(), metrics })
     }
 
