@@ -187,14 +187,19 @@ pub struct TokensConfig {
     #[serde(deserialize_with = "crate::lenient::u64")]
     pub max_queue_seconds: u64,
     /// How long a meeting's resolution (the credentials that may mint for it) is reused without
-    /// reading the database again; 0 turns the cache off. Writes in this process end it at once.
+    /// reading the database again; 0 turns the cache off. Writes in this process end it at once;
+    /// this bounds how late a change another process made is seen when nothing announced it.
     #[serde(deserialize_with = "crate::lenient::u64")]
     pub resolution_cache_ms: u64,
+    /// The same while this process hears other processes' writes (PostgreSQL, `db::changes`):
+    /// they end it at once, so this bounds only changes made outside zoomsync.
+    #[serde(deserialize_with = "crate::lenient::u64")]
+    pub resolution_cache_notified_ms: u64,
 }
 
 impl Default for TokensConfig {
     fn default() -> Self {
-        Self { max_queue_seconds: 30, resolution_cache_ms: 2000 }
+        Self { max_queue_seconds: 30, resolution_cache_ms: 2000, resolution_cache_notified_ms: 60_000 }
     }
 }
 

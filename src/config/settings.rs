@@ -61,6 +61,8 @@ pub struct Settings {
     pub token_max_queue: Duration,
     /// `tokens.resolution_cache_ms` (zero: off).
     pub resolution_cache: Duration,
+    /// `tokens.resolution_cache_notified_ms`.
+    pub resolution_cache_notified: Duration,
     /// `security.serve_access_tokens`.
     pub serve_access_tokens: bool,
     /// `[webhooks_out]`.
@@ -186,6 +188,7 @@ impl Settings {
             webhook_secret_grace: Duration::from_secs(config.webhook.previous_secret_grace_seconds),
             token_max_queue: Duration::from_secs(config.tokens.max_queue_seconds),
             resolution_cache: Duration::from_millis(config.tokens.resolution_cache_ms),
+            resolution_cache_notified: Duration::from_millis(config.tokens.resolution_cache_notified_ms),
             serve_access_tokens: config.security.serve_access_tokens,
             outbound: OutboundSettings {
                 allow_private_addresses: config.webhooks_out.allow_private_addresses,

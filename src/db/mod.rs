@@ -5,6 +5,7 @@
 //! returned inside one closure and is never held across an `.await` (docs/design.md §2). Repository
 //! functions in [`models`] are plain `fn(&mut AnyConnection, ..) -> QueryResult<T>`.
 
+mod changes;
 pub mod conn;
 pub mod migrate;
 pub mod models;
@@ -19,6 +20,7 @@ use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::r2d2::{Pool, PooledConnection};
 use tracing::Instrument as _;
 
+pub use changes::ChangeWatch;
 pub use conn::{AnyConnection, Backend, DbTarget, custom_plans_for_this_transaction};
 
 /// Runs the same diesel expression on whichever backend `conn` is, for the few statements the
@@ -98,13 +100,17 @@ pub struct Db {
     /// faster than letting them poll SQLite's busy handler; `busy_timeout` still covers other
     /// processes. PostgreSQL needs no such lock.
     sqlite_writer: Option<Arc<parking_lot::Mutex<()>>>,
-    /// Whether this handle's writes count in [`writes`] (see [`Db::unrelated_to_resolution`]).
+    /// Whether this handle's writes count in [`writes`] and are announced to other processes
+    /// (see [`Db::unrelated_to_resolution`]).
     counted: bool,
+    /// Where the pool connects: the change watch opens its own connection there.
+    target: DbTarget,
 }
 
 /// Write transactions this process has committed that may change what a bot's meeting resolves
-/// to. A cache of resolutions keeps the count it read before it queried and is stale once the
-/// count moved. Process-wide, so every handle (the CLI's, a test's) moves it.
+/// to, and, on PostgreSQL, those other processes announced (`changes`). A cache of resolutions
+/// keeps the count it read before it queried and is stale once the count moved. Process-wide,
+/// so every handle (the CLI's, a test's) moves it.
 static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// See [`WRITES`].
@@ -114,8 +120,13 @@ pub fn writes() -> u64 {
 
 fn count_write(counted: bool) {
     if counted {
-        WRITES.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        count_foreign_write();
     }
+}
+
+/// Another process wrote (or may have, unheard): what was read before is stale.
+fn count_foreign_write() {
+    WRITES.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
 }
 
 impl Db {
@@ -150,7 +161,14 @@ impl Db {
             sqlite_file,
             sqlite_writer,
             counted: true,
+            target: target.clone(),
         })
+    }
+
+    /// Starts hearing other processes' writes in [`writes`] (PostgreSQL; `None` on SQLite). The
+    /// watch holds a connection of its own, outside the pool, until it is dropped.
+    pub fn watch_changes(&self) -> Option<Arc<ChangeWatch>> {
+        ChangeWatch::start(&self.target)
     }
 
     /// The same pool, for writers that never touch meetings, credentials or apps (credential
@@ -240,7 +258,7 @@ impl Db {
             let mut conn = checkout()?;
             let _turn = writer.as_ref().map(|w| w.lock());
             // Counted whatever the outcome: a commit whose answer was lost still changed things.
-            let written = transaction(&mut conn, f);
+            let written = transaction(&mut conn, counted, f);
             count_write(counted);
             written
         })
@@ -277,7 +295,7 @@ impl Db {
         self.check_storage()?;
         let mut conn = self.checkout()?;
         let _turn = self.sqlite_writer.as_ref().map(|w| w.lock());
-        let written = transaction(&mut conn, |conn| f(conn).map_err(DbError::from));
+        let written = transaction(&mut conn, self.counted, |conn| f(conn).map_err(DbError::from));
         count_write(self.counted);
         written
     }
@@ -410,7 +428,8 @@ fn private_sqlite_file(path: &std::path::Path) -> Result<(), DbError> {
 }
 
 /// Diesel's `Connection::transaction`, except that SQLite begins with `BEGIN IMMEDIATE`.
-fn transaction<T, E, F>(conn: &mut AnyConnection, f: F) -> Result<T, E>
+/// `f` in one transaction; `announce`: other processes are told of it at commit (`changes`).
+fn transaction<T, E, F>(conn: &mut AnyConnection, announce: bool, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut AnyConnection) -> Result<T, E>,
     E: From<DbError>,
@@ -420,7 +439,13 @@ where
         AnyConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c),
     };
     begun.map_err(|e| E::from(DbError::from(e)))?;
-    match f(conn) {
+    let done = f(conn).and_then(|value| {
+        if announce {
+            changes::announce(conn).map_err(|e| E::from(DbError::from(e)))?;
+        }
+        Ok(value)
+    });
+    match done {
         Ok(value) => {
             AnyConnection::commit_transaction(conn).map_err(|e| E::from(DbError::from(e)))?;
             Ok(value)

@@ -55,7 +55,7 @@ impl AppState {
         });
         let webhook_keys = Arc::new(WebhookKeys::new(db.clone(), settings.secrets.cipher.clone()));
         let ingest = Ingestor::new(db.clone());
-        let resolutions = Arc::new(ResolutionCache::new(settings.resolution_cache));
+        let resolutions = Arc::new(ResolutionCache::new(settings.resolution_cache, settings.resolution_cache_notified));
         Ok(Self {
             db,
             settings: Arc::new(settings),

@@ -411,29 +411,140 @@ both_backends! {
         let answer = world.bot("join-token", &query).await;
         assert_eq!(answer.status(), StatusCode::NOT_FOUND, "{}", answer.text().await.unwrap());
     }
+}
 
-    // Another process's change reaches a replica's remembered resolutions within
-    // `tokens.resolution_cache_ms`, not at once: the replica keeps minting with what it read
-    // (Zoom still takes the token), then sees the credential unhealthy.
-    async fn another_process_change_is_seen_within_the_resolution_cache_time(backend) {
-        use crate::helpers::process::{Daemon, db_env, zoom_env};
-        let world = World::start(backend).await;
-        let (credential, meeting_id, _) = host_with_meeting(&world).await;
-        let mut env = db_env(&world.daemon.db);
-        env.extend(zoom_env(&world.zoom));
-        env.push(("ZOOMSYNC__TOKENS__RESOLUTION_CACHE_MS".into(), "1500".into()));
-        let mut replica = Daemon::start(world.daemon.db.dir.path(), "cached", &env);
-        assert!(replica.wait_ready(Duration::from_secs(30)).await, "{}", replica.stderr());
-        let client = reqwest::Client::new();
-        let url = format!("{}/zoom/join-token?secret={}&meeting_id={meeting_id}", replica.address, crate::helpers::app::BOT_SECRET);
-        assert_eq!(client.get(&url).send().await.unwrap().status(), StatusCode::OK);
-        let changed = Instant::now();
-        mark_unhealthy(&world, &credential).await;
-        let remembered = client.get(&url).send().await.unwrap().status();
-        if changed.elapsed() < Duration::from_millis(1000) {
-            assert_eq!(remembered, StatusCode::OK, "the replica answered from what it read a moment ago");
+/// A second daemon process on `world`'s database with `env` added, ready, and its join-token URL
+/// for `meeting_id`.
+async fn replica(
+    world: &World,
+    name: &str,
+    meeting_id: u64,
+    env: &[(&str, &str)],
+) -> (crate::helpers::process::Daemon, String) {
+    use crate::helpers::process::{Daemon, db_env, zoom_env};
+    let mut all = db_env(&world.daemon.db);
+    all.extend(zoom_env(&world.zoom));
+    all.extend(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    let mut replica = Daemon::start(world.daemon.db.dir.path(), name, &all);
+    assert!(replica.wait_ready(Duration::from_secs(30)).await, "{}", replica.stderr());
+    let url = format!(
+        "{}/zoom/join-token?secret={}&meeting_id={meeting_id}",
+        replica.address,
+        crate::helpers::app::BOT_SECRET
+    );
+    (replica, url)
+}
+
+/// How long until `url` answers `status`, asking every 20 ms for at most `limit`.
+async fn until_status(url: &str, status: StatusCode, limit: Duration) -> Option<Duration> {
+    let (client, started) = (reqwest::Client::new(), Instant::now());
+    while started.elapsed() < limit {
+        if client.get(url).send().await.unwrap().status() == status {
+            return Some(started.elapsed());
         }
-        tokio::time::sleep(Duration::from_millis(1600)).await;
-        assert_eq!(client.get(&url).send().await.unwrap().status(), StatusCode::NOT_FOUND, "seen within the bound");
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    None
+}
+
+// SQLite: another process's change (the CLI's, say) reaches the daemon's remembered resolutions
+// within `tokens.resolution_cache_ms`, not at once: it keeps minting with what it read (Zoom
+// still takes the token), then sees the credential unhealthy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_another_process_change_is_seen_within_the_resolution_cache_time() {
+    let world = World::start(crate::helpers::Backend::Sqlite).await;
+    let (credential, meeting_id, _) = host_with_meeting(&world).await;
+    let (_replica, url) =
+        replica(&world, "cached", meeting_id, &[("ZOOMSYNC__TOKENS__RESOLUTION_CACHE_MS", "1500")]).await;
+    let client = reqwest::Client::new();
+    assert_eq!(client.get(&url).send().await.unwrap().status(), StatusCode::OK);
+    let changed = Instant::now();
+    mark_unhealthy(&world, &credential).await;
+    let remembered = client.get(&url).send().await.unwrap().status();
+    if changed.elapsed() < Duration::from_millis(1000) {
+        assert_eq!(remembered, StatusCode::OK, "the daemon answered from what it read a moment ago");
+    }
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    assert_eq!(client.get(&url).send().await.unwrap().status(), StatusCode::NOT_FOUND, "seen within the bound");
+}
+
+// PostgreSQL: a replica hears another process's write at its commit and forgets what it
+// remembered, though its time limit is a minute (the default while it listens).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_replica_hears_another_process_change_at_once() {
+    let world = World::start(crate::helpers::Backend::Postgres).await;
+    let (credential, meeting_id, _) = host_with_meeting(&world).await;
+    let (replica, url) = replica(&world, "listening", meeting_id, &[]).await;
+    assert_eq!(reqwest::get(&url).await.unwrap().status(), StatusCode::OK);
+    mark_unhealthy(&world, &credential).await;
+    let seen = until_status(&url, StatusCode::NOT_FOUND, Duration::from_secs(5)).await;
+    assert!(seen.is_some_and(|d| d < Duration::from_secs(1)), "seen after {seen:?}\n{}", replica.stderr());
+}
+
+// PostgreSQL: a change nobody announced (made outside zoomsync) is still seen within
+// `tokens.resolution_cache_notified_ms`, and not before: the replica hears nothing of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_an_unannounced_change_is_seen_within_the_notified_time() {
+    let world = World::start(crate::helpers::Backend::Postgres).await;
+    let (credential, meeting_id, _) = host_with_meeting(&world).await;
+    let (_replica, url) =
+        replica(&world, "unannounced", meeting_id, &[("ZOOMSYNC__TOKENS__RESOLUTION_CACHE_NOTIFIED_MS", "3000")]).await;
+    // Past the short limit (2 s), so that only the listening one keeps the entry.
+    assert_eq!(reqwest::get(&url).await.unwrap().status(), StatusCode::OK);
+    let id = credential.clone();
+    let changed = Instant::now();
+    world
+        .db()
+        .unrelated_to_resolution()
+        .write(move |conn| {
+            zoomsync::db::models::credentials::mark_unhealthy(conn, &id, "revoked by hand", zoomsync::time::now())
+        })
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+    let remembered = reqwest::get(&url).await.unwrap().status();
+    if changed.elapsed() < Duration::from_millis(2800) {
+        assert_eq!(remembered, StatusCode::OK, "nothing announced it: still what was read");
+    }
+    let seen = until_status(&url, StatusCode::NOT_FOUND, Duration::from_secs(5)).await;
+    assert!(seen.is_some(), "seen within the notified time");
+}
+
+// PostgreSQL: a change committed while the replica's watch had lost its connection goes
+// unheard, but once the watch listens again (a second later) it ends every entry: with both time
+// limits far off, only that can make the replica see it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_change_made_while_the_watch_was_away_is_not_missed() {
+    let world = World::start(crate::helpers::Backend::Postgres).await;
+    let (credential, meeting_id, _) = host_with_meeting(&world).await;
+    let limits = [
+        ("ZOOMSYNC__TOKENS__RESOLUTION_CACHE_MS", "30000"),
+        ("ZOOMSYNC__TOKENS__RESOLUTION_CACHE_NOTIFIED_MS", "60000"),
+    ];
+    let (replica, url) = replica(&world, "deaf", meeting_id, &limits).await;
+    assert_eq!(reqwest::get(&url).await.unwrap().status(), StatusCode::OK);
+    // The replica's watch loses its connection.
+    let name = format!("zoomsync-change-watch-{}", replica.pid());
+    let ended: Vec<bool> = world
+        .db()
+        .read(move |conn| {
+            use diesel::RunQueryDsl as _;
+            #[derive(diesel::QueryableByName)]
+            struct Ended {
+                #[diesel(sql_type = diesel::sql_types::Bool)]
+                ended: bool,
+            }
+            let rows: Vec<Ended> = diesel::sql_query(
+                "SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE application_name = $1",
+            )
+            .bind::<diesel::sql_types::Text, _>(name)
+            .load(conn)?;
+            Ok(rows.into_iter().map(|r| r.ended).collect())
+        })
+        .await
+        .unwrap();
+    assert_eq!(ended, vec![true], "the replica's watch had one connection");
+    mark_unhealthy(&world, &credential).await;
+    let seen = until_status(&url, StatusCode::NOT_FOUND, Duration::from_secs(10)).await;
+    assert!(seen.is_some_and(|d| d < Duration::from_secs(3)), "seen after {seen:?}\n{}", replica.stderr());
 }

@@ -1,0 +1,143 @@
+//! Writes of other processes on one PostgreSQL database, as this process learns of them.
+//!
+//! Every write transaction that counts in [`super::writes`] also sends a notice on [`CHANNEL`]
+//! naming its schema (PostgreSQL delivers it at commit, and not at all on rollback). A
+//! [`ChangeWatch`] listens on a connection of its own and moves this process's count when a
+//! notice for its own schema arrives (deployments in other schemas of the database are not its
+//! business), so a replica's remembered resolutions end within milliseconds of another
+//! replica's commit instead of at their time limit.
+//!
+//! What the watch cannot hear, it must not let pass for silence: while its connection is down,
+//! and until it has confirmed the connection within [`CONFIRMED_WITHIN`], it is not
+//! [`ChangeWatch::listening`], and callers fall back to their short time limit. Each (re)connect
+//! moves the count once, for whatever was committed while nobody listened.
+
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use diesel::RunQueryDsl as _;
+use diesel::connection::SimpleConnection as _;
+
+use super::conn::{AnyConnection, Manager};
+use super::{DbTarget, count_foreign_write};
+
+/// The channel zoomsync's writers notify and its watches listen on.
+pub const CHANNEL: &str = "zoomsync_resolutions";
+/// How often the watch reads what has arrived (no query: the socket is only read).
+const POLL: Duration = Duration::from_millis(5);
+/// How often the watch asks the server something, to notice a connection that died silently.
+const CONFIRM_EVERY: Duration = Duration::from_millis(500);
+/// A watch that has not confirmed its connection within this is not listening.
+pub const CONFIRMED_WITHIN: Duration = Duration::from_secs(2);
+/// Between reconnect attempts.
+const RECONNECT_AFTER: Duration = Duration::from_secs(1);
+
+/// Sends the notice inside the caller's write transaction (PostgreSQL only).
+pub(super) fn announce(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
+    match conn {
+        AnyConnection::Postgresql(c) => c.batch_execute(&format!("SELECT pg_notify('{CHANNEL}', current_schema())")),
+        AnyConnection::Sqlite(_) => Ok(()),
+    }
+}
+
+/// Listens for other processes' writes while it lives (a thread with one connection).
+pub struct ChangeWatch {
+    /// When the connection was last known to be listening; `None` while it is not.
+    confirmed_at: parking_lot::Mutex<Option<Instant>>,
+}
+
+impl ChangeWatch {
+    /// Starts listening on `target` (PostgreSQL); `None` for SQLite, which serves one process.
+    pub fn start(target: &DbTarget) -> Option<Arc<Self>> {
+        let DbTarget::Postgres(_) = target else { return None };
+        let watch = Arc::new(Self { confirmed_at: parking_lot::Mutex::new(None) });
+        let (weak, target) = (Arc::downgrade(&watch), target.clone());
+        let spawned = std::thread::Builder::new().name("db-change-watch".into()).spawn(move || listen(&weak, &target));
+        if let Err(e) = spawned {
+            // Never listening: callers keep their short time limit.
+            tracing::error!(error = %e, "cannot start the database change watch");
+        }
+        Some(watch)
+    }
+
+    /// Whether every write of another process since the last [`super::writes`] change would
+    /// have been heard by now.
+    pub fn listening(&self) -> bool {
+        self.confirmed_at.lock().is_some_and(|at| at.elapsed() < CONFIRMED_WITHIN)
+    }
+
+    fn confirm(&self, listening: bool) {
+        *self.confirmed_at.lock() = listening.then(Instant::now);
+    }
+}
+
+/// `target` with the watch's application name, `zoomsync-change-watch-<process id>` (what
+/// `pg_stat_activity` shows), in the URL or key-value form it was given in.
+fn named(target: &DbTarget) -> DbTarget {
+    let name = format!("zoomsync-change-watch-{}", std::process::id());
+    match target {
+        DbTarget::Postgres(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            let joint = if url.contains('?') { '&' } else { '?' };
+            DbTarget::Postgres(format!("{url}{joint}application_name={name}"))
+        }
+        DbTarget::Postgres(conninfo) => DbTarget::Postgres(format!("{conninfo} application_name={name}")),
+        other => other.clone(),
+    }
+}
+
+/// The watch thread: runs until the watch is dropped.
+fn listen(watch: &Weak<ChangeWatch>, target: &DbTarget) {
+    let mut warned = false;
+    while watch.strong_count() > 0 {
+        match heed(watch, target, &mut warned) {
+            Ok(()) => return,
+            Err(e) => {
+                if let Some(watch) = watch.upgrade() {
+                    watch.confirm(false);
+                }
+                // Once per outage: the database being away is logged by its other users too.
+                if !warned {
+                    tracing::warn!(error = %e, "the database change watch lost its connection; reconnecting");
+                    warned = true;
+                }
+                std::thread::sleep(RECONNECT_AFTER);
+            }
+        }
+    }
+}
+
+/// One connection's life: `Ok` when the watch was dropped, `Err` when the connection failed.
+fn heed(watch: &Weak<ChangeWatch>, target: &DbTarget, warned: &mut bool) -> Result<(), String> {
+    let mut conn = Manager::establish(&named(target)).map_err(|e| e.to_string())?;
+    let AnyConnection::Postgresql(pg) = &mut conn else { return Ok(()) };
+    pg.batch_execute(&format!("LISTEN {CHANNEL}")).map_err(|e| e.to_string())?;
+    let schema = diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>("current_schema()"))
+        .get_result::<String>(pg)
+        .map_err(|e| e.to_string())?;
+    // Whatever was committed before the LISTEN took effect went unheard.
+    count_foreign_write();
+    let mut confirmed = Instant::now();
+    match watch.upgrade() {
+        Some(watch) => watch.confirm(true),
+        None => return Ok(()),
+    }
+    if std::mem::take(warned) {
+        tracing::info!("the database change watch is listening again");
+    }
+    loop {
+        std::thread::sleep(POLL);
+        let Some(watch) = watch.upgrade() else { return Ok(()) };
+        let mut heard = false;
+        for notification in pg.notifications_iter() {
+            heard |= notification.map_err(|e| e.to_string())?.payload == schema;
+        }
+        if heard {
+            count_foreign_write();
+        }
+        if confirmed.elapsed() >= CONFIRM_EVERY {
+            diesel::sql_query("SELECT 1").execute(pg).map_err(|e| e.to_string())?;
+            confirmed = Instant::now();
+            watch.confirm(true);
+        }
+    }
+}
