@@ -21,8 +21,13 @@ use diesel::connection::SimpleConnection as _;
 use super::conn::{AnyConnection, Manager};
 use super::{DbTarget, count_foreign_write};
 
-/// The channel zoomsync's writers notify and its watches listen on.
-pub const CHANNEL: &str = "zoomsync_resolutions";
+/// The channel zoomsync's writers notify and its watches listen on (a macro, for `concat!`).
+macro_rules! channel {
+    () => {
+        "zoomsync_resolutions"
+    };
+}
+pub const CHANNEL: &str = channel!();
 /// How often the watch reads what has arrived (no query: the socket is only read).
 const POLL: Duration = Duration::from_millis(5);
 /// How often the watch asks the server something, to notice a connection that died silently.
@@ -32,13 +37,9 @@ pub const CONFIRMED_WITHIN: Duration = Duration::from_secs(2);
 /// Between reconnect attempts.
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
 
-/// Sends the notice inside the caller's write transaction (PostgreSQL only).
-pub(super) fn announce(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
-    match conn {
-        AnyConnection::Postgresql(c) => c.batch_execute(&format!("SELECT pg_notify('{CHANNEL}', current_schema())")),
-        AnyConnection::Sqlite(_) => Ok(()),
-    }
-}
+/// How a PostgreSQL write transaction that announces itself begins: the notice travels with the
+/// `BEGIN` (one round trip for both) and goes out at the commit, or not at all.
+pub(super) const BEGIN_ANNOUNCED: &str = concat!("BEGIN; SELECT pg_notify('", channel!(), "', current_schema())");
 
 /// Listens for other processes' writes while it lives (a thread with one connection).
 pub struct ChangeWatch {

@@ -436,16 +436,13 @@ where
 {
     let begun = match conn {
         AnyConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
+        AnyConnection::Postgresql(c) if announce => {
+            AnsiTransactionManager::begin_transaction_sql(c, changes::BEGIN_ANNOUNCED)
+        }
         AnyConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c),
     };
     begun.map_err(|e| E::from(DbError::from(e)))?;
-    let done = f(conn).and_then(|value| {
-        if announce {
-            changes::announce(conn).map_err(|e| E::from(DbError::from(e)))?;
-        }
-        Ok(value)
-    });
-    match done {
+    match f(conn) {
         Ok(value) => {
             AnyConnection::commit_transaction(conn).map_err(|e| E::from(DbError::from(e)))?;
             Ok(value)
