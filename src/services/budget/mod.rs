@@ -74,6 +74,28 @@ pub struct Budget {
     schedules: parking_lot::Mutex<HashMap<(String, Category), VecDeque<Instant>>>,
     /// The replicas' one schedule, in the database; `None`: this process's own.
     shared: Option<Arc<shared::Shared>>,
+    /// Calls that fell back to the even share, for a warning now and then, not one per call.
+    fallbacks: Fallbacks,
+}
+
+/// Counts calls that could not book the shared schedule; says when to warn (at most every
+/// [`Fallbacks::EVERY`]): while the database is away, every call of every bot would log.
+#[derive(Default)]
+struct Fallbacks(parking_lot::Mutex<(u64, Option<Instant>)>);
+
+impl Fallbacks {
+    const EVERY: Duration = Duration::from_secs(10);
+
+    /// One more; `Some(n)`: warn now, for the `n` calls since the last warning.
+    fn note(&self) -> Option<u64> {
+        let mut state = self.0.lock();
+        state.0 += 1;
+        if state.1.is_some_and(|at| at.elapsed() < Self::EVERY) {
+            return None;
+        }
+        state.1 = Some(Instant::now());
+        Some(std::mem::take(&mut state.0))
+    }
 }
 
 impl Budget {
@@ -85,6 +107,7 @@ impl Budget {
             replicas: AtomicUsize::new(1),
             schedules: parking_lot::Mutex::new(HashMap::new()),
             shared: None,
+            fallbacks: Fallbacks::default(),
         }
     }
 
@@ -126,7 +149,9 @@ impl Budget {
                 Ok(turn) => turn?,
                 Err(e) => {
                     // Never unbounded: this replica's even share until the database answers.
-                    tracing::warn!(error = %e, "the shared rate budget could not be booked; using this replica's share");
+                    if let Some(since) = self.fallbacks.note() {
+                        tracing::warn!(error = %e, calls = since, "the shared rate budget could not be booked; using this replica's share");
+                    }
                     self.reserve(account_id, category, Instant::now(), deadline)?
                 }
             },
@@ -214,6 +239,15 @@ mod tests {
     /// The most calls any one-second window starting at a call holds.
     fn most_in_one_window(slots: &[Instant]) -> usize {
         slots.iter().map(|at| slots.iter().filter(|s| **s >= *at && **s < *at + WINDOW).count()).max().unwrap_or(0)
+    }
+
+    #[test]
+    fn falling_back_warns_once_for_many_calls() {
+        let fallbacks = Fallbacks::default();
+        assert_eq!(fallbacks.note(), Some(1), "the first warns at once");
+        assert_eq!((0..999).filter_map(|_| fallbacks.note()).count(), 0, "the rest within the period are counted");
+        fallbacks.0.lock().1 = Some(Instant::now() - Fallbacks::EVERY);
+        assert_eq!(fallbacks.note(), Some(1000), "the next warning tells how many calls fell back");
     }
 
     #[test]
