@@ -28,8 +28,9 @@ macro_rules! channel {
     };
 }
 pub const CHANNEL: &str = channel!();
-/// How often the watch reads what has arrived (no query: the socket is only read).
-const POLL: Duration = Duration::from_millis(5);
+/// How often the watch reads what has arrived (no query: the socket is only read). A notice
+/// waits at most this long; an idle daemon wakes 100 times a second for it (a `recv` each).
+const POLL: Duration = Duration::from_millis(10);
 /// How often the watch asks the server something, to notice a connection that died silently.
 const CONFIRM_EVERY: Duration = Duration::from_millis(500);
 /// A watch that has not confirmed its connection within this is not listening.
@@ -110,6 +111,7 @@ fn listen(watch: &Weak<ChangeWatch>, target: &DbTarget) {
 /// One connection's life: `Ok` when the watch was dropped, `Err` when the connection failed.
 fn heed(watch: &Weak<ChangeWatch>, target: &DbTarget, warned: &mut bool) -> Result<(), String> {
     let mut conn = Manager::establish(&named(target)).map_err(|e| e.to_string())?;
+    // Only PostgreSQL has a watch (`ChangeWatch::start`).
     let AnyConnection::Postgresql(pg) = &mut conn else { return Ok(()) };
     pg.batch_execute(&format!("LISTEN {CHANNEL}")).map_err(|e| e.to_string())?;
     let schema = diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>("current_schema()"))

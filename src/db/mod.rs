@@ -427,8 +427,9 @@ fn private_sqlite_file(path: &std::path::Path) -> Result<(), DbError> {
     Ok(())
 }
 
-/// Diesel's `Connection::transaction`, except that SQLite begins with `BEGIN IMMEDIATE`.
-/// `f` in one transaction; `announce`: other processes are told of it at commit (`changes`).
+/// Diesel's `Connection::transaction`, except that SQLite begins with `BEGIN IMMEDIATE`, and that
+/// with `announce` a PostgreSQL transaction tells the other processes of itself at its commit
+/// (`changes`).
 fn transaction<T, E, F>(conn: &mut AnyConnection, announce: bool, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut AnyConnection) -> Result<T, E>,

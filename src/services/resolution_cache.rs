@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::db::ChangeWatch;
-
 use crate::db::models::mappings::Candidate;
 
 /// Meetings remembered at most; past it the cache starts again empty.
