@@ -12,6 +12,7 @@
 //! [`ChangeWatch::listening`], and callers fall back to their short time limit. Each (re)connect
 //! moves the count once, for whatever was committed while nobody listened.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
@@ -44,15 +45,18 @@ pub(super) const BEGIN_ANNOUNCED: &str = concat!("BEGIN; SELECT pg_notify('", ch
 
 /// Listens for other processes' writes while it lives (a thread with one connection).
 pub struct ChangeWatch {
-    /// When the connection was last known to be listening; `None` while it is not.
-    confirmed_at: parking_lot::Mutex<Option<Instant>>,
+    /// When the connection was last known to be listening, in milliseconds after `started`
+    /// (plus one, so that 0 can mean "not listening"): read on every bot's token, so an atomic
+    /// rather than a lock.
+    confirmed_at: AtomicU64,
+    started: Instant,
 }
 
 impl ChangeWatch {
     /// Starts listening on `target` (PostgreSQL); `None` for SQLite, which serves one process.
     pub fn start(target: &DbTarget) -> Option<Arc<Self>> {
         let DbTarget::Postgres(_) = target else { return None };
-        let watch = Arc::new(Self { confirmed_at: parking_lot::Mutex::new(None) });
+        let watch = Arc::new(Self { confirmed_at: AtomicU64::new(0), started: Instant::now() });
         let (weak, target) = (Arc::downgrade(&watch), target.clone());
         let spawned = std::thread::Builder::new().name("db-change-watch".into()).spawn(move || listen(&weak, &target));
         if let Err(e) = spawned {
@@ -65,11 +69,18 @@ impl ChangeWatch {
     /// Whether every write of another process since the last [`super::writes`] change would
     /// have been heard by now.
     pub fn listening(&self) -> bool {
-        self.confirmed_at.lock().is_some_and(|at| at.elapsed() < CONFIRMED_WITHIN)
+        match self.confirmed_at.load(Ordering::Acquire) {
+            0 => false,
+            at => self.millis_now() < at - 1 + CONFIRMED_WITHIN.as_millis() as u64,
+        }
     }
 
     fn confirm(&self, listening: bool) {
-        *self.confirmed_at.lock() = listening.then(Instant::now);
+        self.confirmed_at.store(if listening { self.millis_now() + 1 } else { 0 }, Ordering::Release);
+    }
+
+    fn millis_now(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX - 1)
     }
 }
 

@@ -389,14 +389,18 @@ mod extras {
 
 /// Marks credential `id` unhealthy through a write of this (the test's) process.
 async fn mark_unhealthy(world: &World, id: &str) {
+    mark_unhealthy_through(&world.db(), id).await;
+}
+
+/// [`mark_unhealthy`] through `db`: `Db::unrelated_to_resolution` makes it a change nobody
+/// announces, as one made outside zoomsync would be.
+async fn mark_unhealthy_through(db: &zoomsync::db::Db, id: &str) {
     let id = id.to_owned();
-    world
-        .db()
-        .write(move |conn| {
-            zoomsync::db::models::credentials::mark_unhealthy(conn, &id, "revoked in a test", zoomsync::time::now())
-        })
-        .await
-        .unwrap();
+    db.write(move |conn| {
+        zoomsync::db::models::credentials::mark_unhealthy(conn, &id, "revoked in a test", zoomsync::time::now())
+    })
+    .await
+    .unwrap();
 }
 
 both_backends! {
@@ -413,15 +417,20 @@ both_backends! {
     }
 }
 
-/// A second daemon process on `world`'s database with `env` added, ready, and its join-token URL
-/// for `meeting_id`.
-async fn replica(
-    world: &World,
-    name: &str,
-    meeting_id: u64,
-    env: &[(&str, &str)],
-) -> (crate::helpers::process::Daemon, String) {
+/// A world on `backend` with one connected host and its meeting, a second daemon process on its
+/// database with `env` added (ready), and that process's join-token URL for the meeting.
+/// Bind `replica` (`_kept`, not `..`): dropped, it stops the process.
+struct WithReplica {
+    world: World,
+    credential: String,
+    replica: crate::helpers::process::Daemon,
+    url: String,
+}
+
+async fn with_replica(backend: crate::helpers::Backend, name: &str, env: &[(&str, &str)]) -> WithReplica {
     use crate::helpers::process::{Daemon, db_env, zoom_env};
+    let world = World::start(backend).await;
+    let (credential, meeting_id, _) = host_with_meeting(&world).await;
     let mut all = db_env(&world.daemon.db);
     all.extend(zoom_env(&world.zoom));
     all.extend(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
@@ -432,7 +441,7 @@ async fn replica(
         replica.address,
         crate::helpers::app::BOT_SECRET
     );
-    (replica, url)
+    WithReplica { world, credential, replica, url }
 }
 
 /// How long until `url` answers `status`, asking every 20 ms for at most `limit`.
@@ -452,10 +461,9 @@ async fn until_status(url: &str, status: StatusCode, limit: Duration) -> Option<
 // still takes the token), then sees the credential unhealthy.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_another_process_change_is_seen_within_the_resolution_cache_time() {
-    let world = World::start(crate::helpers::Backend::Sqlite).await;
-    let (credential, meeting_id, _) = host_with_meeting(&world).await;
-    let (_replica, url) =
-        replica(&world, "cached", meeting_id, &[("ZOOMSYNC__TOKENS__RESOLUTION_CACHE_MS", "1500")]).await;
+    let WithReplica { world, credential, url, replica: _kept } =
+        with_replica(crate::helpers::Backend::Sqlite, "cached", &[("ZOOMSYNC__TOKENS__RESOLUTION_CACHE_MS", "1500")])
+            .await;
     let client = reqwest::Client::new();
     assert_eq!(client.get(&url).send().await.unwrap().status(), StatusCode::OK);
     let changed = Instant::now();
@@ -472,9 +480,8 @@ async fn sqlite_another_process_change_is_seen_within_the_resolution_cache_time(
 // remembered, though its time limit is a minute (the default while it listens).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_a_replica_hears_another_process_change_at_once() {
-    let world = World::start(crate::helpers::Backend::Postgres).await;
-    let (credential, meeting_id, _) = host_with_meeting(&world).await;
-    let (replica, url) = replica(&world, "listening", meeting_id, &[]).await;
+    let WithReplica { world, credential, replica, url } =
+        with_replica(crate::helpers::Backend::Postgres, "listening", &[]).await;
     assert_eq!(reqwest::get(&url).await.unwrap().status(), StatusCode::OK);
     mark_unhealthy(&world, &credential).await;
     let seen = until_status(&url, StatusCode::NOT_FOUND, Duration::from_secs(5)).await;
@@ -485,22 +492,16 @@ async fn postgres_a_replica_hears_another_process_change_at_once() {
 // `tokens.resolution_cache_notified_ms`, and not before: the replica hears nothing of it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_an_unannounced_change_is_seen_within_the_notified_time() {
-    let world = World::start(crate::helpers::Backend::Postgres).await;
-    let (credential, meeting_id, _) = host_with_meeting(&world).await;
-    let (_replica, url) =
-        replica(&world, "unannounced", meeting_id, &[("ZOOMSYNC__TOKENS__RESOLUTION_CACHE_NOTIFIED_MS", "3000")]).await;
+    let WithReplica { world, credential, url, replica: _kept } = with_replica(
+        crate::helpers::Backend::Postgres,
+        "unannounced",
+        &[("ZOOMSYNC__TOKENS__RESOLUTION_CACHE_NOTIFIED_MS", "3000")],
+    )
+    .await;
     // Past the short limit (2 s), so that only the listening one keeps the entry.
     assert_eq!(reqwest::get(&url).await.unwrap().status(), StatusCode::OK);
-    let id = credential.clone();
     let changed = Instant::now();
-    world
-        .db()
-        .unrelated_to_resolution()
-        .write(move |conn| {
-            zoomsync::db::models::credentials::mark_unhealthy(conn, &id, "revoked by hand", zoomsync::time::now())
-        })
-        .await
-        .unwrap();
+    mark_unhealthy_through(&world.db().unrelated_to_resolution(), &credential).await;
     tokio::time::sleep(Duration::from_millis(2200)).await;
     let remembered = reqwest::get(&url).await.unwrap().status();
     if changed.elapsed() < Duration::from_millis(2800) {
@@ -515,13 +516,12 @@ async fn postgres_an_unannounced_change_is_seen_within_the_notified_time() {
 // limits far off, only that can make the replica see it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_a_change_made_while_the_watch_was_away_is_not_missed() {
-    let world = World::start(crate::helpers::Backend::Postgres).await;
-    let (credential, meeting_id, _) = host_with_meeting(&world).await;
     let limits = [
         ("ZOOMSYNC__TOKENS__RESOLUTION_CACHE_MS", "30000"),
         ("ZOOMSYNC__TOKENS__RESOLUTION_CACHE_NOTIFIED_MS", "60000"),
     ];
-    let (replica, url) = replica(&world, "deaf", meeting_id, &limits).await;
+    let WithReplica { world, credential, replica, url } =
+        with_replica(crate::helpers::Backend::Postgres, "deaf", &limits).await;
     assert_eq!(reqwest::get(&url).await.unwrap().status(), StatusCode::OK);
     // The replica's watch loses its connection.
     let name = format!("zoomsync-change-watch-{}", replica.pid());
