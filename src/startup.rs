@@ -60,10 +60,9 @@ impl Application {
         tracing::info!("database ready");
         let port = listener.local_addr()?.port();
         let state = AppState::new(db, settings)?;
-        // Replicas on PostgreSQL hear each other's writes: their cached resolutions end at once.
-        if let Some(watch) = state.db.watch_changes() {
-            state.resolutions.hear(watch);
-        }
+        // The daemon hears other processes' writes (replicas', the CLI's): its cached
+        // resolutions end at once.
+        state.resolutions.hear(state.db.watch_changes());
         let workers = std::thread::available_parallelism().map_or(2, usize::from);
         // The open-file limit is shared by every worker of every listener.
         let per_worker = server_limits::connections_per_worker(workers + usize::from(admin_listener.is_some()));

@@ -188,11 +188,12 @@ pub struct TokensConfig {
     pub max_queue_seconds: u64,
     /// How long a meeting's resolution (the credentials that may mint for it) is reused without
     /// reading the database again; 0 turns the cache off. Writes in this process end it at once;
-    /// this bounds how late a change another process made is seen when nothing announced it.
+    /// this bounds how late another process's change is seen while the change watch
+    /// (`db::changes`) is not listening.
     #[serde(deserialize_with = "crate::lenient::u64")]
     pub resolution_cache_ms: u64,
-    /// The same while this process hears other processes' writes (PostgreSQL, `db::changes`):
-    /// they end it at once, so this bounds only changes made outside zoomsync.
+    /// The same while this process hears other processes' writes (`db::changes`): they end it
+    /// at once, so this bounds only changes made outside zoomsync.
     #[serde(deserialize_with = "crate::lenient::u64")]
     pub resolution_cache_notified_ms: u64,
 }

@@ -1,11 +1,17 @@
-//! Writes of other processes on one PostgreSQL database, as this process learns of them.
+//! Writes of other processes on the same database, as this process learns of them.
 //!
-//! Every write transaction that counts in [`super::writes`] also sends a notice on [`CHANNEL`]
-//! naming its schema (PostgreSQL delivers it at commit, and not at all on rollback). A
-//! [`ChangeWatch`] listens on a connection of its own and moves this process's count when a
-//! notice for its own schema arrives (deployments in other schemas of the database are not its
-//! business), so a replica's remembered resolutions end within milliseconds of another
-//! replica's commit instead of at their time limit.
+//! Every write transaction that counts in [`super::writes`] also tells the other processes of
+//! itself, at its commit and not at all on rollback:
+//! - on PostgreSQL it sends a notice on [`CHANNEL`] naming its schema (no extra round trip:
+//!   the notice travels with the `BEGIN`);
+//! - on SQLite (the daemon, and the CLI beside it) it adds one to the single row of
+//!   `resolution_changes`.
+//!
+//! A [`ChangeWatch`] holds a connection of its own: on PostgreSQL it listens and moves this
+//! process's count when a notice for its own schema arrives (deployments in other schemas of the
+//! database are not its business); on SQLite it reads the row every [`POLL`] and moves the
+//! count when it changed. Either way a process's remembered resolutions end within
+//! milliseconds of another process's commit instead of at their time limit.
 //!
 //! What the watch cannot hear, it must not let pass for silence: while its connection is down,
 //! and until it has confirmed the connection within [`CONFIRMED_WITHIN`], it is not
@@ -29,10 +35,12 @@ macro_rules! channel {
     };
 }
 pub const CHANNEL: &str = channel!();
-/// How often the watch reads what has arrived (no query: the socket is only read). A notice
-/// waits at most this long; an idle daemon wakes 100 times a second for it (a `recv` each).
+/// How often the watch looks: on PostgreSQL it reads what has arrived (no query: the socket is
+/// only read), on SQLite it reads the counter row (a few microseconds, from pages in memory). A
+/// change waits at most this long; an idle daemon wakes 100 times a second for it.
 const POLL: Duration = Duration::from_millis(10);
-/// How often the watch asks the server something, to notice a connection that died silently.
+/// How often the PostgreSQL watch asks the server something, to notice a connection that died
+/// silently (SQLite's confirms at every look).
 const CONFIRM_EVERY: Duration = Duration::from_millis(500);
 /// A watch that has not confirmed its connection within this is not listening.
 pub const CONFIRMED_WITHIN: Duration = Duration::from_secs(2);
@@ -41,7 +49,12 @@ const RECONNECT_AFTER: Duration = Duration::from_secs(1);
 
 /// How a PostgreSQL write transaction that announces itself begins: the notice travels with the
 /// `BEGIN` (one round trip for both) and goes out at the commit, or not at all.
-pub(super) const BEGIN_ANNOUNCED: &str = concat!("BEGIN; SELECT pg_notify('", channel!(), "', current_schema())");
+pub(super) const POSTGRES_BEGIN_ANNOUNCED: &str =
+    concat!("BEGIN; SELECT pg_notify('", channel!(), "', current_schema())");
+/// How a SQLite write transaction that announces itself begins: it takes the write lock (as
+/// every SQLite write of ours does) and moves the counter, which commits with the rest or not
+/// at all. The lock is held already, so the row costs no wait.
+pub(super) const SQLITE_BEGIN_ANNOUNCED: &str = "BEGIN IMMEDIATE; UPDATE resolution_changes SET changes = changes + 1";
 
 /// Listens for other processes' writes while it lives (a thread with one connection).
 pub struct ChangeWatch {
@@ -53,9 +66,8 @@ pub struct ChangeWatch {
 }
 
 impl ChangeWatch {
-    /// Starts listening on `target` (PostgreSQL); `None` for SQLite, which serves one process.
-    pub fn start(target: &DbTarget) -> Option<Arc<Self>> {
-        let DbTarget::Postgres(_) = target else { return None };
+    /// Starts watching `target` on a thread of its own.
+    pub fn start(target: &DbTarget) -> Arc<Self> {
         let watch = Arc::new(Self { confirmed_at: AtomicU64::new(0), started: Instant::now() });
         let (weak, target) = (Arc::downgrade(&watch), target.clone());
         let spawned = std::thread::Builder::new().name("db-change-watch".into()).spawn(move || listen(&weak, &target));
@@ -63,7 +75,7 @@ impl ChangeWatch {
             // Never listening: callers keep their short time limit.
             tracing::error!(error = %e, "cannot start the database change watch");
         }
-        Some(watch)
+        watch
     }
 
     /// Whether every write of another process since the last [`super::writes`] change would
@@ -122,13 +134,8 @@ fn listen(watch: &Weak<ChangeWatch>, target: &DbTarget) {
 /// One connection's life: `Ok` when the watch was dropped, `Err` when the connection failed.
 fn heed(watch: &Weak<ChangeWatch>, target: &DbTarget, warned: &mut bool) -> Result<(), String> {
     let mut conn = Manager::establish(&named(target)).map_err(|e| e.to_string())?;
-    // Only PostgreSQL has a watch (`ChangeWatch::start`).
-    let AnyConnection::Postgresql(pg) = &mut conn else { return Ok(()) };
-    pg.batch_execute(&format!("LISTEN {CHANNEL}")).map_err(|e| e.to_string())?;
-    let schema = diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>("current_schema()"))
-        .get_result::<String>(pg)
-        .map_err(|e| e.to_string())?;
-    // Whatever was committed before the LISTEN took effect went unheard.
+    let mut look = Look::begin(&mut conn)?;
+    // Whatever was committed before the watch began went unheard.
     count_foreign_write();
     let mut confirmed = Instant::now();
     match watch.upgrade() {
@@ -141,17 +148,69 @@ fn heed(watch: &Weak<ChangeWatch>, target: &DbTarget, warned: &mut bool) -> Resu
     loop {
         std::thread::sleep(POLL);
         let Some(watch) = watch.upgrade() else { return Ok(()) };
-        let mut heard = false;
-        for notification in pg.notifications_iter() {
-            heard |= notification.map_err(|e| e.to_string())?.payload == schema;
-        }
-        if heard {
+        if look.changed(&mut conn)? {
             count_foreign_write();
         }
-        if confirmed.elapsed() >= CONFIRM_EVERY {
-            diesel::sql_query("SELECT 1").execute(pg).map_err(|e| e.to_string())?;
+        if look.confirms() {
+            watch.confirm(true);
+        } else if confirmed.elapsed() >= CONFIRM_EVERY {
+            diesel::sql_query("SELECT 1").execute(&mut conn).map_err(|e| e.to_string())?;
             confirmed = Instant::now();
             watch.confirm(true);
         }
     }
+}
+
+/// How the watch learns of other processes' commits on its backend.
+enum Look {
+    /// The notices that arrived for this schema.
+    Listen { schema: String },
+    /// The counter row, as last read.
+    Count { seen: i64 },
+}
+
+impl Look {
+    fn begin(conn: &mut AnyConnection) -> Result<Self, String> {
+        match conn {
+            AnyConnection::Postgresql(pg) => {
+                pg.batch_execute(&format!("LISTEN {CHANNEL}")).map_err(|e| e.to_string())?;
+                let schema = diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>("current_schema()"))
+                    .get_result::<String>(pg)
+                    .map_err(|e| e.to_string())?;
+                Ok(Self::Listen { schema })
+            }
+            AnyConnection::Sqlite(_) => Ok(Self::Count { seen: counted(conn)? }),
+        }
+    }
+
+    /// Whether another process committed a counted write since the last look.
+    fn changed(&mut self, conn: &mut AnyConnection) -> Result<bool, String> {
+        match (self, conn) {
+            (Self::Listen { schema }, AnyConnection::Postgresql(pg)) => {
+                let mut heard = false;
+                for notification in pg.notifications_iter() {
+                    heard |= notification.map_err(|e| e.to_string())?.payload == *schema;
+                }
+                Ok(heard)
+            }
+            (Self::Count { seen }, conn) => {
+                let now = counted(conn)?;
+                Ok(std::mem::replace(seen, now) != now)
+            }
+            (Self::Listen { .. }, AnyConnection::Sqlite(_)) => Err("a PostgreSQL watch on SQLite".into()),
+        }
+    }
+
+    /// Whether each look is itself a query that succeeded (SQLite's), confirming the connection
+    /// without a `SELECT 1`.
+    fn confirms(&self) -> bool {
+        matches!(self, Self::Count { .. })
+    }
+}
+
+/// SQLite's count of announced writes (`resolution_changes`).
+fn counted(conn: &mut AnyConnection) -> Result<i64, String> {
+    use super::schema::resolution_changes;
+    use diesel::QueryDsl as _;
+    resolution_changes::table.select(resolution_changes::changes).first::<i64>(conn).map_err(|e| e.to_string())
 }

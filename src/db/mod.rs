@@ -108,7 +108,7 @@ pub struct Db {
 }
 
 /// Write transactions this process has committed that may change what a bot's meeting resolves
-/// to, and, on PostgreSQL, those other processes announced (`changes`). A cache of resolutions
+/// to, and those other processes announced (`changes`). A cache of resolutions
 /// keeps the count it read before it queried and is stale once the count moved. Process-wide,
 /// so every handle (the CLI's, a test's) moves it.
 static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -165,9 +165,9 @@ impl Db {
         })
     }
 
-    /// Starts hearing other processes' writes in [`writes`] (PostgreSQL; `None` on SQLite). The
-    /// watch holds a connection of its own, outside the pool, until it is dropped.
-    pub fn watch_changes(&self) -> Option<Arc<ChangeWatch>> {
+    /// Starts hearing other processes' writes in [`writes`]. The watch holds a connection of its
+    /// own, outside the pool, until it is dropped.
+    pub fn watch_changes(&self) -> Arc<ChangeWatch> {
         ChangeWatch::start(&self.target)
     }
 
@@ -428,7 +428,7 @@ fn private_sqlite_file(path: &std::path::Path) -> Result<(), DbError> {
 }
 
 /// Diesel's `Connection::transaction`, except that SQLite begins with `BEGIN IMMEDIATE`, and that
-/// with `announce` a PostgreSQL transaction tells the other processes of itself at its commit
+/// with `announce` the transaction tells the other processes of itself at its commit
 /// (`changes`).
 fn transaction<T, E, F>(conn: &mut AnyConnection, announce: bool, f: F) -> Result<T, E>
 where
@@ -436,9 +436,12 @@ where
     E: From<DbError>,
 {
     let begun = match conn {
+        AnyConnection::Sqlite(c) if announce => {
+            AnsiTransactionManager::begin_transaction_sql(c, changes::SQLITE_BEGIN_ANNOUNCED)
+        }
         AnyConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
         AnyConnection::Postgresql(c) if announce => {
-            AnsiTransactionManager::begin_transaction_sql(c, changes::BEGIN_ANNOUNCED)
+            AnsiTransactionManager::begin_transaction_sql(c, changes::POSTGRES_BEGIN_ANNOUNCED)
         }
         AnyConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c),
     };

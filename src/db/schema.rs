@@ -155,6 +155,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    resolution_changes (id) {
+        id -> BigInt,
+        changes -> BigInt,
+    }
+}
+
+diesel::table! {
     console_signouts (nonce) {
         nonce -> Text,
         expires_at -> Timestamp,
@@ -237,6 +244,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sync_runs,
     replicas,
     rate_slots,
+    resolution_changes,
     console_signouts,
     webhook_endpoints,
     outbound_events,

@@ -1,10 +1,10 @@
 //! The credentials each meeting resolved to, remembered for a moment: a bot's token then costs
 //! no database round trip when its meeting was asked for lately (bots of one meeting arrive
 //! together). An entry is used only while no write that may change resolutions has committed
-//! since it was read (`db::writes`: this process's writes, and on PostgreSQL the other
-//! processes' as `db::ChangeWatch` hears them), and for at most a time limit:
-//! `tokens.resolution_cache_ms`, the bound on how late a change nobody announced is seen, or,
-//! while the watch is listening, `tokens.resolution_cache_notified_ms`.
+//! since it was read (`db::writes`: this process's writes, and the other processes' as
+//! `db::ChangeWatch` hears them), and for at most a time limit:
+//! `tokens.resolution_cache_notified_ms` while the watch is listening (the bound on how late a
+//! change nobody announced is seen), else `tokens.resolution_cache_ms`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,7 +20,7 @@ use crate::db::models::mappings::Candidate;
 const MAX_ENTRIES: usize = 10_000;
 
 struct Entry {
-    candidates: Vec<Candidate>,
+    candidates: Vec<Arc<Candidate>>,
     /// `db::writes()` before the read.
     writes: u64,
     read_at: Instant,
@@ -62,7 +62,7 @@ impl ResolutionCache {
     }
 
     /// What `meeting_id` resolved to, if that is still known to be current.
-    pub fn get(&self, meeting_id: i64) -> Option<Vec<Candidate>> {
+    pub fn get(&self, meeting_id: i64) -> Option<Vec<Arc<Candidate>>> {
         if self.ttl.is_zero() {
             return None;
         }
@@ -73,7 +73,7 @@ impl ResolutionCache {
     }
 
     /// Remembers what a read begun when the write count was `writes` found.
-    pub fn put(&self, meeting_id: i64, candidates: &[Candidate], writes: u64, read_at: Instant) {
+    pub fn put(&self, meeting_id: i64, candidates: &[Arc<Candidate>], writes: u64, read_at: Instant) {
         if self.ttl.is_zero() {
             return;
         }
@@ -97,8 +97,8 @@ mod tests {
     use crate::db::models::credentials::Health;
     use crate::db::models::mappings::MeetingKind;
 
-    fn candidate() -> Candidate {
-        Candidate {
+    fn candidate() -> Arc<Candidate> {
+        Arc::new(Candidate {
             meeting_id: 1,
             meeting_kind: MeetingKind::Meeting,
             host_user_id: "host".into(),
@@ -112,7 +112,7 @@ mod tests {
             scopes: String::new(),
             app_id: "app".into(),
             app_kind: AppKind::UserLevel,
-        }
+        })
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! synced. `explain`
 //! shows the same list with the reason each would or would not be used.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::db::models::apps::AppKind;
@@ -17,7 +19,8 @@ use crate::services::mint::TokenKind;
 
 #[derive(Clone, Debug)]
 pub struct Ranked {
-    pub candidate: Candidate,
+    /// Shared with the resolution cache: a bot's token clones no credential's scopes.
+    pub candidate: Arc<Candidate>,
     pub kind: AppKind,
     /// The host's own user-level credential.
     pub own: bool,
@@ -31,7 +34,7 @@ impl Ranked {
     }
 }
 
-pub fn rank(candidates: Vec<Candidate>, capability: Capability) -> Vec<Ranked> {
+pub fn rank(candidates: Vec<Arc<Candidate>>, capability: Capability) -> Vec<Ranked> {
     let mut ranked: Vec<Ranked> = candidates
         .into_iter()
         .map(|candidate| {
@@ -79,6 +82,7 @@ pub async fn candidates(state: &AppState, meeting_id: i64, capability: Capabilit
     // Taken before the read: a write committing meanwhile makes the entry stale at once.
     let (writes, read_at) = (crate::db::writes(), std::time::Instant::now());
     let found = state.db.read_quick(move |conn| mappings::candidates(conn, meeting_id)).await?;
+    let found: Vec<Arc<Candidate>> = found.into_iter().map(Arc::new).collect();
     state.resolutions.put(meeting_id, &found, writes, read_at);
     Ok(rank(found, capability))
 }
@@ -132,20 +136,22 @@ pub async fn for_user(state: &AppState, user: &BotUser, capability: Capability) 
     }
     let candidates = rows
         .into_iter()
-        .map(|(row, kind)| Candidate {
-            meeting_id: 0,
-            meeting_kind: MeetingKind::Meeting,
-            host_user_id: user_id.clone(),
-            source: None,
-            synced_at: row.updated_at,
-            credential_id: row.id,
-            credential_user_id: row.zoom_user_id,
-            credential_account_id: row.account_id,
-            status: row.status,
-            status_detail: row.status_detail,
-            scopes: row.scopes,
-            app_id: row.app_id,
-            app_kind: kind,
+        .map(|(row, kind)| {
+            Arc::new(Candidate {
+                meeting_id: 0,
+                meeting_kind: MeetingKind::Meeting,
+                host_user_id: user_id.clone(),
+                source: None,
+                synced_at: row.updated_at,
+                credential_id: row.id,
+                credential_user_id: row.zoom_user_id,
+                credential_account_id: row.account_id,
+                status: row.status,
+                status_detail: row.status_detail,
+                scopes: row.scopes,
+                app_id: row.app_id,
+                app_kind: kind,
+            })
         })
         .collect();
     Ok(rank(candidates, capability))
@@ -276,13 +282,16 @@ mod tests {
     #[test]
     fn usable_then_own_then_newest() {
         let ranked = rank(
-            vec![
+            [
                 candidate("account-old", "account_level", "admin", "healthy", 1),
                 candidate("own-sick", "user_level", "host", "unhealthy", 9),
                 candidate("account-new", "account_level", "admin", "healthy", 5),
                 candidate("own", "user_level", "host", "healthy", 2),
                 candidate("stranger", "user_level", "someone", "healthy", 8),
-            ],
+            ]
+            .into_iter()
+            .map(Arc::new)
+            .collect(),
             Capability::JoinToken,
         );
         let order: Vec<&str> = ranked.iter().map(|r| r.candidate.credential_id.as_str()).collect();
@@ -295,7 +304,7 @@ mod tests {
     fn a_missing_scope_is_a_reason_to_skip() {
         let mut c = candidate("own", "user_level", "host", "healthy", 1);
         c.scopes = "user:read:user".into();
-        let ranked = rank(vec![c], Capability::JoinToken);
+        let ranked = rank(vec![Arc::new(c)], Capability::JoinToken);
         assert_eq!(ranked[0].skip.as_deref(), Some("missing scope meeting:read:local_recording_token"));
     }
 }

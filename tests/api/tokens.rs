@@ -456,59 +456,34 @@ async fn until_status(url: &str, status: StatusCode, limit: Duration) -> Option<
     None
 }
 
-// SQLite: another process's change (the CLI's, say) reaches the daemon's remembered resolutions
-// within `tokens.resolution_cache_ms`, not at once: it keeps minting with what it read (Zoom
-// still takes the token), then sees the credential unhealthy.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_another_process_change_is_seen_within_the_resolution_cache_time() {
-    let WithReplica { world, credential, url, replica: _kept } =
-        with_replica(crate::helpers::Backend::Sqlite, "cached", &[("ZOOMSYNC__TOKENS__RESOLUTION_CACHE_MS", "1500")])
-            .await;
-    let client = reqwest::Client::new();
-    assert_eq!(client.get(&url).send().await.unwrap().status(), StatusCode::OK);
-    let changed = Instant::now();
-    mark_unhealthy(&world, &credential).await;
-    let remembered = client.get(&url).send().await.unwrap().status();
-    if changed.elapsed() < Duration::from_millis(1000) {
-        assert_eq!(remembered, StatusCode::OK, "the daemon answered from what it read a moment ago");
+both_backends! {
+    // Another process's write (a replica's, the CLI's) is heard at its commit: the daemon forgets
+    // what it remembered, though its time limit is a minute (the default while it listens).
+    async fn another_process_change_is_heard_at_once(backend) {
+        let WithReplica { world, credential, replica, url } = with_replica(backend, "listening", &[]).await;
+        assert_eq!(reqwest::get(&url).await.unwrap().status(), StatusCode::OK);
+        mark_unhealthy(&world, &credential).await;
+        let seen = until_status(&url, StatusCode::NOT_FOUND, Duration::from_secs(5)).await;
+        assert!(seen.is_some_and(|d| d < Duration::from_secs(1)), "seen after {seen:?}\n{}", replica.stderr());
     }
-    tokio::time::sleep(Duration::from_millis(1600)).await;
-    assert_eq!(client.get(&url).send().await.unwrap().status(), StatusCode::NOT_FOUND, "seen within the bound");
-}
 
-// PostgreSQL: a replica hears another process's write at its commit and forgets what it
-// remembered, though its time limit is a minute (the default while it listens).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_a_replica_hears_another_process_change_at_once() {
-    let WithReplica { world, credential, replica, url } =
-        with_replica(crate::helpers::Backend::Postgres, "listening", &[]).await;
-    assert_eq!(reqwest::get(&url).await.unwrap().status(), StatusCode::OK);
-    mark_unhealthy(&world, &credential).await;
-    let seen = until_status(&url, StatusCode::NOT_FOUND, Duration::from_secs(5)).await;
-    assert!(seen.is_some_and(|d| d < Duration::from_secs(1)), "seen after {seen:?}\n{}", replica.stderr());
-}
-
-// PostgreSQL: a change nobody announced (made outside zoomsync) is still seen within
-// `tokens.resolution_cache_notified_ms`, and not before: the replica hears nothing of it.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_an_unannounced_change_is_seen_within_the_notified_time() {
-    let WithReplica { world, credential, url, replica: _kept } = with_replica(
-        crate::helpers::Backend::Postgres,
-        "unannounced",
-        &[("ZOOMSYNC__TOKENS__RESOLUTION_CACHE_NOTIFIED_MS", "3000")],
-    )
-    .await;
-    // Past the short limit (2 s), so that only the listening one keeps the entry.
-    assert_eq!(reqwest::get(&url).await.unwrap().status(), StatusCode::OK);
-    let changed = Instant::now();
-    mark_unhealthy_through(&world.db().unrelated_to_resolution(), &credential).await;
-    tokio::time::sleep(Duration::from_millis(2200)).await;
-    let remembered = reqwest::get(&url).await.unwrap().status();
-    if changed.elapsed() < Duration::from_millis(2800) {
-        assert_eq!(remembered, StatusCode::OK, "nothing announced it: still what was read");
+    // A change nobody announced (made outside zoomsync) is still seen within
+    // `tokens.resolution_cache_notified_ms`, and not before: the daemon hears nothing of it.
+    async fn an_unannounced_change_is_seen_within_the_notified_time(backend) {
+        let limit = [("ZOOMSYNC__TOKENS__RESOLUTION_CACHE_NOTIFIED_MS", "3000")];
+        let WithReplica { world, credential, url, replica: _kept } = with_replica(backend, "unannounced", &limit).await;
+        // Past the short limit (2 s), so that only the listening one keeps the entry.
+        assert_eq!(reqwest::get(&url).await.unwrap().status(), StatusCode::OK);
+        let changed = Instant::now();
+        mark_unhealthy_through(&world.db().unrelated_to_resolution(), &credential).await;
+        tokio::time::sleep(Duration::from_millis(2200)).await;
+        let remembered = reqwest::get(&url).await.unwrap().status();
+        if changed.elapsed() < Duration::from_millis(2800) {
+            assert_eq!(remembered, StatusCode::OK, "nothing announced it: still what was read");
+        }
+        let seen = until_status(&url, StatusCode::NOT_FOUND, Duration::from_secs(5)).await;
+        assert!(seen.is_some(), "seen within the notified time");
     }
-    let seen = until_status(&url, StatusCode::NOT_FOUND, Duration::from_secs(5)).await;
-    assert!(seen.is_some(), "seen within the notified time");
 }
 
 // PostgreSQL: a change committed while the replica's watch had lost its connection goes

@@ -43,7 +43,10 @@ pub async fn closed_loop(client: &reqwest::Client, get: &Get, concurrency: usize
                 let index = next.fetch_add(1, Ordering::Relaxed);
                 let sent = Instant::now();
                 match get.send(&client, index).await {
-                    Ok((200, _)) => samples.latencies.push(sent.elapsed()),
+                    Ok((200, _)) => {
+                        samples.latencies.push(sent.elapsed());
+                        samples.ok_in_window += u64::from(Instant::now() <= deadline);
+                    }
                     Ok((status, _)) => samples.fail(status.to_string()),
                     Err(e) => samples.fail(transport_failure(&e).into()),
                 }
@@ -57,6 +60,7 @@ pub async fn closed_loop(client: &reqwest::Client, get: &Get, concurrency: usize
         all.merge(samples);
     }
     all.elapsed = started.elapsed();
+    all.window = duration;
     all
 }
 

@@ -54,6 +54,10 @@ pub struct Options {
     #[arg(long)]
     pub segment_seconds: Option<f64>,
 
+    /// Rounds of join-token segments per level instead of the size's default.
+    #[arg(long)]
+    pub rounds: Option<usize>,
+
     /// Print the processes' ids and addresses as they start (to attach perf or a debugger).
     #[arg(long)]
     pub verbose: bool,
@@ -139,7 +143,7 @@ pub struct JoinSizes {
     pub credentials: usize,
     pub meetings_per_credential: usize,
     pub concurrency: Vec<usize>,
-    /// Alternating direct/daemon segments per concurrency level.
+    /// Rounds of alternating segments (direct, forwarder, zoomsync) per concurrency level.
     pub rounds: usize,
     /// Length of one segment.
     pub segment: Duration,
@@ -192,6 +196,9 @@ impl Sizes {
         if let Some(levels) = &options.concurrency {
             sizes.join.concurrency = levels.clone();
         }
+        if let Some(rounds) = options.rounds {
+            sizes.join.rounds = rounds.max(1);
+        }
         if let Some(seconds) = options.segment_seconds {
             sizes.join.segment = Duration::from_secs_f64(seconds);
         }
@@ -205,8 +212,8 @@ impl Sizes {
                 credentials: 100,
                 meetings_per_credential: 10,
                 concurrency: vec![1, 16, 64, 256],
-                rounds: 3,
-                segment: Duration::from_secs(3),
+                rounds: 6,
+                segment: Duration::from_millis(1500),
             },
             herd: HerdSizes { credentials: 50, bots: 1000, arrival: Duration::from_secs(1) },
             burst: BurstSizes { hosts: 10, tokens: 500, arrival: Duration::from_secs(1) },
@@ -230,8 +237,10 @@ impl Sizes {
                 credentials: 100,
                 meetings_per_credential: 10,
                 concurrency: vec![1, 16, 64, 256],
-                rounds: 1,
-                segment: Duration::from_millis(700),
+                // Many short rounds rather than one long one: this machine's speed drifts by a
+                // fifth within a second, and each way must see the same drift.
+                rounds: 4,
+                segment: Duration::from_millis(175),
             },
             herd: HerdSizes { credentials: 50, bots: 1000, arrival: Duration::from_secs(1) },
             burst: BurstSizes { hosts: 4, tokens: 120, arrival: Duration::from_secs(1) },

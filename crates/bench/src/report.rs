@@ -71,9 +71,9 @@ fn join_table(out: &mut String, sizes: &Sizes, r: &join::JoinResult, backend: Ba
     let j = &sizes.join;
     let _ = writeln!(
         out,
-        "**1. Join-token endpoint**: {} meetings of {} credentials; per level {} round(s) of a {:.1} s segment \
+        "**1. Join-token endpoint**: {} meetings of {} credentials; per level {} round(s) of a {:.2} s segment \
          straight at zoom-sim, one through the forwarder baseline (actix-web + reqwest, one fixed access token, no \
-         database), then one through zoomsync\n",
+         database) and one through zoomsync, in an order that turns every round\n",
         r.meetings,
         r.credentials,
         j.rounds,

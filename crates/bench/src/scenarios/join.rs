@@ -1,7 +1,7 @@
 //! Figure 1: the join-token endpoint. Throughput and p50/p99 latency at several concurrency
 //! levels over `credentials x meetings_per_credential` meetings, each level measured in
-//! alternating segments straight at zoom-sim and through the daemon (so both see the same
-//! machine noise), and the Zoom calls the daemon makes per minted token in steady state.
+//! alternating segments straight at zoom-sim, through the forwarder baseline and through the
+//! daemon, in an order that turns every round (so that all three see the same machine noise), and the Zoom calls the daemon makes per minted token in steady state.
 
 use std::sync::Arc;
 
@@ -94,20 +94,38 @@ pub async fn run(ctx: &Context<'_>, sizes: &JoinSizes) -> Result<JoinResult> {
         let (mut on_direct, mut on_forwarder, mut on_daemon) =
             (Samples::default(), Samples::default(), Samples::default());
         let (mut direct_cpu, mut forwarder_cpu, mut daemon_cpu) = (Cpu::default(), Cpu::default(), Cpu::default());
-        for _ in 0..sizes.rounds {
-            let cpu = world.cpu()?;
-            on_direct.merge(load::closed_loop(&world.http, &direct, concurrency, sizes.segment).await);
-            direct_cpu.add(world.cpu()?.since(cpu));
-            let cpu = world.cpu_with(forwarder.pid())?;
-            on_forwarder.merge(load::closed_loop(&world.http, &via_forwarder, concurrency, sizes.segment).await);
-            forwarder_cpu.add(world.cpu_with(forwarder.pid())?.since(cpu));
-            let before = world.zoom_calls().await?;
-            let cpu = world.cpu()?;
-            let segment = load::closed_loop(&world.http, &daemon, concurrency, sizes.segment).await;
-            daemon_cpu.add(world.cpu()?.since(cpu));
-            zoom_calls += world.zoom_calls().await? - before;
-            tokens += segment.ok();
-            on_daemon.merge(segment);
+        for round in 0..sizes.rounds {
+            // The order turns every round (direct, forwarder, zoomsync; then zoomsync,
+            // forwarder, direct), so that a drift of the machine's speed over a level weighs
+            // on each way alike.
+            let mut order = [Way::Direct, Way::Forwarder, Way::Daemon];
+            if round % 2 == 1 {
+                order.reverse();
+            }
+            for way in order {
+                match way {
+                    Way::Direct => {
+                        let cpu = world.cpu()?;
+                        on_direct.merge(load::closed_loop(&world.http, &direct, concurrency, sizes.segment).await);
+                        direct_cpu.add(world.cpu()?.since(cpu));
+                    }
+                    Way::Forwarder => {
+                        let cpu = world.cpu_with(forwarder.pid())?;
+                        let segment = load::closed_loop(&world.http, &via_forwarder, concurrency, sizes.segment).await;
+                        on_forwarder.merge(segment);
+                        forwarder_cpu.add(world.cpu_with(forwarder.pid())?.since(cpu));
+                    }
+                    Way::Daemon => {
+                        let before = world.zoom_calls().await?;
+                        let cpu = world.cpu()?;
+                        let segment = load::closed_loop(&world.http, &daemon, concurrency, sizes.segment).await;
+                        daemon_cpu.add(world.cpu()?.since(cpu));
+                        zoom_calls += world.zoom_calls().await? - before;
+                        tokens += segment.ok();
+                        on_daemon.merge(segment);
+                    }
+                }
+            }
         }
         levels.push(Level {
             concurrency,
@@ -127,6 +145,14 @@ pub async fn run(ctx: &Context<'_>, sizes: &JoinSizes) -> Result<JoinResult> {
 
 /// One token per meeting through the daemon (every credential's access token is then in its
 /// cache), a sample of them checked against zoom-sim.
+/// The three ways a level's segments are sent.
+#[derive(Clone, Copy)]
+enum Way {
+    Direct,
+    Forwarder,
+    Daemon,
+}
+
 async fn warm_up(world: &World, daemon: &Get, meetings: &[u64]) -> Result<()> {
     let answers = load::arrivals(&world.http, daemon, meetings.len(), std::time::Duration::ZERO).await;
     let failed: Vec<_> = answers.iter().filter(|a| a.status != Some(200)).collect();

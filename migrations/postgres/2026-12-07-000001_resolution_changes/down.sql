@@ -1,0 +1,1 @@
+DROP TABLE resolution_changes;
