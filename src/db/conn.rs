@@ -122,6 +122,7 @@ impl Manager {
                 let path = path.to_str().ok_or_else(|| {
                     diesel::ConnectionError::InvalidConnectionUrl("the SQLite path is not UTF-8".into())
                 })?;
+                crate::sys::sqlite_stable_plans();
                 let mut conn = SqliteConnection::establish(path)?;
                 conn.batch_execute(SQLITE_PRAGMAS).map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
                 Ok(AnyConnection::Sqlite(conn))
@@ -166,5 +167,21 @@ pub fn custom_plans_for_this_transaction(conn: &mut AnyConnection) -> diesel::Qu
     match conn {
         AnyConnection::Postgresql(c) => c.batch_execute("SET LOCAL plan_cache_mode = force_custom_plan"),
         AnyConnection::Sqlite(_) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A diesel `.first()` binds its `LIMIT`; unless plans ignore bound values, SQLite compiles
+    /// such a statement again at every run (see `crate::sys::sqlite_stable_plans`).
+    #[test]
+    fn sqlite_connections_plan_without_bound_values() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let target = DbTarget::Sqlite(dir.path().join("plans.db"));
+        let conn = Manager::establish(&target);
+        assert!(conn.is_ok(), "the connection opens");
+        assert!(crate::sys::sqlite_plans_are_stable(), "the connection was opened with SQLITE_DBCONFIG_ENABLE_QPSG");
     }
 }

@@ -71,12 +71,13 @@ fn join_table(out: &mut String, sizes: &Sizes, r: &join::JoinResult, backend: Ba
     let j = &sizes.join;
     let _ = writeln!(
         out,
-        "**1. Join-token endpoint**: {} meetings of {} credentials; per level {} round(s) of a {:.2} s segment \
-         straight at zoom-sim, one through the forwarder baseline (actix-web + reqwest, one fixed access token, no \
+        "**1. Join-token endpoint**: {} meetings of {} credentials; per level {} round(s) ({} at levels without a \
+         target) of a {:.2} s segment straight at zoom-sim, one through the forwarder baseline (actix-web + reqwest, one fixed access token, no \
          database) and one through zoomsync, in an order that turns every round\n",
         r.meetings,
         r.credentials,
         j.rounds,
+        j.untargeted_rounds(),
         j.segment.as_secs_f64()
     );
     let _ = writeln!(
@@ -176,7 +177,7 @@ fn join_table(out: &mut String, sizes: &Sizes, r: &join::JoinResult, backend: Ba
         Backend::Sqlite => (0.7, 0.10),
         Backend::Postgres => (0.5, 0.20),
     };
-    if let Some(level) = r.level(1) {
+    if let Some(level) = r.level(join::LATENCY_LEVEL) {
         let overhead = ms(level.daemon.p50) - ms(level.forwarder.p50);
         checks.push(Check {
             what: "p50 over the forwarder's, concurrency 1",
@@ -185,7 +186,7 @@ fn join_table(out: &mut String, sizes: &Sizes, r: &join::JoinResult, backend: Ba
             met: overhead <= overhead_goal,
         });
     }
-    if let Some(level) = r.level(64) {
+    if let Some(level) = r.level(join::THROUGHPUT_LEVEL) {
         let ratio = level.daemon.per_second / level.forwarder.per_second;
         checks.push(Check {
             what: "throughput zoomsync / forwarder, concurrency 64",

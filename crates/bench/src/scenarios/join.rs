@@ -94,7 +94,7 @@ pub async fn run(ctx: &Context<'_>, sizes: &JoinSizes) -> Result<JoinResult> {
         let (mut on_direct, mut on_forwarder, mut on_daemon) =
             (Samples::default(), Samples::default(), Samples::default());
         let (mut direct_cpu, mut forwarder_cpu, mut daemon_cpu) = (Cpu::default(), Cpu::default(), Cpu::default());
-        for round in 0..sizes.rounds {
+        for round in 0..rounds_at(sizes, concurrency) {
             // The order turns every round (direct, forwarder, zoomsync; then zoomsync,
             // forwarder, direct), so that a drift of the machine's speed over a level weighs
             // on each way alike.
@@ -145,6 +145,16 @@ pub async fn run(ctx: &Context<'_>, sizes: &JoinSizes) -> Result<JoinResult> {
 
 /// One token per meeting through the daemon (every credential's access token is then in its
 /// cache), a sample of them checked against zoom-sim.
+/// The level whose p50 overhead over the forwarder has a target.
+pub const LATENCY_LEVEL: usize = 1;
+/// The level whose throughput and CPU per token against the forwarder's have targets.
+pub const THROUGHPUT_LEVEL: usize = 64;
+
+/// Rounds at `concurrency`: all of them where a target judges the level.
+fn rounds_at(sizes: &JoinSizes, concurrency: usize) -> usize {
+    if [LATENCY_LEVEL, THROUGHPUT_LEVEL].contains(&concurrency) { sizes.rounds } else { sizes.untargeted_rounds() }
+}
+
 /// The three ways a level's segments are sent.
 #[derive(Clone, Copy)]
 enum Way {
