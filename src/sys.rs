@@ -43,8 +43,8 @@ static STABLE_PLANS: AtomicBool = AtomicBool::new(false);
 /// looking at bound values (`SQLITE_DBCONFIG_ENABLE_QPSG`, the query planner stability
 /// guarantee). Without it a statement whose `LIMIT` is a parameter, as in every diesel
 /// `.first()` and `.limit(n)`, is compiled again at each run: binding that parameter expires it,
-/// whatever the value. Measured with callgrind, that was about 25,000 instructions a run, most of
-/// the SQLite change watch's look and a part of each token's reads. zoomsync never runs
+/// whatever the value. Measured with callgrind, that was about 25,000 instructions per join
+/// token in one run: most of it the SQLite change watch's looks, the rest the token's own reads. zoomsync never runs
 /// `ANALYZE`, so no plan could gain from the values. Idempotent; the setting is made by an
 /// auto-extension, which SQLite runs as each connection opens.
 pub fn sqlite_stable_plans() {

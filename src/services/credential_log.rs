@@ -117,11 +117,17 @@ fn write(db: &Db, lines: &[(String, Level, String, NaiveDateTime)]) {
         rows.chunks(CHUNK).try_fold(0, |written, chunk| Ok(written + credential_logs::append_all(conn, chunk)?))
     });
     if batch.is_err() {
-        // One line for a credential deleted meanwhile fails the batch: write the rest singly.
-        for row in &rows {
-            let single = db.write_blocking(|conn| credential_logs::append_all(conn, std::slice::from_ref(row)));
-            if let Err(e) = single {
-                tracing::debug!(credential = %row.credential_id, error = %e, "credential log line dropped");
+        // One line for a credential deleted meanwhile fails the batch: each chunk alone, and
+        // the lines of a chunk that fails too one by one.
+        for chunk in rows.chunks(CHUNK) {
+            if db.write_blocking(|conn| credential_logs::append_all(conn, chunk)).is_ok() {
+                continue;
+            }
+            for row in chunk {
+                let single = db.write_blocking(|conn| credential_logs::append_all(conn, std::slice::from_ref(row)));
+                if let Err(e) = single {
+                    tracing::debug!(credential = %row.credential_id, error = %e, "credential log line dropped");
+                }
             }
         }
     }

@@ -523,3 +523,33 @@ async fn postgres_a_change_made_while_the_watch_was_away_is_not_missed() {
     let seen = until_status(&url, StatusCode::NOT_FOUND, Duration::from_secs(10)).await;
     assert!(seen.is_some_and(|d| d < Duration::from_secs(3)), "seen after {seen:?}\n{}", replica.stderr());
 }
+
+both_backends! {
+    // The credential log writes what gathered in one transaction. A line whose credential was
+    // deleted meanwhile fails it; the other lines, before and after it, are written all the same.
+    async fn a_log_line_for_a_deleted_credential_loses_no_other_line(backend) {
+        use zoomsync::services::credential_log::CredentialLog;
+        let world = World::start(backend).await;
+        let account = world.account().await;
+        let host = world.user(&account, Role::Member).await;
+        let app = world.app("user_level", None).await;
+        let credential = world.connect(&app, &host.id).await;
+        let id = credential["id"].as_str().unwrap().to_owned();
+        let db = world.db();
+        let log = CredentialLog::start(db.clone());
+        // More than one statement's worth (500), the bad line in the second.
+        for n in 0..1200 {
+            log.info(&id, format!("line {n}"));
+            if n == 700 {
+                log.info("no-such-credential", "a line nobody can own");
+            }
+        }
+        log.flush().await;
+        let written = db
+            .read(move |conn| zoomsync::db::models::credential_logs::page(conn, &id, None, 5000))
+            .await
+            .unwrap();
+        let lines: Vec<&str> = written.iter().map(|l| l.message.as_str()).filter(|m| m.starts_with("line ")).collect();
+        assert_eq!(lines.len(), 1200, "every line of the credential that exists");
+    }
+}

@@ -143,8 +143,6 @@ pub async fn run(ctx: &Context<'_>, sizes: &JoinSizes) -> Result<JoinResult> {
     Ok(JoinResult { credentials: users.len(), meetings: meetings.len(), levels, zoom_calls, tokens })
 }
 
-/// One token per meeting through the daemon (every credential's access token is then in its
-/// cache), a sample of them checked against zoom-sim.
 /// The level whose p50 overhead over the forwarder has a target.
 pub const LATENCY_LEVEL: usize = 1;
 /// The level whose throughput and CPU per token against the forwarder's have targets.
@@ -163,6 +161,8 @@ enum Way {
     Daemon,
 }
 
+/// One token per meeting through the daemon (every credential's access token is then in its
+/// cache), a sample of them checked against zoom-sim.
 async fn warm_up(world: &World, daemon: &Get, meetings: &[u64]) -> Result<()> {
     let answers = load::arrivals(&world.http, daemon, meetings.len(), std::time::Duration::ZERO).await;
     let failed: Vec<_> = answers.iter().filter(|a| a.status != Some(200)).collect();
