@@ -53,7 +53,7 @@ pub struct Clouds {
 impl Clouds {
     pub fn new(settings: &ZoomSettings, metrics: std::sync::Arc<Metrics>) -> Result<Self, ZoomError> {
         let zoom = ZoomClient::new(settings, metrics)?;
-        let gov = zoom.at(&settings.gov_oauth_base_url, &settings.gov_api_base_url);
+        let gov = zoom.at(&settings.gov_oauth_base_url, &settings.gov_api_base_url)?;
         Ok(Self { zoom, gov })
     }
 
@@ -114,28 +114,25 @@ impl Http {
 pub struct ZoomClient {
     http: Http,
     oauth_base: String,
-    api_base: String,
-    /// `api_base` parsed once, when it can be extended by a path (no query or fragment): each
-    /// call's URL is a copy with a longer path, not a string parsed again host and all (about
-    /// 5,000 of the 190,000 instructions a join token costs the daemon, measured with callgrind).
-    api_url: Option<reqwest::Url>,
+    /// The REST base (`https://api.zoom.us/v2`), parsed once: each call's URL is a copy with a
+    /// longer path, not a string parsed again host and all (about 5,000 of the 190,000
+    /// instructions a join token costs the daemon, measured with callgrind). The configuration
+    /// has checked it is an http(s) URL without query or fragment.
+    api_base: reqwest::Url,
     metrics: std::sync::Arc<Metrics>,
 }
 
 impl ZoomClient {
     pub fn new(settings: &ZoomSettings, metrics: std::sync::Arc<Metrics>) -> Result<Self, ZoomError> {
         let http = Http::new().map_err(ZoomError::Unreachable)?;
-        let unplaced = Self { http, oauth_base: String::new(), api_base: String::new(), api_url: None, metrics };
-        Ok(unplaced.at(&settings.oauth_base_url, &settings.api_base_url))
+        let api_base = api_base(&settings.api_base_url)?;
+        Ok(Self { http, oauth_base: settings.oauth_base_url.clone(), api_base, metrics })
     }
 
     /// This client (its connections, its metrics) calling these hosts (its own, or another
     /// cloud's).
-    fn at(&self, oauth_base: &str, api_base: &str) -> Self {
-        let api_url = reqwest::Url::parse(api_base)
-            .ok()
-            .filter(|url| url.query().is_none() && url.fragment().is_none() && !url.cannot_be_a_base());
-        Self { oauth_base: oauth_base.to_owned(), api_base: api_base.to_owned(), api_url, ..self.clone() }
+    fn at(&self, oauth_base: &str, api_base_url: &str) -> Result<Self, ZoomError> {
+        Ok(Self { oauth_base: oauth_base.to_owned(), api_base: api_base(api_base_url)?, ..self.clone() })
     }
 
     /// Where this cloud's OAuth pages live (the authorize URL a browser is sent to).
@@ -204,12 +201,11 @@ impl ZoomClient {
     }
 
     fn get(&self, access_token: &SecretString, path: &str) -> RequestBuilder {
-        let client = self.http.client();
-        let request = match &self.api_url {
-            Some(base) => client.get(extended(base, path)),
-            None => client.get(format!("{}{path}", self.api_base)),
-        };
-        request.bearer_auth(access_token.expose_secret()).header(reqwest::header::ACCEPT, "application/json")
+        self.http
+            .client()
+            .get(extended(&self.api_base, path))
+            .bearer_auth(access_token.expose_secret())
+            .header(reqwest::header::ACCEPT, "application/json")
     }
 
     /// `GET /users/me`.
@@ -334,6 +330,11 @@ impl ZoomClient {
         let request = self.get(access_token, &format!("/users/{}/token", path_segment(user))).query(&[("type", "zak")]);
         self.send(Endpoint::Zak, request).await
     }
+}
+
+/// A configured REST base, parsed.
+fn api_base(url: &str) -> Result<reqwest::Url, ZoomError> {
+    reqwest::Url::parse(url).map_err(|e| ZoomError::Unreachable(format!("the Zoom API base {url:?}: {e}")))
 }
 
 /// `base` with `path` appended to its path: the URL that the string `base + path` parses to.

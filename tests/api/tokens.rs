@@ -530,10 +530,7 @@ both_backends! {
     async fn a_log_line_for_a_deleted_credential_loses_no_other_line(backend) {
         use zoomsync::services::credential_log::CredentialLog;
         let world = World::start(backend).await;
-        let account = world.account().await;
-        let host = world.user(&account, Role::Member).await;
-        let app = world.app("user_level", None).await;
-        let credential = world.connect(&app, &host.id).await;
+        let Hosted { credential, .. } = world.hosted_meeting().await;
         let id = credential["id"].as_str().unwrap().to_owned();
         let db = world.db();
         let log = CredentialLog::start(db.clone());
